@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * jmod test allocation interface: the ioctl ABI of /dev/jmod.
+ *
+ * /dev/jmod (mode 0600, root only) lets userspace tests and tools drive
+ * the jmod allocator without ever seeing a kernel address.  Objects are
+ * named by opaque per-fd handles (ALLOC/FREE/REALLOC/FILL/CHECK) or by
+ * caller-chosen slot numbers in a per-fd slot table (BATCH).  Closing the
+ * fd frees everything it still holds.
+ *
+ * Conventions: every structure uses __u64/__u32 only with explicit padding
+ * that must be zero; user pointers travel as __u64.  Structures are
+ * extensible by size: the size encoded in the command number is the size
+ * userspace knows.  The kernel accepts any size from the first published
+ * version (JMOD_*_SIZE_VER0) upwards; fields the caller does not know are
+ * treated as zero, and bytes the kernel does not know must be zero
+ * (otherwise -E2BIG).
+ *
+ * Errors common to all commands:
+ *   -ENOTTY  unknown command
+ *   -EFAULT  bad user pointer
+ *   -EINVAL  non-zero padding, unknown flags, struct smaller than VER0
+ *   -E2BIG   struct larger than the kernel knows with non-zero tail
+ *   -EACCES  open by a non-root user (the node is 0600 as well)
+ */
+#ifndef _UAPI_LINUX_JMOD_H
+#define _UAPI_LINUX_JMOD_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define JMOD_DEVICE		"/dev/jmod"
+#define JMOD_ABI_VERSION	1
+#define JMOD_IOC_MAGIC		0xB7
+
+/**
+ * struct jmod_version - JMOD_IOC_VERSION: allocator geometry
+ * @abi: JMOD_ABI_VERSION of the running module
+ * @page_size: PAGE_SIZE of the kernel
+ * @nr_small: number of small size classes (kmem_cache backed)
+ * @nr_large: number of large size classes (page runs in arena chunks)
+ * @chunk_size: bytes per arena chunk (PAGE_SIZE << chunk_order)
+ * @tcache_max: largest size served by the per-CPU tcache (0: no tcache)
+ * @max_small: largest small class size
+ * @max_large: largest large class size; above it allocations are huge
+ * @max_alloc: largest size JMOD_IOC_ALLOC accepts (else -EFBIG)
+ * @quota_bytes: per-fd byte quota (usable sizes summed)
+ * @quota_objects: per-fd object quota (handles plus live slots)
+ * @nr_arenas: number of arenas (one per possible CPU)
+ * @nr_selftests: number of JMOD_IOC_SELFTEST cases
+ */
+struct jmod_version {
+	__u32 abi;
+	__u32 page_size;
+	__u32 nr_small;
+	__u32 nr_large;
+	__u64 chunk_size;
+	__u64 tcache_max;
+	__u64 max_small;
+	__u64 max_large;
+	/* end of the fields named by the original contract */
+	__u64 max_alloc;
+	__u64 quota_bytes;
+	__u64 quota_objects;
+	__u32 nr_arenas;
+	__u32 nr_selftests;
+};
+
+/* Flags for struct jmod_alloc and struct jmod_op */
+#define JMOD_ALLOC_ZERO		(1U << 0)	/* __GFP_ZERO */
+#define JMOD_ALLOC_NOCACHE	(1U << 1)	/* bypass the per-CPU tcache */
+#define JMOD_ALLOC_ATOMIC	(1U << 2)	/* GFP_ATOMIC instead of GFP_KERNEL */
+#define JMOD_ALLOC_FLAGS	(JMOD_ALLOC_ZERO | JMOD_ALLOC_NOCACHE | \
+				 JMOD_ALLOC_ATOMIC)
+
+/**
+ * struct jmod_alloc - JMOD_IOC_ALLOC: allocate one object
+ * @size: bytes requested; 0 -> -EINVAL, above max_alloc -> -EFBIG
+ * @align: 0 for natural alignment, else a power of two (else -EINVAL)
+ * @flags: JMOD_ALLOC_* (unknown bits -> -EINVAL)
+ * @__pad: must be zero
+ * @handle: out: opaque per-fd id (never an address)
+ * @usable_size: out: jmod_usable_size() of the object
+ *
+ * Errors: -EDQUOT over the fd's byte or object quota, -ENOMEM.
+ */
+struct jmod_alloc {
+	__u64 size;
+	__u64 align;
+	__u32 flags;
+	__u32 __pad;
+	__u64 handle;
+	__u64 usable_size;
+};
+
+/**
+ * struct jmod_handle - JMOD_IOC_FREE: free one object
+ * @handle: from JMOD_IOC_ALLOC; unknown or already freed -> -ENOENT
+ */
+struct jmod_handle {
+	__u64 handle;
+};
+
+/**
+ * struct jmod_realloc - JMOD_IOC_REALLOC: jmod_realloc() an object
+ * @handle: in: object; stays valid on success and on failure
+ * @new_size: in: 0 -> -EINVAL, above max_alloc -> -EFBIG
+ * @usable_size: out: usable size after the call
+ *
+ * Errors: -ENOENT bad handle, -EDQUOT, -ENOMEM (the object is unchanged).
+ */
+struct jmod_realloc {
+	__u64 handle;
+	__u64 new_size;
+	__u64 usable_size;
+};
+
+/**
+ * struct jmod_pattern - JMOD_IOC_FILL / JMOD_IOC_CHECK
+ * @handle: object
+ * @offset: first byte
+ * @len: bytes; [offset, offset + len) must lie within the usable size
+ *	(else -ERANGE)
+ * @seed: pattern seed: 0 means all-zero bytes (so CHECK with seed 0
+ *	verifies zeroing); otherwise byte i is a hash of (seed, i), so a
+ *	region filled with one seed fails CHECK with any other seed
+ * @bad_offset: out (CHECK): first mismatching offset when -EILSEQ
+ */
+struct jmod_pattern {
+	__u64 handle;
+	__u64 offset;
+	__u64 len;
+	__u64 seed;
+	__u64 bad_offset;
+};
+
+/* Batch operations, replayed by slot number */
+enum jmod_op_code {
+	JMOD_OP_ALLOC = 1,	/* slot := alloc(size); slot must be empty */
+	JMOD_OP_FREE = 2,	/* free(slot); slot must be live */
+	JMOD_OP_FILL = 3,	/* fill size bytes (0: all requested), seed slot+1 */
+	JMOD_OP_CHECK = 4,	/* check the same pattern; -EILSEQ */
+};
+
+/* Backends for struct jmod_batch */
+enum jmod_backend {
+	JMOD_BACKEND_JMOD = 0,		/* jmod_malloc / jmod_free */
+	JMOD_BACKEND_KMALLOC = 1,	/* kmalloc / kfree */
+	JMOD_BACKEND_NR,
+};
+
+/**
+ * struct jmod_op - one operation of a batch
+ * @op: enum jmod_op_code (else result -EINVAL)
+ * @flags: JMOD_ALLOC_* for JMOD_OP_ALLOC, else 0
+ * @slot: slot index, below the table size (else result -ERANGE)
+ * @size: bytes for ALLOC, FILL and CHECK
+ * @result: out: 0, or -errno for the op that stopped the batch
+ *
+ * A slot remembers the backend that allocated it; FREE uses that one.
+ */
+struct jmod_op {
+	__u32 op;
+	__u32 flags;
+	__u64 slot;
+	__u64 size;
+	__s64 result;
+};
+
+#define JMOD_BATCH_MAX		(1U << 20)
+
+/**
+ * struct jmod_batch - JMOD_IOC_BATCH: run @count ops, stop at the first error
+ * @ops: user pointer to struct jmod_op[@count]
+ * @count: 1..JMOD_BATCH_MAX (0 -> -EINVAL, above -> -E2BIG)
+ * @backend: enum jmod_backend for ALLOC ops (else -EINVAL)
+ * @elapsed_ns: out: time spent in the ops, measured in the kernel
+ * @done: out: ops completed; if below @count, ops[@done].result is -errno
+ * @__pad: must be zero
+ *
+ * The ioctl returns 0 when the batch ran (even if an op failed); the
+ * results of ops are written back.  Slot errors: -ERANGE slot beyond the
+ * table, -EEXIST alloc into a live slot, -ENOENT free of an empty slot,
+ * -EDQUOT, -ENOMEM, -EILSEQ from CHECK.
+ */
+struct jmod_batch {
+	__u64 ops;
+	__u32 count;
+	__u32 backend;
+	__u64 elapsed_ns;
+	__u32 done;
+	__u32 __pad;
+};
+
+#define JMOD_SLOTS_DEFAULT	65536
+
+/**
+ * struct jmod_slots - JMOD_IOC_SLOTS: size the per-fd slot table
+ * @nr_slots: slots wanted; 0 frees every live slot and the table.
+ *	Above quota_objects -> -EDQUOT.  Resizing frees every live slot.
+ *	Without this call the first BATCH creates JMOD_SLOTS_DEFAULT slots.
+ */
+struct jmod_slots {
+	__u64 nr_slots;
+};
+
+#define JMOD_SELFTEST_MSG_LEN	128
+#define JMOD_SELFTEST_NAME_LEN	32
+#define JMOD_SELFTEST_QUERY	(1U << 0)	/* only return @name */
+
+/**
+ * struct jmod_selftest - JMOD_IOC_SELFTEST: run one in-kernel test case
+ * @id: case number, from 0; past the last -> -ENOENT
+ * @cpu_mask_or_arg: case argument (e.g. a CPU mask); 0 = default
+ * @msg: out: NUL-terminated result message
+ * @flags: JMOD_SELFTEST_QUERY to list cases without running them
+ * @__pad: must be zero
+ * @name: out: case name
+ *
+ * Returns 0 when the case passed, -errno when it failed (see @msg).
+ */
+struct jmod_selftest {
+	__u32 id;
+	__u32 cpu_mask_or_arg;
+	char msg[JMOD_SELFTEST_MSG_LEN];
+	/* end of the fields named by the original contract */
+	__u32 flags;
+	__u32 __pad;
+	char name[JMOD_SELFTEST_NAME_LEN];
+};
+
+#define JMOD_IOC_VERSION	_IOR(JMOD_IOC_MAGIC, 0x00, struct jmod_version)
+#define JMOD_IOC_ALLOC		_IOWR(JMOD_IOC_MAGIC, 0x01, struct jmod_alloc)
+#define JMOD_IOC_FREE		_IOW(JMOD_IOC_MAGIC, 0x02, struct jmod_handle)
+#define JMOD_IOC_REALLOC	_IOWR(JMOD_IOC_MAGIC, 0x03, struct jmod_realloc)
+#define JMOD_IOC_FILL		_IOW(JMOD_IOC_MAGIC, 0x04, struct jmod_pattern)
+#define JMOD_IOC_CHECK		_IOWR(JMOD_IOC_MAGIC, 0x05, struct jmod_pattern)
+#define JMOD_IOC_BATCH		_IOWR(JMOD_IOC_MAGIC, 0x06, struct jmod_batch)
+#define JMOD_IOC_SELFTEST	_IOWR(JMOD_IOC_MAGIC, 0x07, struct jmod_selftest)
+#define JMOD_IOC_SLOTS		_IOW(JMOD_IOC_MAGIC, 0x08, struct jmod_slots)
+
+/* Sizes of the first published version of each structure */
+#define JMOD_VERSION_SIZE_VER0	48
+#define JMOD_ALLOC_SIZE_VER0	40
+#define JMOD_SELFTEST_SIZE_VER0	136
+
+#endif /* _UAPI_LINUX_JMOD_H */
