@@ -1,0 +1,721 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jmod arenas: per-CPU chunks of pages carved into runs for large classes.
+ *
+ * One arena per possible CPU.  An arena owns chunks of PAGE_SIZE <<
+ * chunk_order bytes (2 MiB by default) taken with alloc_pages_node() on
+ * the CPU's node; a chunk is naturally aligned because the buddy allocator
+ * hands out naturally aligned blocks.  Each chunk is a sequence of runs:
+ * a large allocation is one run of exactly its class size (so 20 KiB costs
+ * 20 KiB, not kmalloc's 32 KiB); free runs are kept in per-arena buckets
+ * indexed by length, with a bitmap of non-empty buckets, so best fit is a
+ * find_next_bit() from the wanted length.  Allocation splits a free run,
+ * free coalesces the run with free neighbours using boundary tags.
+ *
+ * Chunk page map (out of line, one struct jmod_page per page): the first
+ * and the last page of every run carry the run's state and length; every
+ * other page has state NONE.  That invariant makes a free of a pointer
+ * into the middle of a run, or of a run already free, detectable.
+ *
+ * A chunk that becomes wholly free is retained for reuse and released to
+ * the buddy allocator by deferred work once it has been free for decay_ms,
+ * at once by the shrinker under memory pressure, by a forced purge, or at
+ * unload.
+ *
+ * Pointer -> owner: jmod_chunks, an xarray keyed by pfn >> chunk_order,
+ * maps a pointer to its chunk in O(1); lookups run under RCU and chunk
+ * metadata and pages are freed after a grace period, so a lookup racing
+ * with a release never touches freed memory.
+ *
+ * Locking:
+ *   arena->lock (spinlock, IRQ-safe: GFP_ATOMIC allocations and frees
+ *   may come from hard-IRQ context) protects the arena's chunk list, its
+ *   buckets and bitmap, and the page maps and counters of its chunks.
+ *   Frees take the lock of the arena that owns the chunk, whatever CPU
+ *   they run on.  Chunks are allocated and freed with no lock held.
+ *   The jmod_chunks xarray lock nests inside nothing and is IRQ-safe.
+ */
+
+#define pr_fmt(fmt) "jmod: " fmt
+
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+/* === Data === */
+
+enum jmod_page_state {
+	JMOD_PG_NONE = 0,	/* inside a run */
+	JMOD_PG_FREE,		/* first or last page of a free run */
+	JMOD_PG_HEAD,		/* first page of an allocated run */
+	JMOD_PG_TAIL,		/* last page of an allocated run */
+};
+
+struct jmod_page {
+	struct list_head link;	/* bucket list, first page of a free run */
+	u16 npages;		/* run length, at both ends */
+	u16 cls;		/* size class, head of an allocated run */
+	u16 idx;		/* own index, to find the chunk from a bucket */
+	u8 state;
+};
+
+struct jmod_chunk {
+	struct list_head link;		/* arena->chunks */
+	struct jmod_arena *arena;
+	struct page *page;
+	void *base;
+	unsigned int nfree;		/* free pages */
+	unsigned long free_since;	/* jiffies, when nfree == npages */
+	struct rcu_head rcu;
+	struct jmod_page map[];
+};
+
+struct jmod_arena {
+	spinlock_t lock;
+	int cpu;
+	int node;
+	struct list_head chunks;
+	unsigned long nr_chunks;
+	unsigned long nr_retained;	/* wholly free chunks */
+	unsigned long active_pages;	/* pages in allocated runs */
+	unsigned long nr_free_runs;
+	unsigned long *avail;		/* bit n: free[n] is not empty */
+	struct list_head free[];	/* free runs by length, 1..npages */
+};
+
+unsigned int jmod_chunk_order = 9;
+unsigned int jmod_decay_ms = 10000;
+
+static unsigned int chunk_pages;	/* 1 << jmod_chunk_order */
+static struct jmod_arena **jmod_arenas;	/* [nr_cpu_ids] */
+static DEFINE_XARRAY_FLAGS(jmod_chunks, XA_FLAGS_LOCK_IRQ);
+
+static void jmod_decay_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(jmod_decay_work, jmod_decay_fn);
+
+/* gfp bits that matter for allocating metadata and xarray nodes */
+#define JMOD_GFP_META_MASK (__GFP_HIGH | __GFP_IO | __GFP_FS | \
+			    __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM | \
+			    __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC)
+
+/* === Run bookkeeping (arena->lock held) === */
+
+static struct jmod_chunk *page_chunk(struct jmod_page *pg)
+{
+	return container_of(pg - pg->idx, struct jmod_chunk, map[0]);
+}
+
+static void set_ends(struct jmod_chunk *c, unsigned int i, unsigned int n,
+		     enum jmod_page_state head, enum jmod_page_state tail)
+{
+	c->map[i + n - 1].state = tail;
+	c->map[i + n - 1].npages = n;
+	/* a one-page run: the head state wins */
+	c->map[i].state = head;
+	c->map[i].npages = n;
+}
+
+static void clear_ends(struct jmod_chunk *c, unsigned int i, unsigned int n)
+{
+	c->map[i].state = JMOD_PG_NONE;
+	c->map[i + n - 1].state = JMOD_PG_NONE;
+}
+
+static void free_insert(struct jmod_arena *a, struct jmod_chunk *c,
+			unsigned int i, unsigned int n)
+{
+	struct jmod_page *pg = &c->map[i];
+
+	set_ends(c, i, n, JMOD_PG_FREE, JMOD_PG_FREE);
+	pg->idx = i;
+	list_add(&pg->link, &a->free[n]);
+	__set_bit(n, a->avail);
+	a->nr_free_runs++;
+}
+
+static void free_remove(struct jmod_arena *a, struct jmod_chunk *c,
+			unsigned int i)
+{
+	struct jmod_page *pg = &c->map[i];
+	unsigned int n = pg->npages;
+
+	list_del(&pg->link);
+	if (list_empty(&a->free[n]))
+		__clear_bit(n, a->avail);
+	a->nr_free_runs--;
+	clear_ends(c, i, n);
+}
+
+static void chunk_used(struct jmod_arena *a, struct jmod_chunk *c,
+		       unsigned int n)
+{
+	if (c->nfree == chunk_pages)
+		a->nr_retained--;
+	c->nfree -= n;
+	a->active_pages += n;
+}
+
+/*
+ * Take @n pages at an @align_pages boundary: best fit, the shortest free
+ * run that can hold them.  Returns the run's first page, or NULL.
+ */
+static void *arena_take(struct jmod_arena *a, unsigned int n,
+			unsigned int align_pages, unsigned int cls)
+{
+	unsigned int len = find_next_bit(a->avail, chunk_pages + 1, n);
+
+	for (; len <= chunk_pages;
+	     len = find_next_bit(a->avail, chunk_pages + 1, len + 1)) {
+		struct jmod_page *pg;
+
+		list_for_each_entry(pg, &a->free[len], link) {
+			struct jmod_chunk *c = page_chunk(pg);
+			unsigned int i = pg->idx;
+			unsigned int s = ALIGN(i, align_pages);
+
+			if (s + n > i + len)
+				continue;
+			free_remove(a, c, i);
+			if (s > i)
+				free_insert(a, c, i, s - i);
+			if (s + n < i + len)
+				free_insert(a, c, s + n, i + len - s - n);
+			set_ends(c, s, n, JMOD_PG_HEAD, JMOD_PG_TAIL);
+			c->map[s].cls = cls;
+			chunk_used(a, c, n);
+			return c->base + ((size_t)s << PAGE_SHIFT);
+		}
+	}
+	return NULL;
+}
+
+/* Free the run starting at page @i: coalesce with free neighbours. */
+static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
+		      unsigned int i, unsigned int n)
+{
+	unsigned int start = i, len = n;
+
+	clear_ends(c, i, n);
+	if (i > 0 && c->map[i - 1].state == JMOD_PG_FREE) {
+		unsigned int ln = c->map[i - 1].npages;
+
+		free_remove(a, c, i - ln);
+		start -= ln;
+		len += ln;
+	}
+	if (i + n < chunk_pages && c->map[i + n].state == JMOD_PG_FREE) {
+		len += c->map[i + n].npages;
+		free_remove(a, c, i + n);
+	}
+	free_insert(a, c, start, len);
+
+	c->nfree += n;
+	a->active_pages -= n;
+	if (c->nfree == chunk_pages) {
+		c->free_since = jiffies;
+		a->nr_retained++;
+		queue_delayed_work(system_unbound_wq, &jmod_decay_work,
+				   msecs_to_jiffies(READ_ONCE(jmod_decay_ms)));
+	}
+}
+
+/* === Chunks === */
+
+static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp)
+{
+	gfp_t meta_gfp = (gfp & JMOD_GFP_META_MASK) | __GFP_NOWARN;
+	struct jmod_chunk *c;
+	struct page *page;
+	unsigned long flags;
+	int err;
+
+	c = kzalloc_node(struct_size(c, map, chunk_pages), meta_gfp, a->node);
+	if (!c)
+		return NULL;
+	page = alloc_pages_node(a->node, (gfp & ~(__GFP_ZERO | __GFP_COMP)) |
+				__GFP_NOWARN, jmod_chunk_order);
+	if (!page) {
+		kfree(c);
+		return NULL;
+	}
+	c->arena = a;
+	c->page = page;
+	c->base = page_address(page);
+
+	xa_lock_irqsave(&jmod_chunks, flags);
+	err = xa_err(__xa_store(&jmod_chunks, page_to_pfn(page) >> jmod_chunk_order,
+				c, meta_gfp));
+	xa_unlock_irqrestore(&jmod_chunks, flags);
+	if (err) {
+		__free_pages(page, jmod_chunk_order);
+		kfree(c);
+		return NULL;
+	}
+	jmod_stat_add(chunk_pages, chunk_pages);
+	jmod_stat_add(meta_bytes, ksize(c));
+	return c;
+}
+
+static void chunk_free_rcu(struct rcu_head *rcu)
+{
+	struct jmod_chunk *c = container_of(rcu, struct jmod_chunk, rcu);
+
+	jmod_stat_sub(chunk_pages, chunk_pages);
+	jmod_stat_sub(meta_bytes, ksize(c));
+	__free_pages(c->page, jmod_chunk_order);
+	kfree(c);
+}
+
+/* The chunk is already off its arena's lists. */
+static void chunk_destroy(struct jmod_chunk *c)
+{
+	unsigned long flags;
+
+	xa_lock_irqsave(&jmod_chunks, flags);
+	__xa_erase(&jmod_chunks, page_to_pfn(c->page) >> jmod_chunk_order);
+	xa_unlock_irqrestore(&jmod_chunks, flags);
+	call_rcu(&c->rcu, chunk_free_rcu);
+}
+
+static void arena_add_chunk(struct jmod_arena *a, struct jmod_chunk *c)
+{
+	list_add(&c->link, &a->chunks);
+	a->nr_chunks++;
+	c->nfree = chunk_pages;
+	a->nr_retained++;
+	c->free_since = jiffies;
+	free_insert(a, c, 0, chunk_pages);
+}
+
+/* === Allocation and free === */
+
+static inline struct jmod_arena *this_arena(void)
+{
+	return jmod_arenas[raw_smp_processor_id()];
+}
+
+void *jmod_large_alloc(unsigned int cls, size_t align, gfp_t gfp)
+{
+	struct jmod_arena *a = this_arena();
+	unsigned int n = jmod_class_size[cls] >> PAGE_SHIFT;
+	unsigned int align_pages = max_t(size_t, align >> PAGE_SHIFT, 1);
+	struct jmod_chunk *c;
+	unsigned long flags;
+	void *p;
+
+	spin_lock_irqsave(&a->lock, flags);
+	p = arena_take(a, n, align_pages, cls);
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (!p) {
+		c = chunk_create(a, gfp);
+		if (!c)
+			return NULL;
+		spin_lock_irqsave(&a->lock, flags);
+		arena_add_chunk(a, c);
+		p = arena_take(a, n, align_pages, cls);
+		spin_unlock_irqrestore(&a->lock, flags);
+		if (WARN_ON_ONCE(!p))
+			return NULL;
+	}
+	jmod_stat_inc(nmalloc[cls]);
+	if (gfp & __GFP_ZERO)
+		memset(p, 0, (size_t)n << PAGE_SHIFT);
+	return p;
+}
+
+/*
+ * Find the chunk and page index of @p.  Called under rcu_read_lock();
+ * the chunk stays valid until rcu_read_unlock().
+ */
+static struct jmod_chunk *chunk_lookup(const void *p, unsigned int *idx)
+{
+	unsigned long pfn = page_to_pfn(virt_to_page(p));
+	struct jmod_chunk *c;
+
+	c = xa_load(&jmod_chunks, pfn >> jmod_chunk_order);
+	if (c)
+		*idx = pfn - page_to_pfn(c->page);
+	return c;
+}
+
+static bool is_run_head(struct jmod_chunk *c, const void *p, unsigned int i)
+{
+	return offset_in_page(p) == 0 && c->map[i].state == JMOD_PG_HEAD;
+}
+
+enum jmod_owner jmod_large_free(const void *p)
+{
+	enum jmod_owner ret = JMOD_OWNER_RUN;
+	struct jmod_chunk *c;
+	struct jmod_arena *a;
+	unsigned long flags;
+	unsigned int i, cls = 0;
+
+	rcu_read_lock();
+	c = chunk_lookup(p, &i);
+	if (!c) {
+		rcu_read_unlock();
+		return JMOD_OWNER_NONE;
+	}
+	a = c->arena;
+	spin_lock_irqsave(&a->lock, flags);
+	if (is_run_head(c, p, i)) {
+		cls = c->map[i].cls;
+		arena_put(a, c, i, c->map[i].npages);
+	} else {
+		ret = JMOD_OWNER_BAD;
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	rcu_read_unlock();
+	if (ret == JMOD_OWNER_RUN)
+		jmod_stat_inc(ndalloc[cls]);
+	return ret;
+}
+
+enum jmod_owner jmod_large_usable(const void *p, size_t *usable)
+{
+	enum jmod_owner ret = JMOD_OWNER_BAD;
+	struct jmod_chunk *c;
+	unsigned long flags;
+	unsigned int i;
+
+	rcu_read_lock();
+	c = chunk_lookup(p, &i);
+	if (!c) {
+		rcu_read_unlock();
+		return JMOD_OWNER_NONE;
+	}
+	spin_lock_irqsave(&c->arena->lock, flags);
+	if (is_run_head(c, p, i)) {
+		*usable = (size_t)c->map[i].npages << PAGE_SHIFT;
+		ret = JMOD_OWNER_RUN;
+	}
+	spin_unlock_irqrestore(&c->arena->lock, flags);
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * Resize the run at @p in place to class @new_cls: shrink by freeing the
+ * tail, grow into a free right neighbour.  Returns JMOD_OWNER_RUN when
+ * done, JMOD_OWNER_NONE when it cannot be done in place, JMOD_OWNER_BAD
+ * when @p is not a live run.
+ */
+enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls)
+{
+	unsigned int want = jmod_class_size[new_cls] >> PAGE_SHIFT;
+	enum jmod_owner ret = JMOD_OWNER_NONE;
+	unsigned int i, n, old_cls = 0;
+	struct jmod_chunk *c;
+	struct jmod_arena *a;
+	unsigned long flags;
+
+	rcu_read_lock();
+	c = chunk_lookup(p, &i);
+	if (!c) {
+		rcu_read_unlock();
+		return JMOD_OWNER_BAD;
+	}
+	a = c->arena;
+	spin_lock_irqsave(&a->lock, flags);
+	if (!is_run_head(c, p, i)) {
+		ret = JMOD_OWNER_BAD;
+		goto out;
+	}
+	n = c->map[i].npages;
+	old_cls = c->map[i].cls;
+	if (want < n) {
+		clear_ends(c, i, n);
+		set_ends(c, i, want, JMOD_PG_HEAD, JMOD_PG_TAIL);
+		c->map[i].cls = new_cls;
+		/* the tail is an allocated run of its own, put it back */
+		set_ends(c, i + want, n - want, JMOD_PG_HEAD, JMOD_PG_TAIL);
+		arena_put(a, c, i + want, n - want);
+		ret = JMOD_OWNER_RUN;
+	} else if (want > n && i + want <= chunk_pages &&
+		   c->map[i + n].state == JMOD_PG_FREE &&
+		   c->map[i + n].npages >= want - n) {
+		unsigned int rlen = c->map[i + n].npages;
+
+		free_remove(a, c, i + n);
+		if (rlen > want - n)
+			free_insert(a, c, i + want, rlen - (want - n));
+		clear_ends(c, i, n);
+		set_ends(c, i, want, JMOD_PG_HEAD, JMOD_PG_TAIL);
+		c->map[i].cls = new_cls;
+		chunk_used(a, c, want - n);
+		ret = JMOD_OWNER_RUN;
+	} else if (want == n) {
+		ret = JMOD_OWNER_RUN;
+	}
+out:
+	spin_unlock_irqrestore(&a->lock, flags);
+	rcu_read_unlock();
+	if (ret == JMOD_OWNER_RUN && old_cls != new_cls) {
+		jmod_stat_inc(ndalloc[old_cls]);
+		jmod_stat_inc(nmalloc[new_cls]);
+	}
+	return ret;
+}
+
+/* === Decay, purge and the shrinker === */
+
+/*
+ * Release wholly free chunks: those free for at least @min_age jiffies,
+ * at most @max_pages pages.  Returns the pages released; *@next is set
+ * to the earliest expiry of a retained chunk left behind (0: none).
+ */
+static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
+				   unsigned long max_pages, unsigned long *next)
+{
+	struct jmod_chunk *c, *tmp;
+	unsigned long flags, freed = 0;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&a->lock, flags);
+	list_for_each_entry_safe(c, tmp, &a->chunks, link) {
+		unsigned long expiry = c->free_since + min_age;
+
+		if (c->nfree != chunk_pages)
+			continue;
+		if (freed >= max_pages || time_before(jiffies, expiry)) {
+			if (!*next || time_before(expiry, *next))
+				*next = expiry ?: 1;
+			continue;
+		}
+		free_remove(a, c, 0);
+		list_move(&c->link, &dead);
+		a->nr_chunks--;
+		a->nr_retained--;
+		freed += chunk_pages;
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+
+	list_for_each_entry_safe(c, tmp, &dead, link)
+		chunk_destroy(c);
+	return freed;
+}
+
+static unsigned long release_all(unsigned long min_age, unsigned long max_pages,
+				 unsigned long *next)
+{
+	unsigned long freed = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (freed >= max_pages)
+			break;
+		freed += arena_release(jmod_arenas[cpu], min_age,
+				       max_pages - freed, next);
+	}
+	return freed;
+}
+
+static void jmod_decay_fn(struct work_struct *work)
+{
+	unsigned long next = 0;
+
+	release_all(msecs_to_jiffies(READ_ONCE(jmod_decay_ms)), ULONG_MAX,
+		    &next);
+	if (next)
+		queue_delayed_work(system_unbound_wq, &jmod_decay_work,
+				   time_after(next, jiffies) ? next - jiffies : 1);
+}
+
+/* decay_ms changed: look at the retained chunks again now. */
+void jmod_arena_decay_kick(void)
+{
+	mod_delayed_work(system_unbound_wq, &jmod_decay_work, 0);
+}
+
+/* Release up to @max_pages of retained chunks now, whatever their age. */
+unsigned long jmod_arena_purge(unsigned long max_pages)
+{
+	unsigned long next = 0;
+
+	return release_all(0, max_pages, &next);
+}
+
+/* Release every retained chunk and wait until its pages are back. */
+void jmod_arena_purge_all(void)
+{
+	jmod_arena_purge(ULONG_MAX);
+	rcu_barrier();
+}
+
+unsigned long jmod_arena_retained_pages(void)
+{
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(jmod_arenas[cpu]->nr_retained);
+	return n << jmod_chunk_order;
+}
+
+static unsigned long jmod_shrink_count(struct shrinker *s,
+				       struct shrink_control *sc)
+{
+	return jmod_arena_retained_pages() ?: SHRINK_EMPTY;
+}
+
+static unsigned long jmod_shrink_scan(struct shrinker *s,
+				      struct shrink_control *sc)
+{
+	unsigned long freed = jmod_arena_purge(sc->nr_to_scan);
+
+	return freed ?: SHRINK_STOP;
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static struct shrinker *jmod_shrinker;
+
+static int jmod_shrinker_register(void)
+{
+	jmod_shrinker = shrinker_alloc(0, "jmod");
+	if (!jmod_shrinker)
+		return -ENOMEM;
+	jmod_shrinker->count_objects = jmod_shrink_count;
+	jmod_shrinker->scan_objects = jmod_shrink_scan;
+	jmod_shrinker->batch = 1UL << jmod_chunk_order;
+	shrinker_register(jmod_shrinker);
+	return 0;
+}
+
+static void jmod_shrinker_unregister(void)
+{
+	shrinker_free(jmod_shrinker);
+}
+#else
+static struct shrinker jmod_shrinker_s = {
+	.count_objects = jmod_shrink_count,
+	.scan_objects = jmod_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static int jmod_shrinker_register(void)
+{
+	jmod_shrinker_s.batch = 1UL << jmod_chunk_order;
+	return register_shrinker(&jmod_shrinker_s, "jmod");
+}
+
+static void jmod_shrinker_unregister(void)
+{
+	unregister_shrinker(&jmod_shrinker_s);
+}
+#endif
+
+/* === Statistics === */
+
+void jmod_arena_info(unsigned int cpu, struct jmod_arena_info *info)
+{
+	struct jmod_arena *a = jmod_arenas[cpu];
+	unsigned long flags;
+	unsigned int last;
+
+	spin_lock_irqsave(&a->lock, flags);
+	info->cpu = a->cpu;
+	info->node = a->node;
+	info->chunks = a->nr_chunks;
+	info->retained = a->nr_retained;
+	info->active_pages = a->active_pages;
+	info->free_runs = a->nr_free_runs;
+	last = find_last_bit(a->avail, chunk_pages + 1);
+	info->largest_free = last > chunk_pages ? 0 : last;
+	spin_unlock_irqrestore(&a->lock, flags);
+}
+
+/* === Init and exit === */
+
+static void arena_free_all(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct jmod_arena *a = jmod_arenas[cpu];
+
+		if (a) {
+			bitmap_free(a->avail);
+			kfree(a);
+		}
+	}
+	kfree(jmod_arenas);
+	jmod_arenas = NULL;
+}
+
+int jmod_arena_init(void)
+{
+	unsigned int cpu, i;
+	int err;
+
+	chunk_pages = 1U << jmod_chunk_order;
+	jmod_arenas = kcalloc(nr_cpu_ids, sizeof(*jmod_arenas), GFP_KERNEL);
+	if (!jmod_arenas)
+		return -ENOMEM;
+
+	for_each_possible_cpu(cpu) {
+		int node = cpu_to_node(cpu);
+		struct jmod_arena *a;
+
+		a = kzalloc_node(struct_size(a, free, chunk_pages + 1),
+				 GFP_KERNEL, node);
+		if (!a)
+			goto nomem;
+		jmod_arenas[cpu] = a;
+		a->avail = bitmap_zalloc_node(chunk_pages + 1, GFP_KERNEL, node);
+		if (!a->avail)
+			goto nomem;
+		spin_lock_init(&a->lock);
+		a->cpu = cpu;
+		a->node = node;
+		INIT_LIST_HEAD(&a->chunks);
+		for (i = 0; i <= chunk_pages; i++)
+			INIT_LIST_HEAD(&a->free[i]);
+	}
+
+	err = jmod_shrinker_register();
+	if (err) {
+		arena_free_all();
+		return err;
+	}
+	return 0;
+
+nomem:
+	arena_free_all();
+	return -ENOMEM;
+}
+
+void jmod_arena_exit(void)
+{
+	unsigned int cpu;
+
+	jmod_shrinker_unregister();
+	cancel_delayed_work_sync(&jmod_decay_work);
+	jmod_arena_purge_all();
+
+	/* Every user is gone; anything left is a leak by a caller. */
+	for_each_possible_cpu(cpu) {
+		struct jmod_arena *a = jmod_arenas[cpu];
+		struct jmod_chunk *c, *tmp;
+
+		list_for_each_entry_safe(c, tmp, &a->chunks, link) {
+			pr_err("arena %u: chunk with %u live pages at unload\n",
+			       cpu, chunk_pages - c->nfree);
+			list_del(&c->link);
+			chunk_destroy(c);
+		}
+	}
+	rcu_barrier();
+	xa_destroy(&jmod_chunks);
+	arena_free_all();
+}

@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jmod test allocation interface: the misc device /dev/jmod.
+ *
+ * Owns the per-fd state through which userspace drives the allocator
+ * (include/uapi/linux/jmod.h): a handle table (xarray of struct jmod_obj,
+ * ids from 1, never addresses), a slot table for replaying allocation
+ * traces with JMOD_IOC_BATCH, and the fd's quota use.  Closing the fd
+ * frees everything it still holds; an open fd pins the module.
+ *
+ * Data flow: ioctl -> jmod_ioctl() copies the command's struct in with
+ * copy_struct_from_user() (structs are extensible by size) -> handler ->
+ * struct copied back for _IOC_READ commands.
+ *
+ * Locking: jmod_file->lock (a mutex; every handler runs in process
+ * context and may sleep) serialises all commands on one fd, so racing
+ * FREEs of one handle see exactly one winner and FILL/CHECK never touch
+ * a freed object.  Different fds share nothing but the allocator.
+ */
+
+#define pr_fmt(fmt) "jmod: " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include <jmod.h>
+#include <uapi/linux/jmod.h>
+#include "internal.h"
+
+unsigned long jmod_quota_bytes = 256UL << 20;
+unsigned long jmod_quota_objects = 1UL << 20;
+module_param_named(quota_bytes, jmod_quota_bytes, ulong, 0644);
+MODULE_PARM_DESC(quota_bytes, "Per-fd byte quota of /dev/jmod (default 256 MiB)");
+module_param_named(quota_objects, jmod_quota_objects, ulong, 0644);
+MODULE_PARM_DESC(quota_objects, "Per-fd object quota of /dev/jmod (default 1M)");
+
+struct jmod_obj {
+	void *ptr;
+	u64 size;	/* requested */
+	u64 usable;
+	u32 backend;
+};
+
+struct jmod_file {
+	struct mutex lock;
+	struct xarray handles;		/* id -> struct jmod_obj */
+	struct jmod_obj *slots;		/* slot table, NULL until used */
+	u64 nr_slots;
+	u64 bytes;			/* quota use: usable bytes */
+	u64 objects;			/* quota use: live objects */
+};
+
+/* === Pattern === */
+
+static u64 pattern_word(u64 seed, u64 word)
+{
+	u64 x = seed ^ (word * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 29;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 32);
+}
+
+static u8 pattern_byte(u64 seed, u64 i)
+{
+	return seed ? pattern_word(seed, i >> 3) >> ((i & 7) * 8) : 0;
+}
+
+void jmod_pattern_fill(void *p, u64 offset, u64 len, u64 seed)
+{
+	u8 *b = p;
+	u64 i;
+
+	for (i = offset; i < offset + len; i++)
+		b[i] = pattern_byte(seed, i);
+}
+
+/* Returns the first mismatching offset, or -1 when the range matches. */
+s64 jmod_pattern_check(const void *p, u64 offset, u64 len, u64 seed)
+{
+	const u8 *b = p;
+	u64 i;
+
+	for (i = offset; i < offset + len; i++)
+		if (b[i] != pattern_byte(seed, i))
+			return i;
+	return -1;
+}
+
+/* === Objects and quota === */
+
+static gfp_t jmod_user_gfp(u32 flags)
+{
+	gfp_t gfp = (flags & JMOD_ALLOC_ATOMIC) ? GFP_ATOMIC : GFP_KERNEL;
+
+	if (flags & JMOD_ALLOC_ZERO)
+		gfp |= __GFP_ZERO;
+	return gfp | __GFP_NOWARN;
+}
+
+static unsigned long jmod_max_alloc(void)
+{
+	return READ_ONCE(jmod_quota_bytes);
+}
+
+/* Validate a request; 0 or -errno per the uapi header. */
+static int jmod_check_request(u64 size, u64 align, u32 flags)
+{
+	if (!size)
+		return -EINVAL;
+	if (flags & ~JMOD_ALLOC_FLAGS)
+		return -EINVAL;
+	if (align && (!is_power_of_2(align) ||
+		      align > (PAGE_SIZE << JMOD_MAX_PAGE_ORDER)))
+		return -EINVAL;
+	if (size > jmod_max_alloc())
+		return -EFBIG;
+	return 0;
+}
+
+static int obj_alloc(struct jmod_file *jf, struct jmod_obj *o, u64 size,
+		     u64 align, u32 flags, u32 backend)
+{
+	gfp_t gfp = jmod_user_gfp(flags);
+	void *p;
+
+	if (jf->objects >= READ_ONCE(jmod_quota_objects) ||
+	    size > READ_ONCE(jmod_quota_bytes) - min(jf->bytes, READ_ONCE(jmod_quota_bytes)))
+		return -EDQUOT;
+	if (backend == JMOD_BACKEND_KMALLOC)
+		p = align ? NULL : kmalloc(size, gfp);
+	else
+		p = align ? jmod_aligned_alloc(align, size, gfp) :
+			    jmod_malloc(size, gfp);
+	if (!p)
+		return -ENOMEM;
+	o->ptr = p;
+	o->size = size;
+	o->backend = backend;
+	o->usable = backend == JMOD_BACKEND_KMALLOC ? ksize(p) :
+						      jmod_usable_size(p);
+	jf->bytes += o->usable;
+	jf->objects++;
+	return 0;
+}
+
+static void obj_free(struct jmod_file *jf, struct jmod_obj *o)
+{
+	if (o->backend == JMOD_BACKEND_KMALLOC)
+		kfree(o->ptr);
+	else
+		jmod_free(o->ptr);
+	jf->bytes -= o->usable;
+	jf->objects--;
+	o->ptr = NULL;
+}
+
+static int obj_pattern(struct jmod_obj *o, struct jmod_pattern *pat,
+		       bool check)
+{
+	s64 bad;
+
+	if (pat->offset > o->usable || pat->len > o->usable - pat->offset)
+		return -ERANGE;
+	if (!check) {
+		jmod_pattern_fill(o->ptr, pat->offset, pat->len, pat->seed);
+		return 0;
+	}
+	bad = jmod_pattern_check(o->ptr, pat->offset, pat->len, pat->seed);
+	if (bad < 0)
+		return 0;
+	pat->bad_offset = bad;
+	return -EILSEQ;
+}
+
+/* === Handle commands === */
+
+static int ioc_version(struct jmod_file *jf, void *arg)
+{
+	struct jmod_version *v = arg;
+
+	v->abi = JMOD_ABI_VERSION;
+	v->page_size = PAGE_SIZE;
+	v->nr_small = JMOD_NR_SMALL;
+	v->nr_large = jmod_nr_classes - JMOD_NR_SMALL;
+	v->chunk_size = PAGE_SIZE << jmod_chunk_order;
+	v->tcache_max = 0;
+	v->max_small = JMOD_SMALL_MAX;
+	v->max_large = jmod_large_max;
+	v->max_alloc = jmod_max_alloc();
+	v->quota_bytes = READ_ONCE(jmod_quota_bytes);
+	v->quota_objects = READ_ONCE(jmod_quota_objects);
+	v->nr_arenas = num_possible_cpus();
+	v->nr_selftests = jmod_selftest_count();
+	return 0;
+}
+
+static int ioc_alloc(struct jmod_file *jf, void *arg)
+{
+	struct jmod_alloc *a = arg;
+	struct jmod_obj *o;
+	u32 id;
+	int err;
+
+	if (a->__pad)
+		return -EINVAL;
+	err = jmod_check_request(a->size, a->align, a->flags);
+	if (err)
+		return err;
+	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	if (!o)
+		return -ENOMEM;
+	err = obj_alloc(jf, o, a->size, a->align, a->flags, JMOD_BACKEND_JMOD);
+	if (err)
+		goto free_o;
+	err = xa_alloc(&jf->handles, &id, o, xa_limit_32b, GFP_KERNEL);
+	if (err)
+		goto free_obj;
+	a->handle = id;
+	a->usable_size = o->usable;
+	return 0;
+
+free_obj:
+	obj_free(jf, o);
+free_o:
+	kfree(o);
+	return err;
+}
+
+static struct jmod_obj *handle_get(struct jmod_file *jf, u64 handle)
+{
+	if (!handle || handle > U32_MAX)
+		return NULL;
+	return xa_load(&jf->handles, handle);
+}
+
+static int ioc_free(struct jmod_file *jf, void *arg)
+{
+	struct jmod_handle *h = arg;
+	struct jmod_obj *o;
+
+	if (!handle_get(jf, h->handle))
+		return -ENOENT;
+	o = xa_erase(&jf->handles, h->handle);
+	obj_free(jf, o);
+	kfree(o);
+	return 0;
+}
+
+static int ioc_realloc(struct jmod_file *jf, void *arg)
+{
+	struct jmod_realloc *r = arg;
+	struct jmod_obj *o = handle_get(jf, r->handle);
+	u64 usable, bytes;
+	void *p;
+	int err;
+
+	if (!o)
+		return -ENOENT;
+	err = jmod_check_request(r->new_size, 0, 0);
+	if (err)
+		return err;
+	bytes = jf->bytes - o->usable;
+	if (r->new_size > READ_ONCE(jmod_quota_bytes) -
+			  min(bytes, READ_ONCE(jmod_quota_bytes)))
+		return -EDQUOT;
+	p = jmod_realloc(o->ptr, r->new_size, GFP_KERNEL | __GFP_NOWARN);
+	if (!p)
+		return -ENOMEM;
+	usable = jmod_usable_size(p);
+	jf->bytes = bytes + usable;
+	o->ptr = p;
+	o->size = r->new_size;
+	o->usable = usable;
+	r->usable_size = usable;
+	return 0;
+}
+
+static int ioc_pattern(struct jmod_file *jf, void *arg, bool check)
+{
+	struct jmod_pattern *pat = arg;
+	struct jmod_obj *o = handle_get(jf, pat->handle);
+
+	if (!o)
+		return -ENOENT;
+	return obj_pattern(o, pat, check);
+}
+
+static int ioc_fill(struct jmod_file *jf, void *arg)
+{
+	return ioc_pattern(jf, arg, false);
+}
+
+static int ioc_check(struct jmod_file *jf, void *arg)
+{
+	return ioc_pattern(jf, arg, true);
+}
+
+/* === Slots and batches === */
+
+static void slots_release(struct jmod_file *jf)
+{
+	u64 i;
+
+	for (i = 0; jf->slots && i < jf->nr_slots; i++)
+		if (jf->slots[i].ptr)
+			obj_free(jf, &jf->slots[i]);
+	kvfree(jf->slots);
+	jf->slots = NULL;
+	jf->nr_slots = 0;
+}
+
+static int slots_setup(struct jmod_file *jf, u64 nr)
+{
+	struct jmod_obj *slots = NULL;
+
+	if (nr > READ_ONCE(jmod_quota_objects))
+		return -EDQUOT;
+	if (nr) {
+		slots = kvcalloc(nr, sizeof(*slots), GFP_KERNEL);
+		if (!slots)
+			return -ENOMEM;
+	}
+	slots_release(jf);
+	jf->slots = slots;
+	jf->nr_slots = nr;
+	return 0;
+}
+
+static int ioc_slots(struct jmod_file *jf, void *arg)
+{
+	struct jmod_slots *s = arg;
+
+	return slots_setup(jf, s->nr_slots);
+}
+
+static s64 batch_op(struct jmod_file *jf, struct jmod_op *op, u32 backend)
+{
+	struct jmod_pattern pat = {};
+	struct jmod_obj *o;
+	int err;
+
+	if (op->slot >= jf->nr_slots)
+		return -ERANGE;
+	o = &jf->slots[op->slot];
+
+	switch (op->op) {
+	case JMOD_OP_ALLOC:
+		if (o->ptr)
+			return -EEXIST;
+		err = jmod_check_request(op->size, 0, op->flags);
+		if (err)
+			return err;
+		return obj_alloc(jf, o, op->size, 0, op->flags, backend);
+	case JMOD_OP_FREE:
+		if (op->flags)
+			return -EINVAL;
+		if (!o->ptr)
+			return -ENOENT;
+		obj_free(jf, o);
+		return 0;
+	case JMOD_OP_FILL:
+	case JMOD_OP_CHECK:
+		if (op->flags)
+			return -EINVAL;
+		if (!o->ptr)
+			return -ENOENT;
+		pat.len = op->size ?: o->size;
+		pat.seed = op->slot + 1;
+		return obj_pattern(o, &pat, op->op == JMOD_OP_CHECK);
+	default:
+		return -EINVAL;
+	}
+}
+
+#define JMOD_BATCH_CHUNK 256
+
+static int ioc_batch(struct jmod_file *jf, void *arg)
+{
+	struct jmod_batch *b = arg;
+	struct jmod_op __user *uops = u64_to_user_ptr(b->ops);
+	struct jmod_op *ops;
+	u64 elapsed = 0;
+	u32 done = 0;
+	int err = 0;
+
+	if (b->__pad || b->backend >= JMOD_BACKEND_NR || !b->count)
+		return -EINVAL;
+	if (b->count > JMOD_BATCH_MAX)
+		return -E2BIG;
+	if (!jf->slots) {
+		err = slots_setup(jf, min_t(u64, JMOD_SLOTS_DEFAULT,
+					    READ_ONCE(jmod_quota_objects)));
+		if (err)
+			return err;
+	}
+	ops = kmalloc_array(JMOD_BATCH_CHUNK, sizeof(*ops), GFP_KERNEL);
+	if (!ops)
+		return -ENOMEM;
+
+	while (done < b->count) {
+		u32 n = min_t(u32, b->count - done, JMOD_BATCH_CHUNK);
+		u32 i, ok = 0;
+		s64 res = 0;
+		u64 t0;
+
+		if (copy_from_user(ops, uops + done, n * sizeof(*ops))) {
+			err = -EFAULT;
+			break;
+		}
+		t0 = ktime_get_ns();
+		for (i = 0; i < n; i++) {
+			res = batch_op(jf, &ops[i], b->backend);
+			ops[i].result = res;
+			if (res)
+				break;
+			ok++;
+		}
+		elapsed += ktime_get_ns() - t0;
+		if (copy_to_user(uops + done, ops, min(n, ok + 1) * sizeof(*ops))) {
+			err = -EFAULT;
+			break;
+		}
+		done += ok;
+		if (res)
+			break;
+		cond_resched();
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+	}
+	kfree(ops);
+	b->elapsed_ns = elapsed;
+	b->done = done;
+	return err;
+}
+
+static int ioc_selftest(struct jmod_file *jf, void *arg)
+{
+	return jmod_selftest_run(arg);
+}
+
+/* === ioctl dispatch === */
+
+struct jmod_ioc {
+	unsigned int cmd;	/* as built with the kernel's struct size */
+	unsigned int size_ver0;
+	int (*fn)(struct jmod_file *jf, void *arg);
+};
+
+static const struct jmod_ioc jmod_iocs[] = {
+	{ JMOD_IOC_VERSION, JMOD_VERSION_SIZE_VER0, ioc_version },
+	{ JMOD_IOC_ALLOC, JMOD_ALLOC_SIZE_VER0, ioc_alloc },
+	{ JMOD_IOC_FREE, sizeof(struct jmod_handle), ioc_free },
+	{ JMOD_IOC_REALLOC, sizeof(struct jmod_realloc), ioc_realloc },
+	{ JMOD_IOC_FILL, sizeof(struct jmod_pattern), ioc_fill },
+	{ JMOD_IOC_CHECK, sizeof(struct jmod_pattern), ioc_check },
+	{ JMOD_IOC_BATCH, sizeof(struct jmod_batch), ioc_batch },
+	{ JMOD_IOC_SELFTEST, JMOD_SELFTEST_SIZE_VER0, ioc_selftest },
+	{ JMOD_IOC_SLOTS, sizeof(struct jmod_slots), ioc_slots },
+};
+
+union jmod_ioc_arg {
+	struct jmod_version version;
+	struct jmod_alloc alloc;
+	struct jmod_handle handle;
+	struct jmod_realloc realloc;
+	struct jmod_pattern pattern;
+	struct jmod_batch batch;
+	struct jmod_selftest selftest;
+	struct jmod_slots slots;
+};
+
+static long jmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct jmod_file *jf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	unsigned int nr = _IOC_NR(cmd), usize = _IOC_SIZE(cmd);
+	const struct jmod_ioc *ioc;
+	union jmod_ioc_arg *k;
+	size_t ksize;
+	long ret;
+
+	if (_IOC_TYPE(cmd) != JMOD_IOC_MAGIC || nr >= ARRAY_SIZE(jmod_iocs))
+		return -ENOTTY;
+	ioc = &jmod_iocs[nr];
+	if (_IOC_DIR(cmd) != _IOC_DIR(ioc->cmd))
+		return -ENOTTY;
+	if (usize < ioc->size_ver0)
+		return -EINVAL;
+	ksize = _IOC_SIZE(ioc->cmd);
+
+	k = kzalloc(sizeof(*k), GFP_KERNEL);
+	if (!k)
+		return -ENOMEM;
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		ret = copy_struct_from_user(k, ksize, uarg, usize);
+		if (ret)
+			goto out;
+	}
+
+	mutex_lock(&jf->lock);
+	ret = ioc->fn(jf, k);
+	mutex_unlock(&jf->lock);
+
+	if (_IOC_DIR(cmd) & _IOC_READ) {
+		if (copy_to_user(uarg, k, min_t(size_t, usize, ksize)) ||
+		    (usize > ksize && clear_user(uarg + ksize, usize - ksize)))
+			ret = ret ?: -EFAULT;
+	}
+out:
+	kfree(k);
+	return ret;
+}
+
+static int jmod_open(struct inode *inode, struct file *file)
+{
+	struct jmod_file *jf;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EACCES;
+	jf = kzalloc(sizeof(*jf), GFP_KERNEL);
+	if (!jf)
+		return -ENOMEM;
+	mutex_init(&jf->lock);
+	xa_init_flags(&jf->handles, XA_FLAGS_ALLOC1);
+	file->private_data = jf;
+	return 0;
+}
+
+static int jmod_release(struct inode *inode, struct file *file)
+{
+	struct jmod_file *jf = file->private_data;
+	struct jmod_obj *o;
+	unsigned long id;
+
+	xa_for_each(&jf->handles, id, o) {
+		obj_free(jf, o);
+		kfree(o);
+	}
+	xa_destroy(&jf->handles);
+	slots_release(jf);
+	mutex_destroy(&jf->lock);
+	kfree(jf);
+	return 0;
+}
+
+static const struct file_operations jmod_fops = {
+	.owner = THIS_MODULE,
+	.open = jmod_open,
+	.release = jmod_release,
+	.unlocked_ioctl = jmod_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice jmod_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "jmod",
+	.fops = &jmod_fops,
+	.mode = 0600,
+};
+
+int jmod_chardev_init(void)
+{
+	return misc_register(&jmod_misc);
+}
+
+void jmod_chardev_exit(void)
+{
+	misc_deregister(&jmod_misc);
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jmod huge allocations: requests above the largest large class.
+ *
+ * Owns page-granular allocations taken straight from the buddy allocator
+ * on the caller's node: a block of order get_order(size) is split into
+ * single pages and the pages past the request are given back at once, so
+ * a 2.1 MiB request costs 2.1 MiB rounded to pages, not 4 MiB.  When no
+ * contiguous block is available (or the size is above the largest buddy
+ * order) and the caller may sleep, the request falls back to vmalloc.
+ * Atomic callers never reach vmalloc.
+ *
+ * Pointer -> owner: two xarrays record every live huge allocation and its
+ * page count, jmod_huge_pages keyed by pfn and jmod_huge_vmap keyed by the
+ * virtual page number; a free of anything else is refused.
+ *
+ * Locking: the xarrays' own IRQ-safe locks; nothing else is shared.  A
+ * free takes the entry out of its xarray under that lock before the pages
+ * go back, so two racing frees of one pointer cannot both succeed.
+ */
+
+#define pr_fmt(fmt) "jmod: " fmt
+
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+static DEFINE_XARRAY_FLAGS(jmod_huge_pages, XA_FLAGS_LOCK_IRQ);
+static DEFINE_XARRAY_FLAGS(jmod_huge_vmap, XA_FLAGS_LOCK_IRQ);
+
+#define JMOD_VMALLOC_GFP (GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | \
+			  __GFP_NORETRY | __GFP_RETRY_MAYFAIL)
+
+static int huge_record(struct xarray *xa, unsigned long key,
+		       unsigned long nr, gfp_t gfp)
+{
+	unsigned long flags;
+	int err;
+
+	xa_lock_irqsave(xa, flags);
+	err = xa_err(__xa_store(xa, key, xa_mk_value(nr),
+				gfp & ~(__GFP_ZERO | __GFP_COMP)));
+	xa_unlock_irqrestore(xa, flags);
+	return err;
+}
+
+static unsigned long huge_forget(struct xarray *xa, unsigned long key)
+{
+	unsigned long flags;
+	void *entry;
+
+	xa_lock_irqsave(xa, flags);
+	entry = __xa_erase(xa, key);
+	xa_unlock_irqrestore(xa, flags);
+	return entry ? xa_to_value(entry) : 0;
+}
+
+static void free_page_range(struct page *page, unsigned long nr)
+{
+	while (nr--)
+		__free_page(page++);
+}
+
+static void *huge_alloc_pages(unsigned long nr, size_t align, gfp_t gfp)
+{
+	unsigned int order = get_order(max_t(size_t, nr << PAGE_SHIFT, align));
+	struct page *page;
+
+	if (order > JMOD_MAX_PAGE_ORDER)
+		return NULL;
+	if (gfpflags_allow_blocking(gfp))
+		gfp |= __GFP_NORETRY;	/* vmalloc is the fallback */
+	page = alloc_pages_node(numa_node_id(), (gfp & ~__GFP_COMP) |
+				__GFP_NOWARN, order);
+	if (!page)
+		return NULL;
+	split_page(page, order);
+	free_page_range(page + nr, (1UL << order) - nr);
+
+	if (huge_record(&jmod_huge_pages, page_to_pfn(page), nr, gfp)) {
+		free_page_range(page, nr);
+		return NULL;
+	}
+	return page_address(page);
+}
+
+static void *huge_alloc_vmalloc(size_t size, gfp_t gfp)
+{
+	void *p = __vmalloc(size, (gfp & JMOD_VMALLOC_GFP) | __GFP_NOWARN);
+
+	if (!p)
+		return NULL;
+	if (huge_record(&jmod_huge_vmap, (unsigned long)p >> PAGE_SHIFT,
+			PAGE_ALIGN(size) >> PAGE_SHIFT, gfp)) {
+		vfree(p);
+		return NULL;
+	}
+	return p;
+}
+
+void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp)
+{
+	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	void *p;
+
+	p = huge_alloc_pages(nr, align, gfp);
+	if (!p && gfpflags_allow_blocking(gfp) && align <= PAGE_SIZE)
+		p = huge_alloc_vmalloc(size, gfp);
+	if (p) {
+		jmod_stat_inc(nmalloc[JMOD_HUGE_SLOT]);
+		jmod_stat_add(huge_pages, nr);
+	}
+	return p;
+}
+
+/* Returns false when @p is not a live huge allocation. */
+bool jmod_huge_free(const void *p)
+{
+	unsigned long nr;
+
+	if (offset_in_page(p))
+		return false;
+	if (is_vmalloc_addr(p)) {
+		nr = huge_forget(&jmod_huge_vmap, (unsigned long)p >> PAGE_SHIFT);
+		if (!nr)
+			return false;
+		vfree(p);
+	} else {
+		struct page *page = virt_to_page(p);
+
+		nr = huge_forget(&jmod_huge_pages, page_to_pfn(page));
+		if (!nr)
+			return false;
+		free_page_range(page, nr);
+	}
+	jmod_stat_inc(ndalloc[JMOD_HUGE_SLOT]);
+	jmod_stat_sub(huge_pages, nr);
+	return true;
+}
+
+/* Usable bytes of the huge allocation at @p, 0 when it is not one. */
+size_t jmod_huge_usable(const void *p)
+{
+	void *entry;
+
+	if (offset_in_page(p))
+		return 0;
+	if (is_vmalloc_addr(p))
+		entry = xa_load(&jmod_huge_vmap, (unsigned long)p >> PAGE_SHIFT);
+	else
+		entry = xa_load(&jmod_huge_pages, page_to_pfn(virt_to_page(p)));
+	return entry ? xa_to_value(entry) << PAGE_SHIFT : 0;
+}
+
+/*
+ * Shrink a page-backed huge allocation in place to @new_size bytes by
+ * giving back its tail pages.  Returns false when nothing was given back
+ * (vmalloc, not ours, or not fewer pages).
+ */
+bool jmod_huge_shrink(void *p, size_t new_size)
+{
+	unsigned long nr = PAGE_ALIGN(new_size) >> PAGE_SHIFT;
+	struct page *page;
+	unsigned long flags, old;
+	void *entry;
+
+	if (is_vmalloc_addr(p) || offset_in_page(p))
+		return false;
+	page = virt_to_page(p);
+	xa_lock_irqsave(&jmod_huge_pages, flags);
+	entry = xa_load(&jmod_huge_pages, page_to_pfn(page));
+	old = entry ? xa_to_value(entry) : 0;
+	if (old > nr)
+		__xa_store(&jmod_huge_pages, page_to_pfn(page), xa_mk_value(nr),
+			   GFP_ATOMIC);
+	xa_unlock_irqrestore(&jmod_huge_pages, flags);
+	if (old <= nr)
+		return false;
+	free_page_range(page + nr, old - nr);
+	jmod_stat_sub(huge_pages, old - nr);
+	return true;
+}
+
+void jmod_huge_exit(void)
+{
+	unsigned long index;
+	void *entry;
+
+	/* Every user is gone; anything left is a leak by a caller. */
+	xa_for_each(&jmod_huge_pages, index, entry) {
+		pr_err("huge allocation of %lu pages live at unload\n",
+		       xa_to_value(entry));
+		free_page_range(pfn_to_page(index), xa_to_value(entry));
+	}
+	xa_for_each(&jmod_huge_vmap, index, entry) {
+		pr_err("huge vmalloc of %lu pages live at unload\n",
+		       xa_to_value(entry));
+		vfree((void *)(index << PAGE_SHIFT));
+	}
+	xa_destroy(&jmod_huge_pages);
+	xa_destroy(&jmod_huge_vmap);
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * jmod internal interfaces: size classes, the small (kmem_cache), large
+ * (arena run) and huge (page) back ends, per-CPU statistics and the
+ * character device.  Nothing here is visible to other modules; the
+ * exported API is include/jmod.h.
+ */
+#ifndef _JMOD_INTERNAL_H
+#define _JMOD_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/bitops.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/version.h>
+
+/* === Size classes (sizeclass.c) === */
+
+/*
+ * jemalloc's scheme with 4 KiB pages: 8, 16, then multiples of 16 up to
+ * 64, then four classes per doubling.  Class index arithmetic:
+ *   idx(8) = 0, idx(16) = 1, idx(16 * k) = k for k = 2..4,
+ *   for 2^(lg-1) < size <= 2^lg (lg >= 7): 4 + 4 * (lg - 7) + k, k = 1..4.
+ * Small classes end below four pages (14 KiB); large classes are page
+ * multiples from 16 KiB up to the chunk size.
+ */
+#define JMOD_NR_SMALL		36
+#define JMOD_SMALL_MAX		14336U
+#define JMOD_LARGE_MIN		16384U
+#define JMOD_CHUNK_ORDER_MIN	4
+#define JMOD_CHUNK_ORDER_MAX	10
+/* idx(2^lg) = 4 * (lg - 5); the largest chunk is 2^(PAGE_SHIFT + 10) */
+#define JMOD_MAX_CLASSES	(4 * (PAGE_SHIFT + JMOD_CHUNK_ORDER_MAX - 5) + 1)
+/* statistics slot for huge allocations, after every class */
+#define JMOD_HUGE_SLOT		JMOD_MAX_CLASSES
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define JMOD_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#else
+#define JMOD_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+extern unsigned int jmod_nr_classes;	/* small + large, set at load */
+extern size_t jmod_large_max;		/* largest large class */
+extern unsigned int jmod_chunk_order;
+extern u32 jmod_class_size[JMOD_MAX_CLASSES];
+
+/* O(1): no loop over classes.  @size must be in [1, jmod_large_max]. */
+static __always_inline unsigned int jmod_size_class(size_t size)
+{
+	unsigned int lg;
+
+	if (size <= 16)
+		return size > 8;
+	if (size <= 64)
+		return (size + 15) >> 4;
+	lg = fls_long(size - 1);
+	return 4 * (lg - 6) +
+	       ((size - (1UL << (lg - 1)) + (1UL << (lg - 3)) - 1) >> (lg - 3));
+}
+
+int jmod_sizeclass_init(void);
+
+/* === Small: one kmem_cache per class (small.c) === */
+
+int jmod_small_init(void);
+void jmod_small_exit(void);
+void *jmod_small_alloc(unsigned int cls, gfp_t gfp);
+void jmod_small_free(unsigned int cls, void *p);
+unsigned int jmod_small_class_aligned(size_t size, size_t align);
+
+int jmod_small_class_of(const void *p);
+
+/* === Large: per-CPU arenas of chunks carved into page runs (arena.c) === */
+
+extern unsigned int jmod_decay_ms;
+
+int jmod_arena_init(void);
+void jmod_arena_exit(void);
+void *jmod_large_alloc(unsigned int cls, size_t align, gfp_t gfp);
+
+/* results of looking a pointer up in the chunk map */
+enum jmod_owner {
+	JMOD_OWNER_NONE,	/* not in any chunk */
+	JMOD_OWNER_RUN,		/* start of a live run */
+	JMOD_OWNER_BAD,		/* inside a chunk but not a live run start */
+};
+
+enum jmod_owner jmod_large_free(const void *p);
+enum jmod_owner jmod_large_usable(const void *p, size_t *usable);
+enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls);
+unsigned long jmod_arena_purge(unsigned long max_pages);
+void jmod_arena_purge_all(void);
+void jmod_arena_decay_kick(void);
+unsigned long jmod_arena_retained_pages(void);
+
+/* per-arena snapshot for statistics and self-tests */
+struct jmod_arena_info {
+	int cpu;
+	int node;
+	unsigned long chunks;
+	unsigned long retained;
+	unsigned long active_pages;
+	unsigned long free_runs;
+	unsigned long largest_free;
+};
+
+void jmod_arena_info(unsigned int cpu, struct jmod_arena_info *info);
+
+/* === Huge: pages straight from the buddy allocator, or vmalloc (huge.c) === */
+
+void jmod_huge_exit(void);
+void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp);
+bool jmod_huge_free(const void *p);
+size_t jmod_huge_usable(const void *p);
+bool jmod_huge_shrink(void *p, size_t new_size);
+
+/* === Statistics: per-CPU counters, summed on read (stats.c) === */
+
+struct jmod_cpu_stats {
+	u64 nmalloc[JMOD_MAX_CLASSES + 1];
+	u64 ndalloc[JMOD_MAX_CLASSES + 1];
+	u64 requested;		/* bytes asked for, cumulative */
+	long huge_pages;	/* signed: freed on another CPU */
+	long chunk_pages;
+	long meta_bytes;
+	u64 nbadfree;
+	u64 nrealloc_inplace;
+};
+
+extern struct jmod_cpu_stats __percpu *jmod_stats;
+
+#define jmod_stat_inc(field)		this_cpu_inc(jmod_stats->field)
+#define jmod_stat_add(field, n)		this_cpu_add(jmod_stats->field, n)
+#define jmod_stat_sub(field, n)		this_cpu_sub(jmod_stats->field, n)
+
+/* one summed snapshot */
+struct jmod_stats_sum {
+	u64 nmalloc[JMOD_MAX_CLASSES + 1];
+	u64 ndalloc[JMOD_MAX_CLASSES + 1];
+	u64 requested;
+	long huge_pages;
+	long chunk_pages;
+	long meta_bytes;
+	u64 nbadfree;
+	u64 nrealloc_inplace;
+};
+
+void jmod_stats_read(struct jmod_stats_sum *sum);
+int jmod_stats_init(void);
+void jmod_stats_exit(void);
+void jmod_debugfs_init(void);
+void jmod_debugfs_exit(void);
+
+void jmod_report_bad_free(const char *what, unsigned long caller);
+
+/* === Test device /dev/jmod (chardev.c) and in-kernel cases (selftest.c) === */
+
+extern unsigned long jmod_quota_bytes;
+extern unsigned long jmod_quota_objects;
+
+int jmod_chardev_init(void);
+void jmod_chardev_exit(void);
+
+struct jmod_selftest;
+int jmod_selftest_run(struct jmod_selftest *st);
+unsigned int jmod_selftest_count(void);
+
+/* deterministic fill pattern shared by the device and the self-tests */
+void jmod_pattern_fill(void *p, u64 offset, u64 len, u64 seed);
+s64 jmod_pattern_check(const void *p, u64 offset, u64 len, u64 seed);
+
+#endif /* _JMOD_INTERNAL_H */

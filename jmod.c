@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jmod: a jemalloc-style allocator as a loadable kernel module.
+ *
+ * This file owns the exported API and module init/exit.  It routes each
+ * request by size to one of three back ends and each free by pointer to
+ * its owner; it keeps no state of its own beyond module parameters.
+ *
+ *   size <= 14 KiB       small   one kmem_cache per class       small.c
+ *   size <= chunk size   large   page runs in per-CPU arenas     arena.c
+ *   larger               huge    buddy pages, vmalloc fallback   huge.c
+ *
+ * Free without a size, in O(1):
+ *   vmalloc address                 -> huge (xarray by virtual page)
+ *   slab page (folio_test_slab)     -> small, class from the object size
+ *   page inside an arena chunk      -> large (xarray by chunk)
+ *   otherwise                       -> huge (xarray by pfn) or refused
+ *
+ * Locking and context rules live with the back ends; every path that can
+ * run with GFP_ATOMIC takes only IRQ-safe spinlocks, so the API works from
+ * hard-IRQ context.  Counters are per-CPU (stats.c).
+ */
+
+#define pr_fmt(fmt) "jmod: " fmt
+
+#include <linux/bug.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <jmod.h>
+#include "internal.h"
+
+module_param_named(chunk_order, jmod_chunk_order, uint, 0444);
+MODULE_PARM_DESC(chunk_order, "Arena chunk size as a page order (4..10, default 9: 2 MiB)");
+module_param_named(decay_ms, jmod_decay_ms, uint, 0644);
+MODULE_PARM_DESC(decay_ms, "Milliseconds a wholly free chunk is retained before it goes back (default 10000)");
+
+/* === Internal helpers === */
+
+static bool jmod_size_possible(size_t size)
+{
+	return size <= (totalram_pages() << PAGE_SHIFT);
+}
+
+static __always_inline void *jmod_done(void *p, size_t size)
+{
+	if (likely(p))
+		jmod_stat_add(requested, size);
+	return p;
+}
+
+static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp)
+{
+	unsigned int cls;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (align <= PAGE_SIZE && size <= JMOD_SMALL_MAX) {
+		cls = align > 8 ? jmod_small_class_aligned(size, align) :
+				  jmod_size_class(size);
+		if (cls < JMOD_NR_SMALL)
+			return jmod_done(jmod_small_alloc(cls, gfp), size);
+	}
+	if (size <= jmod_large_max && align <= jmod_large_max) {
+		cls = jmod_size_class(max3(size, align, (size_t)JMOD_LARGE_MIN));
+		return jmod_done(jmod_large_alloc(cls, align, gfp), size);
+	}
+	if (unlikely(!jmod_size_possible(size)))
+		return NULL;
+	return jmod_done(jmod_huge_alloc(size, align, gfp), size);
+}
+
+void jmod_report_bad_free(const char *what, unsigned long caller)
+{
+	jmod_stat_inc(nbadfree);
+	pr_err_ratelimited("refusing %s: pointer not allocated by jmod or already freed, from %pS\n",
+			   what, (void *)caller);
+}
+
+/* === Exported API === */
+
+/**
+ * jmod_malloc() - allocate memory
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Small sizes come from jmod's per-class kmem_caches, sizes up to the
+ * chunk size from page runs of the current CPU's arena, larger sizes from
+ * the page allocator (vmalloc when contiguous pages are unavailable and
+ * @gfp allows sleeping).  The object is aligned to at least 8 bytes, to
+ * the largest power of two dividing its size class for small objects, and
+ * to a page for large and huge ones.
+ *
+ * Context: any context with a suitable @gfp: GFP_KERNEL may sleep,
+ * GFP_ATOMIC and GFP_NOWAIT work in atomic and hard-IRQ context.
+ * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL on failure or
+ * for a size no request could satisfy.
+ */
+void *jmod_malloc(size_t size, gfp_t gfp)
+{
+	if (likely(size - 1 < JMOD_SMALL_MAX))
+		return jmod_done(jmod_small_alloc(jmod_size_class(size), gfp),
+				 size);
+	return jmod_alloc_slow(size, 0, gfp);
+}
+EXPORT_SYMBOL_GPL(jmod_malloc);
+
+/**
+ * jmod_zalloc() - allocate zeroed memory
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Context: as jmod_malloc().
+ * Return: as jmod_malloc(); the object's usable size is zeroed.
+ */
+void *jmod_zalloc(size_t size, gfp_t gfp)
+{
+	return jmod_malloc(size, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(jmod_zalloc);
+
+/**
+ * jmod_calloc() - allocate a zeroed array
+ * @n: number of elements
+ * @size: bytes per element
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Context: as jmod_malloc().
+ * Return: the zeroed array, ZERO_SIZE_PTR when it has 0 bytes, NULL when
+ * @n * @size overflows or the allocation fails.
+ */
+void *jmod_calloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return jmod_malloc(bytes, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(jmod_calloc);
+
+/**
+ * jmod_aligned_alloc() - allocate memory with a given alignment
+ * @align: a power of two; up to PAGE_SIZE small objects serve it, larger
+ *	alignments are served by page runs (up to the chunk size) or pages
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Context: as jmod_malloc().  Huge allocations aligned beyond a page
+ * need contiguous pages and never fall back to vmalloc.
+ * Return: an @align-aligned object, ZERO_SIZE_PTR for @size 0, NULL when
+ * @align is not a power of two or the allocation fails.
+ */
+void *jmod_aligned_alloc(size_t align, size_t size, gfp_t gfp)
+{
+	if (unlikely(!is_power_of_2(align)))
+		return NULL;
+	return jmod_alloc_slow(size, align, gfp);
+}
+EXPORT_SYMBOL_GPL(jmod_aligned_alloc);
+
+/**
+ * jmod_free() - free memory allocated by jmod
+ * @p: object, or NULL or ZERO_SIZE_PTR (no-op)
+ *
+ * Finds the owner from the pointer alone.  A pointer jmod did not hand
+ * out, a pointer into the middle of a large or huge object and a second
+ * free of one are detected where cheap (large and huge always, small when
+ * the object size is not a jmod class), reported once per burst in the
+ * kernel log, counted as bad_frees, and refused.
+ *
+ * Context: any context, including hard IRQ.
+ */
+void jmod_free(const void *p)
+{
+	int cls;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	if (unlikely(is_vmalloc_addr(p))) {
+		if (!jmod_huge_free(p))
+			jmod_report_bad_free("free", _RET_IP_);
+		return;
+	}
+	if (unlikely(!virt_addr_valid(p))) {
+		jmod_report_bad_free("free", _RET_IP_);
+		return;
+	}
+	if (likely(folio_test_slab(virt_to_folio(p)))) {
+		cls = jmod_small_class_of(p);
+		if (unlikely(cls < 0))
+			jmod_report_bad_free("free", _RET_IP_);
+		else
+			jmod_small_free(cls, (void *)p);
+		return;
+	}
+	switch (jmod_large_free(p)) {
+	case JMOD_OWNER_RUN:
+		return;
+	case JMOD_OWNER_BAD:
+		jmod_report_bad_free("free", _RET_IP_);
+		return;
+	case JMOD_OWNER_NONE:
+		break;
+	}
+	if (!jmod_huge_free(p))
+		jmod_report_bad_free("free", _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(jmod_free);
+
+/**
+ * jmod_free_sized() - free memory whose size the caller knows
+ * @p: object, or NULL or ZERO_SIZE_PTR (no-op)
+ * @size: the size passed to jmod_malloc(), jmod_zalloc(), jmod_calloc()
+ *	or jmod_realloc() for @p (not jmod_aligned_alloc(): its class may be
+ *	larger than @size suggests)
+ *
+ * Small objects skip the owner lookup; other sizes are freed as by
+ * jmod_free().
+ *
+ * Context: any context, including hard IRQ.
+ */
+void jmod_free_sized(const void *p, size_t size)
+{
+	if (likely(!ZERO_OR_NULL_PTR(p) && size - 1 < JMOD_SMALL_MAX)) {
+		jmod_small_free(jmod_size_class(size), (void *)p);
+		return;
+	}
+	jmod_free(p);
+}
+EXPORT_SYMBOL_GPL(jmod_free_sized);
+
+/**
+ * jmod_usable_size() - bytes usable in an object
+ * @p: object allocated by jmod
+ *
+ * Context: any context.
+ * Return: the size of @p's class (small, large) or its page-rounded size
+ * (huge); at least the size requested and below the next class.  0 for
+ * NULL, ZERO_SIZE_PTR and pointers jmod did not hand out.
+ */
+size_t jmod_usable_size(const void *p)
+{
+	size_t usable = 0;
+	int cls;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return 0;
+	if (is_vmalloc_addr(p))
+		return jmod_huge_usable(p);
+	if (!virt_addr_valid(p))
+		return 0;
+	if (folio_test_slab(virt_to_folio(p))) {
+		cls = jmod_small_class_of(p);
+		return cls < 0 ? 0 : jmod_class_size[cls];
+	}
+	switch (jmod_large_usable(p, &usable)) {
+	case JMOD_OWNER_RUN:
+		return usable;
+	case JMOD_OWNER_BAD:
+		return 0;
+	case JMOD_OWNER_NONE:
+		break;
+	}
+	return jmod_huge_usable(p);
+}
+EXPORT_SYMBOL_GPL(jmod_usable_size);
+
+/* Resize in place when the class does not change or a run can. */
+static bool jmod_realloc_inplace(void *p, size_t old, size_t new_size,
+				 gfp_t gfp)
+{
+	size_t new_usable;
+
+	if (old <= JMOD_SMALL_MAX)
+		return new_size <= JMOD_SMALL_MAX &&
+		       jmod_size_class(new_size) == jmod_size_class(old);
+	if (old <= jmod_large_max) {
+		if (new_size <= JMOD_SMALL_MAX || new_size > jmod_large_max)
+			return false;
+		new_usable = jmod_class_size[jmod_size_class(new_size)];
+		if (jmod_large_resize(p, jmod_size_class(new_size)) !=
+		    JMOD_OWNER_RUN)
+			return false;
+	} else {
+		/* huge: shrink in place, never below the huge threshold */
+		if (new_size <= jmod_large_max || new_size > old)
+			return false;
+		if (is_vmalloc_addr(p) || PAGE_ALIGN(new_size) == old)
+			new_usable = old;	/* keep the mapping as it is */
+		else if (jmod_huge_shrink(p, new_size))
+			new_usable = PAGE_ALIGN(new_size);
+		else
+			return false;
+	}
+	if ((gfp & __GFP_ZERO) && new_usable > old)
+		memset(p + old, 0, new_usable - old);
+	jmod_stat_inc(nrealloc_inplace);
+	return true;
+}
+
+/**
+ * jmod_realloc() - change the size of an object
+ * @p: object allocated by jmod, or NULL (then this is jmod_malloc())
+ * @new_size: new size in bytes; 0 frees @p and returns ZERO_SIZE_PTR
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Stays in place when the size class does not change, when a large run
+ * can shrink or grow into a free neighbour, or when a huge allocation
+ * shrinks; otherwise moves the contents (up to the smaller of the two
+ * sizes) to a new object.  With __GFP_ZERO, bytes past the old usable
+ * size are zeroed.
+ *
+ * Context: as jmod_malloc().
+ * Return: the object, or NULL on failure, in which case @p is unchanged.
+ */
+void *jmod_realloc(void *p, size_t new_size, gfp_t gfp)
+{
+	size_t old;
+	void *q;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return jmod_malloc(new_size, gfp);
+	if (!new_size) {
+		jmod_free(p);
+		return ZERO_SIZE_PTR;
+	}
+	old = jmod_usable_size(p);
+	if (unlikely(!old)) {
+		jmod_report_bad_free("realloc", _RET_IP_);
+		return NULL;
+	}
+	if (jmod_realloc_inplace(p, old, new_size, gfp)) {
+		jmod_stat_add(requested, new_size);
+		return p;
+	}
+	q = jmod_malloc(new_size, gfp);
+	if (!q)
+		return NULL;
+	memcpy(q, p, min(old, new_size));
+	jmod_free(p);
+	return q;
+}
+EXPORT_SYMBOL_GPL(jmod_realloc);
+
+/* === Module init and exit === */
+
+static int __init jmod_init(void)
+{
+	int err;
+
+	if (jmod_chunk_order < JMOD_CHUNK_ORDER_MIN ||
+	    jmod_chunk_order > min(JMOD_CHUNK_ORDER_MAX, JMOD_MAX_PAGE_ORDER)) {
+		pr_err("chunk_order %u out of range %u..%u\n", jmod_chunk_order,
+		       JMOD_CHUNK_ORDER_MIN,
+		       min(JMOD_CHUNK_ORDER_MAX, JMOD_MAX_PAGE_ORDER));
+		return -EINVAL;
+	}
+	err = jmod_sizeclass_init();
+	if (err)
+		return err;
+	err = jmod_stats_init();
+	if (err)
+		return err;
+	err = jmod_small_init();
+	if (err)
+		goto err_stats;
+	err = jmod_arena_init();
+	if (err)
+		goto err_small;
+	jmod_debugfs_init();
+	err = jmod_chardev_init();
+	if (err)
+		goto err_debugfs;
+
+#ifdef JMOD_TEST_WARN_ON_INIT
+	WARN_ON(1);	/* test build: the QEMU runner must fail on this */
+#endif
+	pr_info("loaded: %u small + %u large classes, chunk %lu KiB, %u arenas\n",
+		JMOD_NR_SMALL, jmod_nr_classes - JMOD_NR_SMALL,
+		(PAGE_SIZE << jmod_chunk_order) >> 10, num_possible_cpus());
+	return 0;
+
+err_debugfs:
+	jmod_debugfs_exit();
+	jmod_arena_exit();
+err_small:
+	jmod_small_exit();
+err_stats:
+	jmod_stats_exit();
+	return err;
+}
+
+static void __exit jmod_exit(void)
+{
+	jmod_chardev_exit();
+	jmod_debugfs_exit();
+	jmod_arena_exit();
+	jmod_huge_exit();
+	jmod_small_exit();
+	jmod_stats_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(jmod_init);
+module_exit(jmod_exit);
+
+MODULE_DESCRIPTION("jmod: jemalloc-style allocator (arenas, runs, size classes)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,831 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jmod in-kernel self-tests, run through JMOD_IOC_SELFTEST.
+ *
+ * Owns the test-case table.  Each case exercises the exported API from a
+ * context userspace cannot reach (hard IRQ, spinlocks, kthreads pinned to
+ * CPUs) or checks internals userspace cannot see (alignment, in-place
+ * realloc, chunk release).  A case returns 0 or -errno and writes a
+ * one-line message; messages never contain addresses.
+ *
+ * Locking: cases run in process context under the calling fd's mutex and
+ * take no jmod lock themselves.  The decay and purge cases change
+ * decay_ms for their duration and restore it.
+ */
+
+#define pr_fmt(fmt) "jmod: " fmt
+
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include <jmod.h>
+#include <uapi/linux/jmod.h>
+#include "internal.h"
+
+#define MSG_LEN JMOD_SELFTEST_MSG_LEN
+
+static __printf(2, 3) int fail(char *msg, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(msg, MSG_LEN, fmt, args);
+	va_end(args);
+	return -EINVAL;
+}
+
+/* Expected usable size of a request, from the class table alone. */
+static size_t expect_usable(size_t size)
+{
+	if (size > jmod_large_max)
+		return PAGE_ALIGN(size);
+	return jmod_class_size[jmod_size_class(size)];
+}
+
+/* Allocate, check usable size and a fill pattern, free. */
+static int try_size(size_t size, gfp_t gfp, char *msg)
+{
+	size_t usable;
+	void *p;
+
+	p = jmod_malloc(size, gfp);
+	if (!p)
+		return fail(msg, "allocation of %zu bytes failed", size);
+	usable = jmod_usable_size(p);
+	if (usable != expect_usable(size)) {
+		jmod_free(p);
+		return fail(msg, "usable_size(%zu) = %zu, want %zu", size,
+			    usable, expect_usable(size));
+	}
+	jmod_pattern_fill(p, 0, usable, size);
+	if (jmod_pattern_check(p, 0, usable, size) >= 0) {
+		jmod_free(p);
+		return fail(msg, "pattern mismatch at size %zu", size);
+	}
+	jmod_free(p);
+	return 0;
+}
+
+/* === classes: the class table, every size, every boundary === */
+
+static int st_classes(u32 arg, char *msg)
+{
+	unsigned int i, cls;
+	size_t size;
+	int err;
+
+	for (size = 1; size <= jmod_large_max; size++) {
+		cls = jmod_size_class(size);
+		if (cls >= jmod_nr_classes || jmod_class_size[cls] < size ||
+		    (cls && jmod_class_size[cls - 1] >= size))
+			return fail(msg, "size %zu maps to class %u", size, cls);
+		if (size > 64 && (jmod_class_size[cls] - size) * 5 >
+				 jmod_class_size[cls])
+			return fail(msg, "size %zu wastes over 20%% in %u",
+				    size, jmod_class_size[cls]);
+		if (!(size & 0xffff))
+			cond_resched();
+	}
+	for (i = 0; i < jmod_nr_classes; i++) {
+		size = jmod_class_size[i];
+		err = try_size(size - 1, GFP_KERNEL, msg) ?:
+		      try_size(size, GFP_KERNEL, msg) ?:
+		      try_size(size + 1, GFP_KERNEL, msg);
+		if (err)
+			return err;
+	}
+	snprintf(msg, MSG_LEN, "%u classes, every size up to %zu checked",
+		 jmod_nr_classes, jmod_large_max);
+	return 0;
+}
+
+/* === api: the corner cases of the exported functions === */
+
+static bool all_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
+
+static int st_api(u32 arg, char *msg)
+{
+	static const size_t sizes[] = { 24, 5000, 20480, 300000, 3 << 20 };
+	unsigned int i;
+	u8 *p, *q;
+
+	if (jmod_malloc(0, GFP_KERNEL) != ZERO_SIZE_PTR)
+		return fail(msg, "malloc(0) is not ZERO_SIZE_PTR");
+	jmod_free(ZERO_SIZE_PTR);
+	jmod_free(NULL);
+	if (jmod_usable_size(NULL) || jmod_usable_size(ZERO_SIZE_PTR))
+		return fail(msg, "usable_size(NULL) != 0");
+	if (jmod_malloc(SIZE_MAX, GFP_KERNEL | __GFP_NOWARN))
+		return fail(msg, "malloc(SIZE_MAX) succeeded");
+	if (jmod_calloc(SIZE_MAX / 2, 3, GFP_KERNEL))
+		return fail(msg, "calloc overflow not detected");
+	if (jmod_aligned_alloc(24, 8, GFP_KERNEL))
+		return fail(msg, "aligned_alloc(24) succeeded");
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t n = sizes[i];
+
+		/* dirty memory first so zeroing is really checked */
+		p = jmod_malloc(n, GFP_KERNEL);
+		if (!p)
+			return fail(msg, "malloc(%zu) failed", n);
+		memset(p, 0xa5, jmod_usable_size(p));
+		jmod_free(p);
+
+		p = jmod_zalloc(n, GFP_KERNEL);
+		if (!p || !all_zero(p, jmod_usable_size(p))) {
+			jmod_free(p);
+			return fail(msg, "zalloc(%zu) not zeroed", n);
+		}
+		jmod_free_sized(p, n);
+
+		p = jmod_calloc(n / 4, 4, GFP_KERNEL);
+		if (!p || !all_zero(p, n / 4 * 4)) {
+			jmod_free(p);
+			return fail(msg, "calloc(%zu) not zeroed", n);
+		}
+		jmod_free(p);
+	}
+
+	/* realloc across every back end keeps the data */
+	p = jmod_realloc(NULL, 100, GFP_KERNEL);
+	if (!p)
+		return fail(msg, "realloc(NULL) failed");
+	jmod_pattern_fill(p, 0, 100, 7);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		q = jmod_realloc(p, sizes[i], GFP_KERNEL);
+		if (!q) {
+			jmod_free(p);
+			return fail(msg, "realloc to %zu failed", sizes[i]);
+		}
+		p = q;
+		if (jmod_pattern_check(p, 0, min_t(size_t, 24, sizes[i]), 7) >= 0) {
+			jmod_free(p);
+			return fail(msg, "realloc to %zu lost data", sizes[i]);
+		}
+	}
+	for (i = ARRAY_SIZE(sizes); i-- > 0;) {
+		q = jmod_realloc(p, sizes[i], GFP_KERNEL);
+		if (!q) {
+			jmod_free(p);
+			return fail(msg, "realloc down to %zu failed", sizes[i]);
+		}
+		p = q;
+		if (jmod_pattern_check(p, 0, 24, 7) >= 0) {
+			jmod_free(p);
+			return fail(msg, "realloc down to %zu lost data", sizes[i]);
+		}
+	}
+	if (jmod_realloc(p, 0, GFP_KERNEL) != ZERO_SIZE_PTR)
+		return fail(msg, "realloc(p, 0) is not ZERO_SIZE_PTR");
+	snprintf(msg, MSG_LEN, "zeroing, calloc, realloc and edge cases ok");
+	return 0;
+}
+
+/* === aligned: every power-of-two alignment up to the buddy maximum === */
+
+static int st_aligned(u32 arg, char *msg)
+{
+	size_t align, max_align = PAGE_SIZE << JMOD_MAX_PAGE_ORDER;
+	unsigned int i, count = 0;
+
+	for (align = 8; align <= max_align; align <<= 1) {
+		size_t sizes[] = { 1, align / 2 + 1, align, align + 1,
+				   3 * align, 100, 20000 };
+
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			size_t size = sizes[i];
+			void *p;
+
+			if (align > PAGE_SIZE && size > max_align)
+				continue;	/* needs contiguous pages */
+			p = jmod_aligned_alloc(align, size, GFP_KERNEL);
+			if (!p)
+				return fail(msg, "aligned_alloc(%zu, %zu) failed",
+					    align, size);
+			if (!IS_ALIGNED((unsigned long)p, align) ||
+			    jmod_usable_size(p) < size) {
+				jmod_free(p);
+				return fail(msg, "aligned_alloc(%zu, %zu) misaligned or short",
+					    align, size);
+			}
+			memset(p, 0x5a, size);
+			jmod_free(p);
+			count++;
+		}
+	}
+	snprintf(msg, MSG_LEN, "%u aligned allocations, align 8..%zu", count,
+		 max_align);
+	return 0;
+}
+
+/* === realloc_inplace: runs shrink and grow in place === */
+
+static int st_realloc_inplace(u32 arg, char *msg)
+{
+	size_t big = 64 << 10, small = 16 << 10;
+	u8 *p, *q;
+	int err = 0;
+
+	/* no other allocation may land in the freed tail on this CPU */
+	preempt_disable();
+	p = jmod_malloc(big, GFP_ATOMIC);
+	if (!p) {
+		preempt_enable();
+		return fail(msg, "malloc(%zu) failed", big);
+	}
+	jmod_pattern_fill(p, 0, small, 3);
+	q = jmod_realloc(p, small, GFP_ATOMIC);
+	if (q != p || jmod_usable_size(p) != small)
+		err = fail(msg, "shrink %zu -> %zu moved or wrong size", big,
+			   small);
+	q = err ? q : jmod_realloc(p, big, GFP_ATOMIC | __GFP_ZERO);
+	if (!err && (q != p || jmod_usable_size(p) != big))
+		err = fail(msg, "grow %zu -> %zu did not stay in place", small,
+			   big);
+	preempt_enable();
+	if (!err && jmod_pattern_check(q, 0, small, 3) >= 0)
+		err = fail(msg, "in-place realloc lost data");
+	if (!err && !all_zero(q + small, big - small))
+		err = fail(msg, "grown part not zeroed");
+	jmod_free(q ?: p);
+	if (err)
+		return err;
+
+	/* huge: shrink gives back the tail pages in place */
+	p = jmod_malloc(jmod_large_max + 5 * PAGE_SIZE, GFP_KERNEL);
+	if (!p)
+		return fail(msg, "huge malloc failed");
+	jmod_pattern_fill(p, 0, PAGE_SIZE, 4);
+	q = jmod_realloc(p, jmod_large_max + PAGE_SIZE, GFP_KERNEL);
+	if (q != p && !is_vmalloc_addr(p))
+		err = fail(msg, "huge shrink moved");
+	else if (jmod_pattern_check(q, 0, PAGE_SIZE, 4) >= 0)
+		err = fail(msg, "huge shrink lost data");
+	jmod_free(q ?: p);
+	if (!err)
+		snprintf(msg, MSG_LEN, "large shrink/grow and huge shrink in place");
+	return err;
+}
+
+/* === random: 100k random operations on a live set === */
+
+#define RND_SLOTS 512
+
+static size_t random_size(struct rnd_state *rs)
+{
+	u32 r = prandom_u32_state(rs);
+
+	switch (r % 100) {
+	case 0:
+		return jmod_large_max + 1 + (r >> 8) % (2 << 20);	/* huge */
+	case 1 ... 10:
+		return JMOD_SMALL_MAX + 1 + (r >> 8) % (256 << 10);	/* large */
+	case 11 ... 30:
+		return 1 + (r >> 8) % JMOD_SMALL_MAX;
+	default:
+		return 1 + (r >> 8) % 512;
+	}
+}
+
+/* small objects are checked whole, bigger ones at both ends */
+static void rnd_fill(void *p, size_t n, u64 seed)
+{
+	if (n <= 4096) {
+		jmod_pattern_fill(p, 0, n, seed);
+	} else {
+		jmod_pattern_fill(p, 0, 256, seed);
+		jmod_pattern_fill(p, n - 256, 256, seed);
+	}
+}
+
+static bool rnd_ok(void *p, size_t n, u64 seed)
+{
+	if (n <= 4096)
+		return jmod_pattern_check(p, 0, n, seed) < 0;
+	return jmod_pattern_check(p, 0, 256, seed) < 0 &&
+	       jmod_pattern_check(p, n - 256, 256, seed) < 0;
+}
+
+static int st_random(u32 arg, char *msg)
+{
+	unsigned int ops = arg ?: 100000, i, live = 0, peak = 0;
+	struct rnd_state rs;
+	void **ptr;
+	size_t *len;
+	int err = 0;
+
+	ptr = kvcalloc(RND_SLOTS, sizeof(*ptr), GFP_KERNEL);
+	len = kvcalloc(RND_SLOTS, sizeof(*len), GFP_KERNEL);
+	if (!ptr || !len) {
+		err = -ENOMEM;
+		goto out;
+	}
+	prandom_seed_state(&rs, 42);
+	for (i = 0; i < ops && !err; i++) {
+		unsigned int s = prandom_u32_state(&rs) % RND_SLOTS;
+
+		if (ptr[s]) {
+			if (!rnd_ok(ptr[s], len[s], s + 1))
+				err = fail(msg, "op %u: object of %zu corrupted",
+					   i, len[s]);
+			jmod_free(ptr[s]);
+			ptr[s] = NULL;
+			live--;
+			continue;
+		}
+		len[s] = random_size(&rs);
+		ptr[s] = jmod_malloc(len[s], GFP_KERNEL);
+		if (!ptr[s]) {
+			err = fail(msg, "op %u: malloc(%zu) failed", i, len[s]);
+			break;
+		}
+		rnd_fill(ptr[s], len[s], s + 1);
+		peak = max(peak, ++live);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	for (i = 0; i < RND_SLOTS; i++) {
+		if (!ptr[i])
+			continue;
+		if (!err && !rnd_ok(ptr[i], len[i], i + 1))
+			err = fail(msg, "final check: object of %zu corrupted",
+				   len[i]);
+		jmod_free(ptr[i]);
+	}
+	if (!err)
+		snprintf(msg, MSG_LEN, "%u ops, peak %u live objects verified",
+			 ops, peak);
+out:
+	kvfree(ptr);
+	kvfree(len);
+	return err;
+}
+
+/* === cross_cpu: allocate on one CPU, free on another === */
+
+#define XCPU_OBJS 2048
+
+struct xcpu_ctx {
+	void **ptr;
+	size_t *len;
+	bool produce;
+	int err;
+	struct completion done;
+};
+
+static int xcpu_thread(void *data)
+{
+	struct xcpu_ctx *x = data;
+	unsigned int i;
+
+	for (i = 0; i < XCPU_OBJS; i++) {
+		if (x->produce) {
+			x->len[i] = (i % 16 == 0) ? 20480 + i * 8 :
+				    (i % 97 == 0) ? (3 << 20) : 8 + i % 2000;
+			x->ptr[i] = jmod_malloc(x->len[i], GFP_KERNEL);
+			if (!x->ptr[i]) {
+				x->err = -ENOMEM;
+				break;
+			}
+			rnd_fill(x->ptr[i], x->len[i], i + 1);
+		} else {
+			if (x->ptr[i] && !rnd_ok(x->ptr[i], x->len[i], i + 1))
+				x->err = -EILSEQ;
+			jmod_free(x->ptr[i]);
+			x->ptr[i] = NULL;
+		}
+	}
+	complete(&x->done);
+	return 0;
+}
+
+static int xcpu_run(struct xcpu_ctx *x, unsigned int cpu, bool produce)
+{
+	struct task_struct *t;
+
+	x->produce = produce;
+	init_completion(&x->done);
+	t = kthread_create(xcpu_thread, x, "jmod-xcpu/%u", cpu);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&x->done);
+	return x->err;
+}
+
+static unsigned long active_pages_all(void)
+{
+	struct jmod_arena_info ai;
+	unsigned long sum = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		jmod_arena_info(cpu, &ai);
+		sum += ai.active_pages;
+	}
+	return sum;
+}
+
+static int st_cross_cpu(u32 arg, char *msg)
+{
+	unsigned int a, b, rounds = 0;
+	unsigned long before = active_pages_all();
+	struct xcpu_ctx x = {};
+	int err = 0;
+
+	if (num_online_cpus() < 2) {
+		snprintf(msg, MSG_LEN, "SKIP: needs 2 online CPUs");
+		return 0;
+	}
+	x.ptr = kvcalloc(XCPU_OBJS, sizeof(*x.ptr), GFP_KERNEL);
+	x.len = kvcalloc(XCPU_OBJS, sizeof(*x.len), GFP_KERNEL);
+	if (!x.ptr || !x.len) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for_each_online_cpu(a) {
+		for_each_online_cpu(b) {
+			if (a == b)
+				continue;
+			err = xcpu_run(&x, a, true);
+			err = xcpu_run(&x, b, false) ?: err;
+			if (err) {
+				fail(msg, "alloc on CPU %u, free on CPU %u: %d",
+				     a, b, err);
+				goto out;
+			}
+			rounds++;
+		}
+	}
+	if (active_pages_all() != before)
+		err = fail(msg, "arena active pages %lu, were %lu",
+			   active_pages_all(), before);
+	else
+		snprintf(msg, MSG_LEN, "%u CPU pairs, %u objects each", rounds,
+			 XCPU_OBJS);
+out:
+	kvfree(x.ptr);
+	kvfree(x.len);
+	return err;
+}
+
+/* === hardirq: allocate and free from an hrtimer callback === */
+
+#define IRQ_ROUNDS 300
+
+struct irq_ctx {
+	struct hrtimer timer;
+	void *keep[4];
+	unsigned int rounds;
+	unsigned int failed_allocs;
+	unsigned int not_hardirq;
+	bool corrupt;
+	struct completion done;
+};
+
+static const size_t irq_sizes[4] = { 64, 3000, 20480, 96 << 10 };
+
+static enum hrtimer_restart irq_fn(struct hrtimer *t)
+{
+	struct irq_ctx *c = container_of(t, struct irq_ctx, timer);
+	unsigned int i;
+
+	if (!in_hardirq())
+		c->not_hardirq++;
+	for (i = 0; i < ARRAY_SIZE(irq_sizes); i++) {
+		/* free what the previous interrupt allocated */
+		if (c->keep[i]) {
+			if (!rnd_ok(c->keep[i], irq_sizes[i], i + 1))
+				c->corrupt = true;
+			jmod_free(c->keep[i]);
+		}
+		c->keep[i] = jmod_malloc(irq_sizes[i], GFP_ATOMIC | __GFP_NOWARN);
+		if (c->keep[i])
+			rnd_fill(c->keep[i], irq_sizes[i], i + 1);
+		else
+			c->failed_allocs++;
+	}
+	if (++c->rounds >= IRQ_ROUNDS) {
+		complete(&c->done);
+		return HRTIMER_NORESTART;
+	}
+	hrtimer_forward_now(t, ns_to_ktime(200 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static int st_hardirq(u32 arg, char *msg)
+{
+	struct irq_ctx *c;
+	unsigned int i, loops = 0;
+	int err = 0;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	init_completion(&c->done);
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->timer.function = irq_fn;
+	hrtimer_start(&c->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	/* meanwhile process context allocates on the same and other CPUs */
+	while (!completion_done(&c->done)) {
+		void *p = jmod_malloc(128 + loops % 20000, GFP_KERNEL);
+
+		if (p) {
+			rnd_fill(p, 128 + loops % 20000, 99);
+			if (!rnd_ok(p, 128 + loops % 20000, 99))
+				err = fail(msg, "process-context object corrupted");
+			jmod_free(p);
+		}
+		if (!(++loops & 63))
+			cond_resched();
+	}
+	hrtimer_cancel(&c->timer);
+	for (i = 0; i < ARRAY_SIZE(c->keep); i++)
+		jmod_free(c->keep[i]);
+	if (!err && c->not_hardirq)
+		err = fail(msg, "%u callbacks not in hard IRQ", c->not_hardirq);
+	if (!err && c->corrupt)
+		err = fail(msg, "object allocated in IRQ corrupted");
+	if (!err && c->failed_allocs > IRQ_ROUNDS)
+		err = fail(msg, "%u of %u GFP_ATOMIC allocations failed",
+			   c->failed_allocs, IRQ_ROUNDS * 4);
+	if (!err)
+		snprintf(msg, MSG_LEN, "%u hard-IRQ rounds (%u failed allocs), %u process allocs",
+			 c->rounds, c->failed_allocs, loops);
+	kfree(c);
+	return err;
+}
+
+/* === atomic: GFP_ATOMIC under a spinlock with IRQs off === */
+
+static int st_atomic_spinlock(u32 arg, char *msg)
+{
+	static const size_t sizes[] = { 8, 200, 4000, 14336, 16384, 40000,
+					1 << 20 };
+	static DEFINE_SPINLOCK(lock);
+	unsigned int i, round, failed = 0;
+	unsigned long flags;
+	void *p[ARRAY_SIZE(sizes)];
+
+	for (round = 0; round < 200; round++) {
+		spin_lock_irqsave(&lock, flags);
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			p[i] = jmod_malloc(sizes[i], GFP_ATOMIC | __GFP_NOWARN);
+			if (p[i])
+				rnd_fill(p[i], sizes[i], i + 1);
+			else
+				failed++;
+		}
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			if (p[i] && !rnd_ok(p[i], sizes[i], i + 1)) {
+				spin_unlock_irqrestore(&lock, flags);
+				return fail(msg, "object of %zu corrupted",
+					    sizes[i]);
+			}
+			jmod_free(p[i]);
+		}
+		spin_unlock_irqrestore(&lock, flags);
+		cond_resched();
+	}
+	if (failed > 100)
+		return fail(msg, "%u GFP_ATOMIC allocations failed", failed);
+	snprintf(msg, MSG_LEN, "200 rounds under spin_lock_irqsave, %u failed",
+		 failed);
+	return 0;
+}
+
+/* === decay and purge: chunks go back to the buddy allocator === */
+
+static long chunk_pages_now(void)
+{
+	struct jmod_stats_sum *s = kmalloc(sizeof(*s), GFP_KERNEL);
+	long n;
+
+	if (!s)
+		return -1;
+	jmod_stats_read(s);
+	n = s->chunk_pages;
+	kfree(s);
+	return n;
+}
+
+/* Leave one wholly free chunk behind; returns its size in pages. */
+static long make_retained_chunk(char *msg)
+{
+	long before;
+	void *p;
+
+	jmod_arena_purge_all();
+	before = chunk_pages_now();
+	p = jmod_malloc(JMOD_LARGE_MIN, GFP_KERNEL);
+	if (!p)
+		return fail(msg, "large malloc failed");
+	jmod_free(p);
+	if (chunk_pages_now() - before != 1L << jmod_chunk_order ||
+	    jmod_arena_retained_pages() < 1UL << jmod_chunk_order)
+		return fail(msg, "freed chunk not retained (%ld -> %ld pages)",
+			    before, chunk_pages_now());
+	return before;
+}
+
+static int st_decay(u32 arg, char *msg)
+{
+	unsigned int saved = READ_ONCE(jmod_decay_ms), waited = 0;
+	long before;
+	int err = 0;
+
+	WRITE_ONCE(jmod_decay_ms, 200);
+	jmod_arena_decay_kick();
+	before = make_retained_chunk(msg);
+	if (before < 0) {
+		err = before;
+		goto out;
+	}
+	while (jmod_arena_retained_pages() && waited < 10000) {
+		msleep(50);
+		waited += 50;
+	}
+	rcu_barrier();
+	if (jmod_arena_retained_pages() || chunk_pages_now() != before)
+		err = fail(msg, "chunk not released %u ms after a 200 ms decay",
+			   waited);
+	else
+		snprintf(msg, MSG_LEN, "retained chunk released after %u ms (decay 200 ms)",
+			 waited);
+out:
+	WRITE_ONCE(jmod_decay_ms, saved);
+	jmod_arena_decay_kick();
+	return err;
+}
+
+static int st_purge(u32 arg, char *msg)
+{
+	unsigned int saved = READ_ONCE(jmod_decay_ms);
+	long before;
+	int err = 0;
+
+	WRITE_ONCE(jmod_decay_ms, 3600 * 1000);
+	before = make_retained_chunk(msg);
+	if (before < 0) {
+		err = before;
+		goto out;
+	}
+	jmod_arena_purge_all();
+	if (jmod_arena_retained_pages() || chunk_pages_now() != before)
+		err = fail(msg, "forced purge left %lu retained pages",
+			   jmod_arena_retained_pages());
+	else
+		snprintf(msg, MSG_LEN, "forced purge released the retained chunk");
+out:
+	WRITE_ONCE(jmod_decay_ms, saved);
+	jmod_arena_decay_kick();
+	return err;
+}
+
+/* === bad_free: pointers jmod did not hand out are refused === */
+
+static u64 bad_frees(void)
+{
+	struct jmod_stats_sum *s = kmalloc(sizeof(*s), GFP_KERNEL);
+	u64 n;
+
+	if (!s)
+		return 0;
+	jmod_stats_read(s);
+	n = s->nbadfree;
+	kfree(s);
+	return n;
+}
+
+static int st_bad_free(u32 arg, char *msg)
+{
+	unsigned int saved = READ_ONCE(jmod_decay_ms), expect = 7;
+	u64 before = bad_frees();
+	unsigned long page;
+	u8 *run, *vm, *huge;
+	int local, err = 0;
+
+	/* keep the freed run's chunk: its pages must stay jmod's */
+	WRITE_ONCE(jmod_decay_ms, 3600 * 1000);
+	page = __get_free_page(GFP_KERNEL);
+	vm = vmalloc(2 * PAGE_SIZE);
+	run = jmod_malloc(32 << 10, GFP_KERNEL);
+	huge = jmod_malloc(jmod_large_max + PAGE_SIZE, GFP_KERNEL);
+	if (!page || !vm || !run || !huge) {
+		err = -ENOMEM;
+		goto out;
+	}
+	jmod_free((void *)page);	/* a page jmod never owned */
+	jmod_free(vm);			/* foreign vmalloc */
+	jmod_free(&local);		/* the stack */
+	jmod_free(run + PAGE_SIZE);	/* inside a run */
+	jmod_free(run + 8);		/* not a run start */
+	jmod_free(huge + PAGE_SIZE);	/* inside a huge allocation */
+	if (jmod_usable_size(run + PAGE_SIZE) || jmod_usable_size(vm))
+		err = fail(msg, "usable_size of a foreign pointer is not 0");
+	jmod_free(run);
+	jmod_free(run);			/* double free of a run */
+	run = NULL;
+
+	if (!err && bad_frees() - before != expect)
+		err = fail(msg, "%llu bad frees detected, want %u",
+			   bad_frees() - before, expect);
+	if (!err)
+		snprintf(msg, MSG_LEN, "%u invalid frees refused", expect);
+out:
+	free_page(page);
+	vfree(vm);
+	jmod_free(run);
+	jmod_free(huge);
+	WRITE_ONCE(jmod_decay_ms, saved);
+	jmod_arena_decay_kick();
+	return err;
+}
+
+/* === quiesce: nothing live, every page back (run this last) === */
+
+static int st_quiesce(u32 arg, char *msg)
+{
+	struct jmod_stats_sum *s;
+	unsigned int i;
+	int err = 0;
+
+	jmod_arena_purge_all();
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	jmod_stats_read(s);
+	for (i = 0; i <= JMOD_MAX_CLASSES && !err; i++)
+		if (s->nmalloc[i] != s->ndalloc[i])
+			err = fail(msg, "class %u: nmalloc %llu != ndalloc %llu",
+				   i, s->nmalloc[i], s->ndalloc[i]);
+	if (!err && (s->chunk_pages || s->huge_pages))
+		err = fail(msg, "pages still mapped: %ld chunk, %ld huge",
+			   s->chunk_pages, s->huge_pages);
+	if (!err && active_pages_all())
+		err = fail(msg, "arenas still have active pages");
+	if (!err)
+		snprintf(msg, MSG_LEN, "no live object, no page held");
+	kfree(s);
+	return err;
+}
+
+/* === Table === */
+
+struct jmod_selftest_case {
+	const char *name;
+	int (*fn)(u32 arg, char *msg);
+};
+
+static const struct jmod_selftest_case jmod_cases[] = {
+	{ "classes", st_classes },
+	{ "api", st_api },
+	{ "aligned", st_aligned },
+	{ "realloc_inplace", st_realloc_inplace },
+	{ "random", st_random },
+	{ "cross_cpu", st_cross_cpu },
+	{ "hardirq", st_hardirq },
+	{ "atomic_spinlock", st_atomic_spinlock },
+	{ "decay", st_decay },
+	{ "purge", st_purge },
+	{ "bad_free", st_bad_free },
+	{ "quiesce", st_quiesce },
+};
+
+unsigned int jmod_selftest_count(void)
+{
+	return ARRAY_SIZE(jmod_cases);
+}
+
+int jmod_selftest_run(struct jmod_selftest *st)
+{
+	const struct jmod_selftest_case *c;
+	int err;
+
+	if (st->__pad || (st->flags & ~JMOD_SELFTEST_QUERY))
+		return -EINVAL;
+	if (st->id >= ARRAY_SIZE(jmod_cases))
+		return -ENOENT;
+	c = &jmod_cases[st->id];
+	strscpy(st->name, c->name, sizeof(st->name));
+	memset(st->msg, 0, sizeof(st->msg));
+	if (st->flags & JMOD_SELFTEST_QUERY)
+		return 0;
+	err = c->fn(st->cpu_mask_or_arg, st->msg);
+	pr_info("selftest %s: %s: %s\n", c->name, err ? "FAIL" : "ok", st->msg);
+	return err;
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jmod small classes: one kmem_cache per class, 8 B .. 14 KiB.
+ *
+ * Owns the caches "jmod-<size>", created at load and destroyed at unload.
+ * SLUB does the slab work (per-CPU freelists, partial lists, its own
+ * locking and IRQ safety), so this file holds no lock of its own: the
+ * cache array is written only at init/exit.  Each cache is created with
+ * a usercopy region covering the whole object, like kmalloc's caches;
+ * that also keeps SLUB from merging it into another cache, so the caches
+ * show up under /sys/kernel/slab/jmod-* and their pages are jmod's own.
+ *
+ * Objects are naturally aligned to the largest power of two dividing the
+ * class size (capped at PAGE_SIZE): aligned_alloc() picks the first class
+ * whose size is a multiple of the alignment.
+ *
+ * Data flow: jmod_malloc() -> jmod_small_alloc(class) -> kmem_cache_alloc;
+ * jmod_free() -> PageSlab -> ksize() -> class -> kmem_cache_free.
+ */
+
+#define pr_fmt(fmt) "jmod: " fmt
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+static struct kmem_cache *jmod_small_cache[JMOD_NR_SMALL];
+static char jmod_small_name[JMOD_NR_SMALL][16];
+
+void *jmod_small_alloc(unsigned int cls, gfp_t gfp)
+{
+	void *p = kmem_cache_alloc(jmod_small_cache[cls], gfp);
+
+	if (likely(p))
+		jmod_stat_inc(nmalloc[cls]);
+	return p;
+}
+
+void jmod_small_free(unsigned int cls, void *p)
+{
+	kmem_cache_free(jmod_small_cache[cls], p);
+	jmod_stat_inc(ndalloc[cls]);
+}
+
+/*
+ * The class of a slab object handed out by jmod, from the object size of
+ * its cache.  Returns -1 when the size is not one of jmod's classes: the
+ * pointer cannot be ours.
+ */
+int jmod_small_class_of(const void *p)
+{
+	size_t size = ksize(p);
+	unsigned int cls;
+
+	if (unlikely(!size || size > JMOD_SMALL_MAX))
+		return -1;
+	cls = jmod_size_class(size);
+	if (unlikely(jmod_class_size[cls] != size))
+		return -1;
+	return cls;
+}
+
+/*
+ * Smallest class >= @size whose objects are @align-aligned; JMOD_NR_SMALL
+ * or above when no small class fits.
+ */
+unsigned int jmod_small_class_aligned(size_t size, size_t align)
+{
+	unsigned int cls = jmod_size_class(max(size, align));
+
+	while (cls < JMOD_NR_SMALL && (jmod_class_size[cls] & (align - 1)))
+		cls++;
+	return cls;
+}
+
+int jmod_small_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < JMOD_NR_SMALL; i++) {
+		unsigned int size = jmod_class_size[i];
+		unsigned int align = min_t(unsigned int, size & -size, PAGE_SIZE);
+
+		snprintf(jmod_small_name[i], sizeof(jmod_small_name[i]),
+			 "jmod-%u", size);
+		jmod_small_cache[i] =
+			kmem_cache_create_usercopy(jmod_small_name[i], size,
+						   align, 0, 0, size, NULL);
+		if (!jmod_small_cache[i]) {
+			pr_err("cannot create cache %s\n", jmod_small_name[i]);
+			jmod_small_exit();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void jmod_small_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < JMOD_NR_SMALL; i++) {
+		kmem_cache_destroy(jmod_small_cache[i]);
+		jmod_small_cache[i] = NULL;
+	}
+}
