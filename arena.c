@@ -81,7 +81,7 @@ struct jmod_chunk {
 };
 
 struct jmod_arena {
-	spinlock_t lock;
+	spinlock_t lock;		/* everything below, and the chunks' maps */
 	int cpu;
 	int node;
 	struct list_head chunks;
@@ -261,8 +261,8 @@ static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp)
 		kfree(c);
 		return NULL;
 	}
-	jmod_stat_add(chunk_pages, chunk_pages);
-	jmod_stat_add(meta_bytes, ksize(c));
+	this_cpu_add(jmod_stats->chunk_pages, chunk_pages);
+	this_cpu_add(jmod_stats->meta_bytes, ksize(c));
 	return c;
 }
 
@@ -270,8 +270,8 @@ static void chunk_free_rcu(struct rcu_head *rcu)
 {
 	struct jmod_chunk *c = container_of(rcu, struct jmod_chunk, rcu);
 
-	jmod_stat_sub(chunk_pages, chunk_pages);
-	jmod_stat_sub(meta_bytes, ksize(c));
+	this_cpu_sub(jmod_stats->chunk_pages, chunk_pages);
+	this_cpu_sub(jmod_stats->meta_bytes, ksize(c));
 	__free_pages(c->page, jmod_chunk_order);
 	kfree(c);
 }
@@ -327,7 +327,7 @@ void *jmod_large_alloc(unsigned int cls, size_t align, gfp_t gfp)
 		if (WARN_ON_ONCE(!p))
 			return NULL;
 	}
-	jmod_stat_inc(nmalloc[cls]);
+	this_cpu_inc(jmod_stats->nmalloc[cls]);
 	if (gfp & __GFP_ZERO)
 		memset(p, 0, (size_t)n << PAGE_SHIFT);
 	return p;
@@ -378,7 +378,7 @@ enum jmod_owner jmod_large_free(const void *p)
 	spin_unlock_irqrestore(&a->lock, flags);
 	rcu_read_unlock();
 	if (ret == JMOD_OWNER_RUN)
-		jmod_stat_inc(ndalloc[cls]);
+		this_cpu_inc(jmod_stats->ndalloc[cls]);
 	return ret;
 }
 
@@ -462,8 +462,8 @@ out:
 	spin_unlock_irqrestore(&a->lock, flags);
 	rcu_read_unlock();
 	if (ret == JMOD_OWNER_RUN && old_cls != new_cls) {
-		jmod_stat_inc(ndalloc[old_cls]);
-		jmod_stat_inc(nmalloc[new_cls]);
+		this_cpu_inc(jmod_stats->ndalloc[old_cls]);
+		this_cpu_inc(jmod_stats->nmalloc[new_cls]);
 	}
 	return ret;
 }
@@ -577,7 +577,8 @@ static unsigned long jmod_shrink_scan(struct shrinker *s,
 	return freed ?: SHRINK_STOP;
 }
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+/* shrinker_alloc() replaced register_shrinker() in 6.7 */
+#ifdef SHRINKER_ALLOCATED
 static struct shrinker *jmod_shrinker;
 
 static int jmod_shrinker_register(void)

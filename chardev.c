@@ -51,7 +51,7 @@ struct jmod_obj {
 };
 
 struct jmod_file {
-	struct mutex lock;
+	struct mutex lock;		/* serialises commands on this fd */
 	struct xarray handles;		/* id -> struct jmod_obj */
 	struct jmod_obj *slots;		/* slot table, NULL until used */
 	u64 nr_slots;

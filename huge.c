@@ -110,8 +110,8 @@ void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp)
 	if (!p && gfpflags_allow_blocking(gfp) && align <= PAGE_SIZE)
 		p = huge_alloc_vmalloc(size, gfp);
 	if (p) {
-		jmod_stat_inc(nmalloc[JMOD_HUGE_SLOT]);
-		jmod_stat_add(huge_pages, nr);
+		this_cpu_inc(jmod_stats->nmalloc[JMOD_HUGE_SLOT]);
+		this_cpu_add(jmod_stats->huge_pages, nr);
 	}
 	return p;
 }
@@ -136,8 +136,8 @@ bool jmod_huge_free(const void *p)
 			return false;
 		free_page_range(page, nr);
 	}
-	jmod_stat_inc(ndalloc[JMOD_HUGE_SLOT]);
-	jmod_stat_sub(huge_pages, nr);
+	this_cpu_inc(jmod_stats->ndalloc[JMOD_HUGE_SLOT]);
+	this_cpu_sub(jmod_stats->huge_pages, nr);
 	return true;
 }
 
@@ -180,7 +180,7 @@ bool jmod_huge_shrink(void *p, size_t new_size)
 	if (old <= nr)
 		return false;
 	free_page_range(page + nr, old - nr);
-	jmod_stat_sub(huge_pages, old - nr);
+	this_cpu_sub(jmod_stats->huge_pages, old - nr);
 	return true;
 }
 

@@ -13,7 +13,6 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
-#include <linux/version.h>
 
 /* === Size classes (sizeclass.c) === */
 
@@ -35,7 +34,8 @@
 /* statistics slot for huge allocations, after every class */
 #define JMOD_HUGE_SLOT		JMOD_MAX_CLASSES
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+/* largest buddy order: MAX_PAGE_ORDER since 6.8, MAX_ORDER - 1 before */
+#ifdef MAX_PAGE_ORDER
 #define JMOD_MAX_PAGE_ORDER	MAX_PAGE_ORDER
 #else
 #define JMOD_MAX_PAGE_ORDER	(MAX_ORDER - 1)
@@ -130,10 +130,6 @@ struct jmod_cpu_stats {
 };
 
 extern struct jmod_cpu_stats __percpu *jmod_stats;
-
-#define jmod_stat_inc(field)		this_cpu_inc(jmod_stats->field)
-#define jmod_stat_add(field, n)		this_cpu_add(jmod_stats->field, n)
-#define jmod_stat_sub(field, n)		this_cpu_sub(jmod_stats->field, n)
 
 /* one summed snapshot */
 struct jmod_stats_sum {

@@ -48,7 +48,7 @@ static bool jmod_size_possible(size_t size)
 static __always_inline void *jmod_done(void *p, size_t size)
 {
 	if (likely(p))
-		jmod_stat_add(requested, size);
+		this_cpu_add(jmod_stats->requested, size);
 	return p;
 }
 
@@ -75,7 +75,7 @@ static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp)
 
 void jmod_report_bad_free(const char *what, unsigned long caller)
 {
-	jmod_stat_inc(nbadfree);
+	this_cpu_inc(jmod_stats->nbadfree);
 	pr_err_ratelimited("refusing %s: pointer not allocated by jmod or already freed, from %pS\n",
 			   what, (void *)caller);
 }
@@ -298,7 +298,7 @@ static bool jmod_realloc_inplace(void *p, size_t old, size_t new_size,
 	}
 	if ((gfp & __GFP_ZERO) && new_usable > old)
 		memset(p + old, 0, new_usable - old);
-	jmod_stat_inc(nrealloc_inplace);
+	this_cpu_inc(jmod_stats->nrealloc_inplace);
 	return true;
 }
 
@@ -334,7 +334,7 @@ void *jmod_realloc(void *p, size_t new_size, gfp_t gfp)
 		return NULL;
 	}
 	if (jmod_realloc_inplace(p, old, new_size, gfp)) {
-		jmod_stat_add(requested, new_size);
+		this_cpu_add(jmod_stats->requested, new_size);
 		return p;
 	}
 	q = jmod_malloc(new_size, gfp);

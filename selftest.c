@@ -116,7 +116,8 @@ static bool all_zero(const void *p, size_t n)
 
 static int st_api(u32 arg, char *msg)
 {
-	static const size_t sizes[] = { 24, 5000, 20480, 300000, 3 << 20 };
+	static const size_t sizes[] = { 24, 5000, 20480, 300000, 3 << 20,
+					6 << 20 };
 	unsigned int i;
 	u8 *p, *q;
 
@@ -158,7 +159,7 @@ static int st_api(u32 arg, char *msg)
 		jmod_free(p);
 	}
 
-	/* realloc across every back end keeps the data */
+	/* realloc across every back end (6 MiB: vmalloc) keeps the data */
 	p = jmod_realloc(NULL, 100, GFP_KERNEL);
 	if (!p)
 		return fail(msg, "realloc(NULL) failed");

@@ -33,14 +33,14 @@ void *jmod_small_alloc(unsigned int cls, gfp_t gfp)
 	void *p = kmem_cache_alloc(jmod_small_cache[cls], gfp);
 
 	if (likely(p))
-		jmod_stat_inc(nmalloc[cls]);
+		this_cpu_inc(jmod_stats->nmalloc[cls]);
 	return p;
 }
 
 void jmod_small_free(unsigned int cls, void *p)
 {
 	kmem_cache_free(jmod_small_cache[cls], p);
-	jmod_stat_inc(ndalloc[cls]);
+	this_cpu_inc(jmod_stats->ndalloc[cls]);
 }
 
 /*
