@@ -1,0 +1,230 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Prepare a Debian 12 machine (as root) for building and testing jmod:
+#
+#   * host tools from apt (qemu, busybox-static, sparse, compilers, ...)
+#   * two Debian kernels, never installed on the host: their headers, kbuild
+#     and unsigned images are `apt-get download`-ed and `dpkg -x`-ed into
+#       $JMOD_CACHE/kernels/<line>/root          (line = 6.1 or 6.12)
+#     with $JMOD_CACHE/kernels/<line>/env holding KLINE=, KVER=, KDIR=,
+#     VMLINUZ= (make- and shell-readable)
+#   * a few files from linux-source-6.1 (kselftest harness, checkpatch) in
+#       $JMOD_CACHE/src-6.1/
+#
+# Idempotent: stamps are keyed by the resolved kernel ABI (and by the
+# linux-source version), so a second run only asks apt-cache and returns.
+#
+# Usage: tools/setup.sh [--tools-only|--kernels-only] [--dkms]
+#   JMOD_CACHE (default /var/cache/jmod), JMOD_LINES (default "6.1 6.12").
+set -euo pipefail
+
+JMOD_CACHE=${JMOD_CACHE:-/var/cache/jmod}
+JMOD_LINES=${JMOD_LINES:-"6.1 6.12"}
+export DEBIAN_FRONTEND=noninteractive
+
+do_tools=1
+do_kernels=1
+want_dkms=0
+for arg in "$@"; do
+	case $arg in
+	--tools-only) do_kernels=0 ;;
+	--kernels-only) do_tools=0 ;;
+	--dkms) want_dkms=1 ;;
+	-h|--help) sed -n '3,20p' "$0"; exit 0 ;;
+	*) echo "setup: unknown argument $arg" >&2; exit 2 ;;
+	esac
+done
+
+log() { echo "setup: $*" >&2; }
+die() { echo "setup: error: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (apt-get, dpkg -x into $JMOD_CACHE)"
+
+# Host packages.  Never linux-image-* or linux-headers-*: kernels only go
+# into the cache.  linux-source-6.1 only ships a tarball in /usr/src.
+PKGS=(qemu-system-x86 busybox-static cpio sparse linux-source-6.1 gcc gcc-12
+      make libc6-dev libelf1 libssl3 dwarves kmod python3 xz-utils perl
+      gzip)
+
+apt_updated=0
+apt_update() {
+	if [ "$apt_updated" = 0 ]; then
+		log "apt-get update"
+		apt-get update -qq >&2
+		apt_updated=1
+	fi
+}
+
+install_pkgs() {
+	local missing
+	# One dpkg-query for all: unknown packages print nothing on stdout.
+	missing=$(comm -23 <(printf '%s\n' "$@" | sort -u) \
+		<(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "$@" \
+			2>/dev/null | awk '$2 == "installed" { print $1 }' | sort -u))
+	[ -z "$missing" ] && return 0
+	apt_update
+	log "apt-get install" "${missing//$'\n'/ }"
+	# shellcheck disable=SC2086 # word splitting of package names wanted
+	apt-get install -y -qq --no-install-recommends $missing >&2
+}
+
+# apt-cache needs package lists; on a fresh machine there are none.
+# Prints "pkg dependency" pairs for all the packages given (one call: each
+# apt-cache run costs a second or two).
+apt_depends() {
+	local out
+	out=$(apt-cache depends "$@" 2>/dev/null || true)
+	if ! grep -q Depends: <<<"$out" && [ "$apt_updated" = 0 ]; then
+		apt_update
+		out=$(apt-cache depends "$@" 2>/dev/null || true)
+	fi
+	awk '/^[^ ]/ { p = $1 } /^ *\|?Depends:/ { print p, $2 }' <<<"$out"
+}
+
+# First dependency of package $2 matching the ERE $3 in apt_depends output $1.
+dep_matching() {
+	awk -v p="$2" -v re="^$3\$" '$1 == p && $2 ~ re { print $2; exit }' <<<"$1"
+}
+
+if [ "$do_tools" = 1 ]; then
+	[ "$want_dkms" = 1 ] && PKGS+=(dkms dpkg-dev patch)
+	install_pkgs "${PKGS[@]}"
+fi
+
+# ---------------------------------------------------------------- kernels
+meta_pkg() {
+	case $1 in
+	6.1) echo linux-image-amd64 ;;
+	6.12) echo linux-image-6.12-amd64 ;;
+	*) die "unknown kernel line $1 (want 6.1 or 6.12)" ;;
+	esac
+}
+
+# apt-get download into $1; on failure (stale lists) update and retry once.
+download() {
+	local dir=$1; shift
+	mkdir -p "$dir"
+	if ! (cd "$dir" && apt-get download -q -o APT::Sandbox::User=root "$@" >&2); then
+		[ "$apt_updated" = 1 ] && return 1
+		apt_update
+		(cd "$dir" && apt-get download -q -o APT::Sandbox::User=root "$@" >&2)
+	fi
+}
+
+setup_kernel() {
+	local line=$1 meta img abi hdr deps common kbuild dir stamp root new kdir vmlinuz
+	meta=$(meta_pkg "$line")
+	dir=$JMOD_CACHE/kernels/$line
+	img=$(dep_matching "$META_DEPS" "$meta" 'linux-image-[0-9].*-amd64')
+	if [ -z "$img" ]; then
+		# Offline or no lists: keep whatever the cache already has.
+		if [ -f "$dir/env" ]; then
+			log "$line: cannot resolve $meta, keeping cached $(grep ^KVER= "$dir/env")"
+			return 0
+		fi
+		die "$line: cannot resolve $meta with apt-cache"
+	fi
+	abi=${img#linux-image-}
+	stamp=$dir/.stamp-$abi
+	if [ -f "$stamp" ] && [ -f "$dir/env" ]; then
+		log "$line: $abi up to date"
+		return 0
+	fi
+	hdr=linux-headers-$abi
+	deps=$(apt_depends "$hdr")
+	common=$(dep_matching "$deps" "$hdr" 'linux-headers-.*-common')
+	kbuild=$(dep_matching "$deps" "$hdr" 'linux-kbuild-.*')
+	{ [ -n "$common" ] && [ -n "$kbuild" ]; } ||
+		die "$line: cannot resolve common/kbuild packages of $hdr"
+	log "$line: fetching $img-unsigned $hdr $common $kbuild"
+	rm -rf "$dir/debs"
+	download "$dir/debs" "$img-unsigned" "$hdr" "$common" "$kbuild" ||
+		die "$line: apt-get download failed"
+
+	# Extract next to the live tree and swap, so a concurrent build
+	# against the old tree never sees a half-extracted one.
+	root=$dir/root
+	new=$dir/root.new
+	rm -rf "$new"
+	mkdir -p "$new"
+	local deb
+	for deb in "$dir"/debs/*.deb; do
+		dpkg -x "$deb" "$new"
+	done
+	# The image's modules are not needed (the guest boots from an
+	# initramfs with built-in drivers only): save ~400 MiB.
+	rm -rf "$new/lib/modules/$abi/kernel"
+	rm -rf "$dir/debs"
+
+	kdir=$root/usr/src/$hdr
+	vmlinuz=$root/boot/vmlinuz-$abi
+	[ -f "$new/usr/src/$hdr/Makefile" ] || die "$line: no $hdr/Makefile"
+	[ -f "$new/boot/vmlinuz-$abi" ] || die "$line: no vmlinuz-$abi"
+	# Debian's arch Makefile includes /usr/src/linux-headers-*-common
+	# by absolute path; point it into the cache.  The scripts/ and tools/
+	# symlinks are relative and already resolve inside root/.
+	sed -i "s|^include /usr/src/|include $root/usr/src/|" \
+		"$new/usr/src/$hdr/Makefile"
+
+	if [ -d "$root" ]; then
+		mv "$root" "$dir/root.old"
+	fi
+	mv "$new" "$root"
+	rm -rf "$dir/root.old"
+	rm -f "$dir"/.stamp-*
+	cat >"$dir/env.tmp" <<-EOF
+	KLINE=$line
+	KVER=$abi
+	KDIR=$kdir
+	VMLINUZ=$vmlinuz
+	EOF
+	mv "$dir/env.tmp" "$dir/env"
+	touch "$stamp"
+	log "$line: ready, KDIR=$kdir"
+}
+
+# ---------------------------------------------------- linux-source extracts
+SRC_FILES=(tools/testing/selftests/kselftest_harness.h
+	   tools/testing/selftests/kselftest.h
+	   scripts/checkpatch.pl
+	   scripts/spelling.txt
+	   scripts/const_structs.checkpatch)
+
+setup_src() {
+	local tarball=/usr/src/linux-source-6.1.tar.xz ver dir stamp tmp f
+	[ -f "$tarball" ] || die "$tarball missing (apt-get install linux-source-6.1)"
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)
+	dir=$JMOD_CACHE/src-6.1
+	stamp=$dir/.stamp-$ver
+	if [ -f "$stamp" ]; then
+		log "src-6.1: $ver up to date"
+		return 0
+	fi
+	log "src-6.1: extracting ${#SRC_FILES[@]} files from $tarball"
+	tmp=$(mktemp -d "$JMOD_CACHE/src.XXXXXX")
+	tar -xJf "$tarball" -C "$tmp" --strip-components=1 \
+		"${SRC_FILES[@]/#/linux-source-6.1/}"
+	for f in "${SRC_FILES[@]}"; do
+		[ -f "$tmp/$f" ] || die "src-6.1: $f not in $tarball"
+	done
+	chmod +x "$tmp/scripts/checkpatch.pl"
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+	chmod 755 "$dir"
+	touch "$stamp"
+}
+
+if [ "$do_kernels" = 1 ]; then
+	mkdir -p "$JMOD_CACHE/kernels"
+	metas=()
+	for line in $JMOD_LINES; do
+		metas+=("$(meta_pkg "$line")")
+	done
+	META_DEPS=$(apt_depends "${metas[@]}")
+	for line in $JMOD_LINES; do
+		setup_kernel "$line"
+	done
+	setup_src
+fi
+log "done (cache: $JMOD_CACHE)"

@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a cached Debian kernel in QEMU (TCG), load jmod in the guest, run the
+# selftests (or the demo), unload it and judge the run from the logs.
+#
+# Usage: tools/vm/run.sh [options]
+#   --kernel 6.1|6.12     kernel line from $JMOD_CACHE/kernels (default 6.1)
+#   --mode test|demo      test: selftests; demo: jmodctl demo + stats (test)
+#   --tests "a,b"|none    only these selftest binaries (default: all)
+#   --module-args ARGS    insmod parameters, e.g. "decay_ms=100"
+#   --module KO           module (default build/<kernel>/jmalloc.ko)
+#   --selftests DIR       selftest binaries (default build/selftests)
+#   --jmodctl BIN         (default build/tools/jmodctl if present)
+#   --smp N               vCPUs (default 2)
+#   --mem MB              guest memory (default 1024)
+#   --numa                two NUMA nodes, memory and vCPUs split evenly
+#   --timeout S           kill QEMU after S seconds and fail (default 600)
+#   --mem-tolerance KB    allowed MemFree drop insmod..rmmod (default 8192)
+#   --append ARGS         extra kernel command line
+#   --log FILE            guest console log
+#                         (default build/logs/<kernel>-<mode>-<smp>.log;
+#                         the TAP channel goes to FILE with .tap, QEMU's
+#                         own messages to .qemu, the counts to .result)
+#   --quiet               print only failures and the summary
+# Exit status: 0 if the run passed, 1 if it failed, 2 on usage/setup errors.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+JMOD_CACHE=${JMOD_CACHE:-/var/cache/jmod}
+
+kernel=6.1 mode=test tests='' module_args='' module='' selftests='' jmodctl=''
+smp=2 mem=1024 numa=0 timeout=600 tolerance=8192 append='' log='' quiet=0
+jmodctl_set=0
+
+usage() { sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+die() { echo "run: error: $*" >&2; exit 2; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift ;;
+	--mode) mode=$2; shift ;;
+	--tests) tests=$2; shift ;;
+	--module-args) module_args=$2; shift ;;
+	--module) module=$2; shift ;;
+	--selftests) selftests=$2; shift ;;
+	--jmodctl) jmodctl=$2; jmodctl_set=1; shift ;;
+	--smp) smp=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--numa) numa=1 ;;
+	--timeout) timeout=$2; shift ;;
+	--mem-tolerance) tolerance=$2; shift ;;
+	--append) append=$2; shift ;;
+	--log) log=$2; shift ;;
+	--quiet) quiet=1 ;;
+	-h|--help) usage ;;
+	*) echo "run: unknown argument $1" >&2; usage ;;
+	esac
+	shift
+done
+
+case $mode in test|demo) ;; *) die "--mode must be test or demo" ;; esac
+[[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp wants a number"
+[[ $mem =~ ^[1-9][0-9]*$ ]] || die "--mem wants a number (MiB)"
+
+envfile=$JMOD_CACHE/kernels/$kernel/env
+[ -f "$envfile" ] || die "$envfile missing: run 'make setup' (tools/setup.sh)"
+KVER='' VMLINUZ=''
+# shellcheck source=/dev/null
+. "$envfile"
+[ -f "$VMLINUZ" ] || die "$VMLINUZ missing: run 'make setup'"
+
+module=${module:-$top/build/$kernel/jmalloc.ko}
+[ -f "$module" ] || die "$module missing: run 'make build/$kernel/jmalloc.ko' (or make kernels)"
+vermagic=$(modinfo -F vermagic "$module" 2>/dev/null || true)
+case $vermagic in
+"$KVER "*) ;;
+*) die "$module was built for '${vermagic%% *}', not $KVER" ;;
+esac
+selftests=${selftests:-$top/build/selftests}
+if [ "$jmodctl_set" = 0 ] && [ -x "$top/build/tools/jmodctl" ]; then
+	jmodctl=$top/build/tools/jmodctl
+fi
+
+log=${log:-$top/build/logs/$kernel-$mode-$smp.log}
+mkdir -p "$(dirname "$log")"
+base=${log%.log}
+taplog=$base.tap qemulog=$base.qemu result=$base.result
+initrd=$base.initramfs.cpio.gz
+rm -f "$log" "$taplog" "$qemulog" "$result"
+
+"$here/mkinitramfs.sh" --out "$initrd" --module "$module" \
+	--selftests "$selftests" --tests "$tests" --jmodctl "$jmodctl" \
+	--mode "$mode" --module-args "$module_args" --mem-tolerance "$tolerance"
+
+# A WARN must not stop the run (the verdict finds it in the log); an Oops
+# or panic ends it at once instead of leaving a wedged guest to time out:
+# panic=-1 reboots immediately and -no-reboot turns that into QEMU exiting.
+cmdline="console=ttyS0,115200 loglevel=7 printk.time=1 panic=-1 oops=panic"
+cmdline+=" rdinit=/init $append"
+
+# shellcheck disable=SC2054 # commas belong to QEMU options
+qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem"
+      -smp "$smp" -nodefaults -display none -no-reboot -monitor none
+      -kernel "$VMLINUZ" -initrd "$initrd" -append "$cmdline"
+      -serial "file:$log" -serial "file:$taplog")
+if [ "$numa" = 1 ]; then
+	[ "$smp" -ge 2 ] || die "--numa needs --smp 2 or more"
+	half=$((mem / 2))
+	c0=$((smp / 2))
+	qemu+=(-object "memory-backend-ram,id=m0,size=${half}M"
+	       -object "memory-backend-ram,id=m1,size=$((mem - half))M"
+	       -numa "node,nodeid=0,cpus=0-$((c0 - 1)),memdev=m0"
+	       -numa "node,nodeid=1,cpus=$c0-$((smp - 1)),memdev=m1")
+fi
+
+label="$kernel/$mode/smp$smp"
+[ "$numa" = 1 ] && label+="/numa"
+echo "run: $label: booting $KVER (TCG, timeout ${timeout}s), log $log" >&2
+start=$(date +%s)
+qemu_rc=0
+timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >"$qemulog" 2>&1 ||
+	qemu_rc=$?
+secs=$(($(date +%s) - start))
+echo "run: $label: QEMU exited with $qemu_rc after ${secs}s" >&2
+if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+	echo "run: $label: TIMEOUT after ${timeout}s" >&2
+	qemu_rc=124
+elif [ "$qemu_rc" != 0 ]; then
+	sed 's/^/run: qemu: /' "$qemulog" >&2
+fi
+
+verdict_rc=0
+vout=$("$here/verdict.sh" --label "$label" --qemu-rc "$qemu_rc" \
+	--result "$result" "$taplog" "$log") || verdict_rc=$?
+if [ "$quiet" = 1 ]; then
+	grep -Ev '^ok ' <<<"$vout" || true
+else
+	printf '%s\n' "$vout"
+fi
+echo "seconds=$secs" >>"$result"
+exit "$verdict_rc"

@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Judge one guest run from its two logs:
+#   TAPLOG      the clean channel (guest /dev/ttyS1): steps and their TAP
+#   CONSOLELOG  the kernel console (guest ttyS0): scanned for splats
+#
+# Usage: verdict.sh [--label L] [--qemu-rc RC] [--result FILE] TAPLOG CONSOLELOG
+#
+# Counting, per step "JMOD-RUN: begin X" .. "JMOD-RUN: end X rc=R":
+#   "ok N ..."             passed        ("# SKIP" in it: skipped)
+#   "not ok N ..."         failed        ("# SKIP" in it: skipped)
+#   no result at all       failed, unless R == 4 (KSFT_SKIP): skipped
+#   R not 0/4 and no "not ok" in the step: one more failure (crash, exit)
+#   fewer results than the step's plan "1..N": one more failure
+#   "begin" without "end"  one failure (the guest died inside the step)
+# plus two checks of the run itself, each one pass or one failure:
+#   "guest reached the end" (JMOD-RUN: done seen, QEMU not timed out)
+#   "kernel log clean" (no BUG:/WARNING:/Oops/... in a kernel line)
+# Prints one TAP-ish line per result, then
+#   <label>: N passed, N failed, N skipped
+# Exit status 0 only when nothing failed.
+set -euo pipefail
+
+label=guest qemu_rc=0 result=''
+while [ $# -gt 2 ]; do
+	case $1 in
+	--label) label=$2; shift 2 ;;
+	--qemu-rc) qemu_rc=$2; shift 2 ;;
+	--result) result=$2; shift 2 ;;
+	*) echo "verdict: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ $# -eq 2 ] || { echo "usage: verdict.sh [opts] TAPLOG CONSOLELOG" >&2; exit 2; }
+taplog=$1 consolelog=$2
+
+# Kernel messages carry a printk timestamp ("[   12.345678] "); matching
+# only those keeps test output that merely mentions "WARNING:" out.  The
+# timestamp may start mid-line when it interrupts userspace output.
+SPLATS='BUG:|WARNING:|Oops|Kernel panic|Call Trace|KASAN|kmemleak|possible circular locking|sleeping function called from invalid context|UBSAN'
+splat_lines=$(tr -d '\r' <"$consolelog" 2>/dev/null |
+	grep -E "\\[ *[0-9]+\\.[0-9]+\\] .*($SPLATS)" || true)
+
+tr -d '\r' <"$taplog" 2>/dev/null | SPLAT_LINES=$splat_lines awk \
+	-v label="$label" -v qemu_rc="$qemu_rc" -v result="$result" '
+function res(kind, text) {
+	if (kind == "pass") { pass++; print "ok " text }
+	else if (kind == "skip") { skip++; print "ok " text }
+	else { fail++; print "not ok " text }
+}
+function finish(rc) {
+	if (nres == 0) {
+		if (rc == 4)
+			res("skip", step ": no TAP result # SKIP exit code 4 (KSFT_SKIP)")
+		else
+			res("fail", step ": no TAP result, exit code " rc)
+	} else {
+		if (rc != 0 && rc != 4 && nfail == 0)
+			res("fail", step ": exit code " rc " without a failing TAP line")
+		if (plan > nres)
+			res("fail", step ": planned " plan " results, got " nres)
+	}
+	step = ""
+}
+BEGIN { pass = fail = skip = 0; step = ""; done = 0; splats = ENVIRON["SPLAT_LINES"] }
+/^JMOD-RUN: begin / {
+	if (step != "") res("fail", step ": no end marker")
+	step = substr($0, 17); nres = 0; nfail = 0; plan = -1
+	next
+}
+/^JMOD-RUN: end / {
+	if (step == "") next
+	rc = $0; sub(/.* rc=/, "", rc)
+	finish(rc + 0)
+	next
+}
+/^JMOD-RUN: done/ { done = 1; next }
+step != "" && /^1\.\.[0-9]+/ && plan < 0 { plan = substr($1, 4) + 0; next }
+step != "" && /^(not )?ok( |$)/ {
+	nres++
+	text = $0
+	isnot = sub(/^not ok */, "", text)
+	if (!isnot) sub(/^ok */, "", text)
+	if (tolower($0) ~ /# *skip/) { res("skip", step ": " text); next }
+	if (isnot) { nfail++; res("fail", step ": " text) }
+	else res("pass", step ": " text)
+	next
+}
+END {
+	if (step != "") res("fail", step ": the guest stopped inside this step (crash, panic or timeout)")
+	if (qemu_rc == 124)
+		res("fail", "guest reached the end: QEMU timed out")
+	else if (!done)
+		res("fail", "guest reached the end: no JMOD-RUN: done marker")
+	else
+		res("pass", "guest reached the end")
+	if (splats != "") {
+		n = split(splats, l, "\n")
+		for (i = 1; i <= n; i++) print "# splat: " l[i]
+		res("fail", "kernel log clean: " n " splat line(s), e.g. " l[1])
+	} else
+		res("pass", "kernel log clean")
+	printf "%s: %d passed, %d failed, %d skipped\n", label, pass, fail, skip
+	if (result != "")
+		printf "passed=%d\nfailed=%d\nskipped=%d\n", pass, fail, skip > result
+	exit (fail > 0 ? 1 : 0)
+}'
