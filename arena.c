@@ -382,7 +382,8 @@ enum jmod_owner jmod_large_free(const void *p)
 	return ret;
 }
 
-enum jmod_owner jmod_large_usable(const void *p, size_t *usable)
+/* The class of the live run at @p. */
+enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls)
 {
 	enum jmod_owner ret = JMOD_OWNER_BAD;
 	struct jmod_chunk *c;
@@ -397,7 +398,7 @@ enum jmod_owner jmod_large_usable(const void *p, size_t *usable)
 	}
 	spin_lock_irqsave(&c->arena->lock, flags);
 	if (is_run_head(c, p, i)) {
-		*usable = (size_t)c->map[i].npages << PAGE_SHIFT;
+		*cls = c->map[i].cls;
 		ret = JMOD_OWNER_RUN;
 	}
 	spin_unlock_irqrestore(&c->arena->lock, flags);

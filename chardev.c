@@ -140,6 +140,8 @@ static int obj_alloc(struct jmod_file *jf, struct jmod_obj *o, u64 size,
 		return -EDQUOT;
 	if (backend == JMOD_BACKEND_KMALLOC)
 		p = align ? NULL : kmalloc(size, gfp);
+	else if (flags & JMOD_ALLOC_NOCACHE)
+		p = jmod_alloc_nocache(size, align, gfp);
 	else
 		p = align ? jmod_aligned_alloc(align, size, gfp) :
 			    jmod_malloc(size, gfp);
@@ -195,7 +197,7 @@ static int ioc_version(struct jmod_file *jf, void *arg)
 	v->nr_small = JMOD_NR_SMALL;
 	v->nr_large = jmod_nr_classes - JMOD_NR_SMALL;
 	v->chunk_size = PAGE_SIZE << jmod_chunk_order;
-	v->tcache_max = 0;
+	v->tcache_max = jmod_tcache_max_size();
 	v->max_small = JMOD_SMALL_MAX;
 	v->max_large = jmod_large_max;
 	v->max_alloc = jmod_max_alloc();

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #include <linux/bitops.h>
 #include <linux/gfp.h>
+#include <linux/jump_label.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 
@@ -68,6 +69,10 @@ int jmod_small_init(void);
 void jmod_small_exit(void);
 void *jmod_small_alloc(unsigned int cls, gfp_t gfp);
 void jmod_small_free(unsigned int cls, void *p);
+unsigned int jmod_small_alloc_bulk(unsigned int cls, gfp_t gfp,
+				   unsigned int n, void **p);
+void jmod_small_free_bulk(unsigned int cls, unsigned int n, void **p);
+unsigned int jmod_small_objs_per_slab(unsigned int cls);
 unsigned int jmod_small_class_aligned(size_t size, size_t align);
 
 int jmod_small_class_of(const void *p);
@@ -88,7 +93,7 @@ enum jmod_owner {
 };
 
 enum jmod_owner jmod_large_free(const void *p);
-enum jmod_owner jmod_large_usable(const void *p, size_t *usable);
+enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls);
 enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls);
 unsigned long jmod_arena_purge(unsigned long max_pages);
 void jmod_arena_purge_all(void);
@@ -115,6 +120,41 @@ void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp);
 bool jmod_huge_free(const void *p);
 size_t jmod_huge_usable(const void *p);
 bool jmod_huge_shrink(void *p, size_t new_size);
+
+/* === Per-CPU tcache (tcache.c) === */
+
+DECLARE_STATIC_KEY_TRUE(jmod_tcache_key);
+extern unsigned int jmod_nr_tbins;
+
+/* Is class @cls served by the tcache right now? */
+static __always_inline bool jmod_tcache_serves(unsigned int cls)
+{
+	return static_branch_likely(&jmod_tcache_key) && cls < jmod_nr_tbins;
+}
+
+struct jmod_tbin_stats {
+	u64 nrequests;
+	u64 nhits;
+	u64 nfills;
+	u64 nflushes;
+	unsigned int ncached;
+	unsigned int ncached_max;
+};
+
+int jmod_tcache_init(void);
+void jmod_tcache_exit(void);
+void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp);
+void jmod_tcache_free(unsigned int cls, void *p);
+void jmod_tcache_drain_all(void);
+void jmod_tcache_set_enabled(bool on);
+unsigned long jmod_tcache_max_size(void);
+unsigned long jmod_tcache_cached_bytes(void);
+void jmod_tcache_bin_stats(unsigned int cpu, unsigned int cls,
+			   struct jmod_tbin_stats *st);
+
+/* everything cached goes back: tcaches drained, free chunks released */
+void jmod_purge(void);
+void *jmod_alloc_nocache(size_t size, size_t align, gfp_t gfp);
 
 /* === Statistics: per-CPU counters, summed on read (stats.c) === */
 

@@ -16,6 +16,9 @@
  *   page inside an arena chunk      -> large (xarray by chunk)
  *   otherwise                       -> huge (xarray by pfn) or refused
  *
+ * Small classes and large classes up to tcache_max go through the per-CPU
+ * tcache (tcache.c) first, unless it is switched off.
+ *
  * Locking and context rules live with the back ends; every path that can
  * run with GFP_ATOMIC takes only IRQ-safe spinlocks, so the API works from
  * hard-IRQ context.  Counters are per-CPU (stats.c).
@@ -52,7 +55,29 @@ static __always_inline void *jmod_done(void *p, size_t size)
 	return p;
 }
 
-static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp)
+/* A small or large class, through the tcache when it serves the class. */
+static __always_inline void *jmod_alloc_class(unsigned int cls, gfp_t gfp,
+					      bool cache)
+{
+	if (cache && jmod_tcache_serves(cls))
+		return jmod_tcache_alloc(cls, gfp);
+	if (cls < JMOD_NR_SMALL)
+		return jmod_small_alloc(cls, gfp);
+	return jmod_large_alloc(cls, 0, gfp);
+}
+
+static __always_inline void jmod_free_class(unsigned int cls, void *p)
+{
+	if (jmod_tcache_serves(cls))
+		jmod_tcache_free(cls, p);
+	else if (cls < JMOD_NR_SMALL)
+		jmod_small_free(cls, p);
+	else
+		jmod_large_free(p);
+}
+
+static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp,
+				      bool cache)
 {
 	unsigned int cls;
 
@@ -62,7 +87,11 @@ static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp)
 		cls = align > 8 ? jmod_small_class_aligned(size, align) :
 				  jmod_size_class(size);
 		if (cls < JMOD_NR_SMALL)
-			return jmod_done(jmod_small_alloc(cls, gfp), size);
+			return jmod_done(jmod_alloc_class(cls, gfp, cache), size);
+	}
+	if (size <= jmod_large_max && align <= PAGE_SIZE) {
+		cls = jmod_size_class(max_t(size_t, size, JMOD_LARGE_MIN));
+		return jmod_done(jmod_alloc_class(cls, gfp, cache), size);
 	}
 	if (size <= jmod_large_max && align <= jmod_large_max) {
 		cls = jmod_size_class(max3(size, align, (size_t)JMOD_LARGE_MIN));
@@ -102,9 +131,9 @@ void jmod_report_bad_free(const char *what, unsigned long caller)
 void *jmod_malloc(size_t size, gfp_t gfp)
 {
 	if (likely(size - 1 < JMOD_SMALL_MAX))
-		return jmod_done(jmod_small_alloc(jmod_size_class(size), gfp),
-				 size);
-	return jmod_alloc_slow(size, 0, gfp);
+		return jmod_done(jmod_alloc_class(jmod_size_class(size), gfp,
+						  true), size);
+	return jmod_alloc_slow(size, 0, gfp, true);
 }
 EXPORT_SYMBOL_GPL(jmod_malloc);
 
@@ -158,9 +187,22 @@ void *jmod_aligned_alloc(size_t align, size_t size, gfp_t gfp)
 {
 	if (unlikely(!is_power_of_2(align)))
 		return NULL;
-	return jmod_alloc_slow(size, align, gfp);
+	return jmod_alloc_slow(size, align, gfp, true);
 }
 EXPORT_SYMBOL_GPL(jmod_aligned_alloc);
+
+/* jmod_aligned_alloc() (@align 0: jmod_malloc()) bypassing the tcache */
+void *jmod_alloc_nocache(size_t size, size_t align, gfp_t gfp)
+{
+	return jmod_alloc_slow(size, align, gfp, false);
+}
+
+/* Give back everything cached: tcaches, then wholly free chunks. */
+void jmod_purge(void)
+{
+	jmod_tcache_drain_all();
+	jmod_arena_purge_all();
+}
 
 /**
  * jmod_free() - free memory allocated by jmod
@@ -176,6 +218,7 @@ EXPORT_SYMBOL_GPL(jmod_aligned_alloc);
  */
 void jmod_free(const void *p)
 {
+	unsigned int lcls;
 	int cls;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
@@ -194,11 +237,12 @@ void jmod_free(const void *p)
 		if (unlikely(cls < 0))
 			jmod_report_bad_free("free", _RET_IP_);
 		else
-			jmod_small_free(cls, (void *)p);
+			jmod_free_class(cls, (void *)p);
 		return;
 	}
-	switch (jmod_large_free(p)) {
+	switch (jmod_large_lookup(p, &lcls)) {
 	case JMOD_OWNER_RUN:
+		jmod_free_class(lcls, (void *)p);
 		return;
 	case JMOD_OWNER_BAD:
 		jmod_report_bad_free("free", _RET_IP_);
@@ -226,7 +270,7 @@ EXPORT_SYMBOL_GPL(jmod_free);
 void jmod_free_sized(const void *p, size_t size)
 {
 	if (likely(!ZERO_OR_NULL_PTR(p) && size - 1 < JMOD_SMALL_MAX)) {
-		jmod_small_free(jmod_size_class(size), (void *)p);
+		jmod_free_class(jmod_size_class(size), (void *)p);
 		return;
 	}
 	jmod_free(p);
@@ -244,7 +288,7 @@ EXPORT_SYMBOL_GPL(jmod_free_sized);
  */
 size_t jmod_usable_size(const void *p)
 {
-	size_t usable = 0;
+	unsigned int lcls;
 	int cls;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
@@ -257,9 +301,9 @@ size_t jmod_usable_size(const void *p)
 		cls = jmod_small_class_of(p);
 		return cls < 0 ? 0 : jmod_class_size[cls];
 	}
-	switch (jmod_large_usable(p, &usable)) {
+	switch (jmod_large_lookup(p, &lcls)) {
 	case JMOD_OWNER_RUN:
-		return usable;
+		return jmod_class_size[lcls];
 	case JMOD_OWNER_BAD:
 		return 0;
 	case JMOD_OWNER_NONE:
@@ -371,6 +415,9 @@ static int __init jmod_init(void)
 	err = jmod_arena_init();
 	if (err)
 		goto err_small;
+	err = jmod_tcache_init();
+	if (err)
+		goto err_arena;
 	jmod_debugfs_init();
 	err = jmod_chardev_init();
 	if (err)
@@ -379,13 +426,16 @@ static int __init jmod_init(void)
 #ifdef JMOD_TEST_WARN_ON_INIT
 	WARN_ON(1);	/* test build: the QEMU runner must fail on this */
 #endif
-	pr_info("loaded: %u small + %u large classes, chunk %lu KiB, %u arenas\n",
+	pr_info("loaded: %u small + %u large classes, chunk %lu KiB, %u arenas, tcache up to %lu\n",
 		JMOD_NR_SMALL, jmod_nr_classes - JMOD_NR_SMALL,
-		(PAGE_SIZE << jmod_chunk_order) >> 10, num_possible_cpus());
+		(PAGE_SIZE << jmod_chunk_order) >> 10, num_possible_cpus(),
+		jmod_tcache_max_size());
 	return 0;
 
 err_debugfs:
 	jmod_debugfs_exit();
+	jmod_tcache_exit();
+err_arena:
 	jmod_arena_exit();
 err_small:
 	jmod_small_exit();
@@ -398,6 +448,7 @@ static void __exit jmod_exit(void)
 {
 	jmod_chardev_exit();
 	jmod_debugfs_exit();
+	jmod_tcache_exit();
 	jmod_arena_exit();
 	jmod_huge_exit();
 	jmod_small_exit();

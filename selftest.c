@@ -443,7 +443,7 @@ static unsigned long active_pages_all(void)
 static int st_cross_cpu(u32 arg, char *msg)
 {
 	unsigned int a, b, rounds = 0;
-	unsigned long before = active_pages_all();
+	unsigned long before;
 	struct xcpu_ctx x = {};
 	int err = 0;
 
@@ -451,6 +451,8 @@ static int st_cross_cpu(u32 arg, char *msg)
 		snprintf(msg, MSG_LEN, "SKIP: needs 2 online CPUs");
 		return 0;
 	}
+	jmod_tcache_drain_all();
+	before = active_pages_all();
 	x.ptr = kvcalloc(XCPU_OBJS, sizeof(*x.ptr), GFP_KERNEL);
 	x.len = kvcalloc(XCPU_OBJS, sizeof(*x.len), GFP_KERNEL);
 	if (!x.ptr || !x.len) {
@@ -471,6 +473,7 @@ static int st_cross_cpu(u32 arg, char *msg)
 			rounds++;
 		}
 	}
+	jmod_tcache_drain_all();
 	if (active_pages_all() != before)
 		err = fail(msg, "arena active pages %lu, were %lu",
 			   active_pages_all(), before);
@@ -493,8 +496,10 @@ struct irq_ctx {
 	unsigned int rounds;
 	unsigned int failed_allocs;
 	unsigned int not_hardirq;
+	unsigned int loops;
 	bool corrupt;
 	struct completion done;
+	struct completion thread_done;
 };
 
 static const size_t irq_sizes[4] = { 64, 3000, 20480, 96 << 10 };
@@ -527,46 +532,65 @@ static enum hrtimer_restart irq_fn(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
+/* Runs on one CPU: the timer fires there while this loop allocates. */
+static int irq_thread(void *data)
+{
+	struct irq_ctx *c = data;
+
+	hrtimer_start(&c->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	while (!completion_done(&c->done)) {
+		size_t n = 128 + c->loops % 20000;
+		void *p = jmod_malloc(n, GFP_KERNEL);
+
+		if (p) {
+			rnd_fill(p, n, 99);
+			if (!rnd_ok(p, n, 99))
+				c->corrupt = true;
+			jmod_free(p);
+		}
+		if (!(++c->loops & 63))
+			cond_resched();
+	}
+	complete(&c->thread_done);
+	return 0;
+}
+
 static int st_hardirq(u32 arg, char *msg)
 {
+	unsigned int i, cpu = cpumask_first(cpu_online_mask);
+	struct task_struct *t;
 	struct irq_ctx *c;
-	unsigned int i, loops = 0;
 	int err = 0;
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
 	init_completion(&c->done);
-	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	init_completion(&c->thread_done);
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	c->timer.function = irq_fn;
-	hrtimer_start(&c->timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
-	/* meanwhile process context allocates on the same and other CPUs */
-	while (!completion_done(&c->done)) {
-		void *p = jmod_malloc(128 + loops % 20000, GFP_KERNEL);
-
-		if (p) {
-			rnd_fill(p, 128 + loops % 20000, 99);
-			if (!rnd_ok(p, 128 + loops % 20000, 99))
-				err = fail(msg, "process-context object corrupted");
-			jmod_free(p);
-		}
-		if (!(++loops & 63))
-			cond_resched();
+	t = kthread_create(irq_thread, c, "jmod-irq/%u", cpu);
+	if (IS_ERR(t)) {
+		kfree(c);
+		return PTR_ERR(t);
 	}
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&c->thread_done);
 	hrtimer_cancel(&c->timer);
 	for (i = 0; i < ARRAY_SIZE(c->keep); i++)
 		jmod_free(c->keep[i]);
 	if (!err && c->not_hardirq)
 		err = fail(msg, "%u callbacks not in hard IRQ", c->not_hardirq);
 	if (!err && c->corrupt)
-		err = fail(msg, "object allocated in IRQ corrupted");
+		err = fail(msg, "object corrupted (IRQ or process side)");
 	if (!err && c->failed_allocs > IRQ_ROUNDS)
 		err = fail(msg, "%u of %u GFP_ATOMIC allocations failed",
 			   c->failed_allocs, IRQ_ROUNDS * 4);
 	if (!err)
-		snprintf(msg, MSG_LEN, "%u hard-IRQ rounds (%u failed allocs), %u process allocs",
-			 c->rounds, c->failed_allocs, loops);
+		snprintf(msg, MSG_LEN, "CPU %u: %u hard-IRQ rounds (%u failed allocs), %u process allocs",
+			 cpu, c->rounds, c->failed_allocs, c->loops);
 	kfree(c);
 	return err;
 }
@@ -630,12 +654,13 @@ static long make_retained_chunk(char *msg)
 	long before;
 	void *p;
 
-	jmod_arena_purge_all();
+	jmod_purge();
 	before = chunk_pages_now();
 	p = jmod_malloc(JMOD_LARGE_MIN, GFP_KERNEL);
 	if (!p)
 		return fail(msg, "large malloc failed");
 	jmod_free(p);
+	jmod_tcache_drain_all();
 	if (chunk_pages_now() - before != 1L << jmod_chunk_order ||
 	    jmod_arena_retained_pages() < 1UL << jmod_chunk_order)
 		return fail(msg, "freed chunk not retained (%ld -> %ld pages)",
@@ -685,7 +710,7 @@ static int st_purge(u32 arg, char *msg)
 		err = before;
 		goto out;
 	}
-	jmod_arena_purge_all();
+	jmod_purge();
 	if (jmod_arena_retained_pages() || chunk_pages_now() != before)
 		err = fail(msg, "forced purge left %lu retained pages",
 			   jmod_arena_retained_pages());
@@ -724,7 +749,8 @@ static int st_bad_free(u32 arg, char *msg)
 	WRITE_ONCE(jmod_decay_ms, 3600 * 1000);
 	page = __get_free_page(GFP_KERNEL);
 	vm = vmalloc(2 * PAGE_SIZE);
-	run = jmod_malloc(32 << 10, GFP_KERNEL);
+	/* the largest class: above tcache_max, so double frees are seen */
+	run = jmod_malloc(jmod_large_max, GFP_KERNEL);
 	huge = jmod_malloc(jmod_large_max + PAGE_SIZE, GFP_KERNEL);
 	if (!page || !vm || !run || !huge) {
 		err = -ENOMEM;
@@ -739,7 +765,10 @@ static int st_bad_free(u32 arg, char *msg)
 	if (jmod_usable_size(run + PAGE_SIZE) || jmod_usable_size(vm))
 		err = fail(msg, "usable_size of a foreign pointer is not 0");
 	jmod_free(run);
-	jmod_free(run);			/* double free of a run */
+	if (jmod_tcache_serves(jmod_nr_classes - 1))
+		expect--;	/* the tcache does not check cached classes */
+	else
+		jmod_free(run);	/* double free of a run */
 	run = NULL;
 
 	if (!err && bad_frees() - before != expect)
@@ -757,6 +786,69 @@ out:
 	return err;
 }
 
+/* === tcache: after warm-up, hits dominate === */
+
+struct tc_ctx {
+	unsigned int cpu;
+	int err;
+	struct jmod_tbin_stats before, after;
+	struct completion done;
+};
+
+static int tc_thread(void *data)
+{
+	unsigned int cls = jmod_size_class(64), i, j;
+	struct tc_ctx *x = data;
+	void *p[32];
+
+	jmod_tcache_bin_stats(x->cpu, cls, &x->before);
+	for (i = 0; i < 2000 && !x->err; i++) {
+		for (j = 0; j < ARRAY_SIZE(p); j++) {
+			p[j] = jmod_malloc(64, GFP_KERNEL);
+			if (!p[j])
+				x->err = -ENOMEM;
+		}
+		for (j = 0; j < ARRAY_SIZE(p); j++)
+			jmod_free(p[j]);
+		if (!(i & 63))
+			cond_resched();
+	}
+	jmod_tcache_bin_stats(x->cpu, cls, &x->after);
+	complete(&x->done);
+	return 0;
+}
+
+static int st_tcache(u32 arg, char *msg)
+{
+	struct tc_ctx x = { .cpu = cpumask_first(cpu_online_mask) };
+	struct task_struct *t;
+	u64 req, hits;
+
+	if (!jmod_tcache_serves(jmod_size_class(64))) {
+		snprintf(msg, MSG_LEN, "SKIP: tcache is off");
+		return 0;
+	}
+	init_completion(&x.done);
+	t = kthread_create(tc_thread, &x, "jmod-tc/%u", x.cpu);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	kthread_bind(t, x.cpu);
+	wake_up_process(t);
+	wait_for_completion(&x.done);
+	if (x.err)
+		return fail(msg, "allocation failed");
+	req = x.after.nrequests - x.before.nrequests;
+	hits = x.after.nhits - x.before.nhits;
+	if (req < 64000 || hits * 10 < req * 9)
+		return fail(msg, "64 B bin: %llu hits of %llu requests", hits, req);
+	if (x.after.nfills == x.before.nfills)
+		return fail(msg, "64 B bin never filled");
+	snprintf(msg, MSG_LEN, "64 B bin on CPU %u: %llu/%llu hits, %llu fills, %llu flushes",
+		 x.cpu, hits, req, x.after.nfills - x.before.nfills,
+		 x.after.nflushes - x.before.nflushes);
+	return 0;
+}
+
 /* === quiesce: nothing live, every page back (run this last) === */
 
 static int st_quiesce(u32 arg, char *msg)
@@ -765,7 +857,7 @@ static int st_quiesce(u32 arg, char *msg)
 	unsigned int i;
 	int err = 0;
 
-	jmod_arena_purge_all();
+	jmod_purge();
 	s = kmalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
@@ -804,6 +896,7 @@ static const struct jmod_selftest_case jmod_cases[] = {
 	{ "decay", st_decay },
 	{ "purge", st_purge },
 	{ "bad_free", st_bad_free },
+	{ "tcache", st_tcache },
 	{ "quiesce", st_quiesce },
 };
 

@@ -44,6 +44,40 @@ void jmod_small_free(unsigned int cls, void *p)
 }
 
 /*
+ * Bulk variants for the tcache: both need interrupts enabled (SLUB's
+ * bulk paths take the per-CPU slab lock with local_lock_irq()).
+ */
+unsigned int jmod_small_alloc_bulk(unsigned int cls, gfp_t gfp,
+				   unsigned int n, void **p)
+{
+	unsigned int got = kmem_cache_alloc_bulk(jmod_small_cache[cls], gfp,
+						 n, p);
+
+	this_cpu_add(jmod_stats->nmalloc[cls], got);
+	return got;
+}
+
+void jmod_small_free_bulk(unsigned int cls, unsigned int n, void **p)
+{
+	kmem_cache_free_bulk(jmod_small_cache[cls], n, p);
+	this_cpu_add(jmod_stats->ndalloc[cls], n);
+}
+
+/*
+ * Objects per slab as SLUB sizes slabs: at least 4 * (fls(nr_cpu_ids) + 1)
+ * objects, at most an order-3 slab (slub_min_objects, slub_max_order
+ * defaults).  An estimate the tcache sizes its bins with.
+ */
+unsigned int jmod_small_objs_per_slab(unsigned int cls)
+{
+	unsigned int size = jmod_class_size[cls];
+	unsigned int min_objects = 4 * (fls(nr_cpu_ids) + 1);
+	unsigned int order = min_t(unsigned int, 3, get_order(size * min_objects));
+
+	return (PAGE_SIZE << order) / size;
+}
+
+/*
  * The class of a slab object handed out by jmod, from the object size of
  * its cache.  Returns -1 when the size is not one of jmod's classes: the
  * pointer cannot be ours.

@@ -164,7 +164,7 @@ static ssize_t purge_write(struct file *file, const char __user *buf,
 		return err;
 	if (val != 1)
 		return -EINVAL;
-	jmod_arena_purge_all();
+	jmod_purge();
 	return count;
 }
 

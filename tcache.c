@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jmod tcache: jemalloc's thread cache, made per-CPU.
+ *
+ * Owns one struct jmod_tcache per CPU (alloc_percpu) holding a bin per
+ * cached class: every small class and the large classes up to tcache_max.
+ * A bin is an array stack of object pointers: allocation pops, free
+ * pushes; there is no loop over classes and no atomic read-modify-write
+ * on either path.
+ *
+ * Data flow:
+ *   alloc: pop; on a miss, fill: take (ncached_max >> lg_fill_div)
+ *          objects with one kmem_cache_alloc_bulk() and keep them
+ *          (large classes: no fill, the arena serves the miss).
+ *   free:  push; when the bin is full, flush its older half with one
+ *          kmem_cache_free_bulk() (large: back to the owning arenas).
+ *   GC:    every 64 KiB allocated on a CPU, visit one bin: flush about
+ *          3/4 of the objects that stayed below its low-water mark since
+ *          the last visit and halve its fill count; a bin that ran empty
+ *          doubles it.  A worker does the same, by IPI, for CPUs whose
+ *          tcache holds objects but which stopped allocating.
+ *   drain: a CPU's bins go back when it goes offline (cpuhp teardown),
+ *          every CPU's on shrinker scan, purge, tcache=0 and unload
+ *          (on_each_cpu(): each CPU drains its own bins in the IPI).
+ *
+ * Locking: tc->lock is a local_lock_t taken with local_lock_irqsave(), so
+ * a bin is only ever touched by its own CPU with interrupts off: task,
+ * softirq and hard-IRQ users of one CPU exclude each other, and the
+ * allocator works with GFP_ATOMIC from hard-IRQ context.  Only the
+ * cpuhp teardown touches another CPU's bins, when that CPU is dead.
+ * kmem_cache_alloc_bulk() and kmem_cache_free_bulk() need interrupts
+ * enabled, so fills and bulk flushes run after the lock is dropped and
+ * only when the caller had interrupts on; callers with interrupts off
+ * (hard IRQ, spin_lock_irqsave) get single-object kmem_cache calls.
+ * Counters in a bin are written under tc->lock by their CPU and read by
+ * anyone without it.
+ */
+
+#define pr_fmt(fmt) "jmod: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/jump_label.h>
+#include <linux/kernel.h>
+#include <linux/local_lock.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+#define TCACHE_SMALL_MIN	20
+#define TCACHE_SMALL_MAX	200
+#define TCACHE_LARGE_MAX	20
+#define TCACHE_GC_BYTES		(64 << 10)
+#define TCACHE_IDLE_GC_MS	1000
+#define TCACHE_LIMIT		(256 << 10)	/* largest tcache_max */
+#define TCACHE_BATCH		(TCACHE_SMALL_MAX / 2)
+
+struct jmod_tbin {
+	void **stack;
+	u16 ncached;
+	u16 ncached_max;
+	s16 low_water;		/* lowest ncached since the last GC; -1: ran empty */
+	u8 lg_fill_div;		/* fill ncached_max >> lg_fill_div */
+	u64 nrequests;		/* allocation requests */
+	u64 nhits;		/* ... served from the stack */
+	u64 nfills;
+	u64 nflushes;
+};
+
+struct jmod_tcache {
+	local_lock_t lock;		/* this CPU's bins, with IRQs off */
+	unsigned int gc_bytes;		/* allocated since the last GC event */
+	unsigned int gc_bin;		/* next bin the GC visits */
+	unsigned long gc_seq;		/* requests, for idle detection */
+	void **storage;			/* every bin's stack */
+	struct jmod_tbin bins[];
+};
+
+DEFINE_STATIC_KEY_TRUE(jmod_tcache_key);
+unsigned int jmod_nr_tbins;		/* cached classes: 0 .. nr_tbins - 1 */
+static struct jmod_tcache __percpu *jmod_tcache;
+static bool jmod_tcache_enabled = true;
+static bool jmod_tcache_ready;
+static DEFINE_MUTEX(jmod_tcache_mutex);	/* on/off switch */
+static unsigned long jmod_tcache_max = 32 << 10;
+static enum cpuhp_state jmod_tcache_hp;
+static unsigned long *idle_seen;	/* worker's view of gc_seq */
+
+static void tcache_idle_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(tcache_idle_work, tcache_idle_fn);
+
+/* === Giving objects back === */
+
+/*
+ * Return @n objects of class @cls to their back end.  Bulk frees need
+ * interrupts on; otherwise (hard IRQ, irqs-off callers) free singly.
+ */
+static void tcache_release(unsigned int cls, void **objs, unsigned int n)
+{
+	unsigned int i;
+
+	if (!n)
+		return;
+	if (cls >= JMOD_NR_SMALL) {
+		for (i = 0; i < n; i++)
+			jmod_large_free(objs[i]);
+	} else if (!irqs_disabled()) {
+		jmod_small_free_bulk(cls, n, objs);
+	} else {
+		for (i = 0; i < n; i++)
+			jmod_small_free(cls, objs[i]);
+	}
+}
+
+/* Move the @n oldest (bottom) objects of @tb to @out.  tc->lock held. */
+static void tbin_take_bottom(struct jmod_tbin *tb, unsigned int n, void **out)
+{
+	memcpy(out, tb->stack, n * sizeof(void *));
+	memmove(tb->stack, tb->stack + n, (tb->ncached - n) * sizeof(void *));
+	tb->ncached -= n;
+	if (tb->low_water > tb->ncached)
+		tb->low_water = tb->ncached;
+}
+
+/*
+ * One GC visit of @tb, tc->lock held: pick the objects to flush into
+ * @out, return how many.  jemalloc's rule: flush 3/4 of the objects that
+ * sat below the low-water mark, then halve the fill count; a bin that
+ * ran empty since the last visit doubles its fill count instead.
+ */
+static unsigned int tbin_gc(struct jmod_tbin *tb, void **out)
+{
+	unsigned int n = 0;
+
+	if (tb->low_water > 0) {
+		n = tb->low_water - (tb->low_water >> 2);
+		n = min_t(unsigned int, n, TCACHE_BATCH);
+		tbin_take_bottom(tb, n, out);
+		if ((tb->ncached_max >> (tb->lg_fill_div + 1)) >= 1)
+			tb->lg_fill_div++;
+	} else if (tb->low_water < 0 && tb->lg_fill_div > 1) {
+		tb->lg_fill_div--;
+	}
+	tb->low_water = tb->ncached;
+	return n;
+}
+
+/* === Allocation === */
+
+static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
+{
+	void *objs[TCACHE_BATCH];
+	struct jmod_tcache *tc;
+	struct jmod_tbin *tb;
+	unsigned int want, got, keep;
+	unsigned long flags;
+	void *p;
+
+	if (cls >= JMOD_NR_SMALL)
+		return jmod_large_alloc(cls, 0, gfp);
+	if (irqs_disabled())
+		return jmod_small_alloc(cls, gfp);
+
+	tb = &raw_cpu_ptr(jmod_tcache)->bins[cls];
+	want = clamp_t(unsigned int,
+		       READ_ONCE(tb->ncached_max) >> READ_ONCE(tb->lg_fill_div),
+		       1, TCACHE_BATCH);
+	got = jmod_small_alloc_bulk(cls, gfp & ~__GFP_ZERO, want, objs);
+	if (!got)
+		return jmod_small_alloc(cls, gfp);
+	p = objs[--got];
+
+	/* maybe another CPU by now, or the bin refilled meanwhile */
+	local_lock_irqsave(&jmod_tcache->lock, flags);
+	tc = this_cpu_ptr(jmod_tcache);
+	tb = &tc->bins[cls];
+	keep = min_t(unsigned int, got, tb->ncached_max - tb->ncached);
+	memcpy(tb->stack + tb->ncached, objs + got - keep, keep * sizeof(void *));
+	tb->ncached += keep;
+	tb->low_water = -1;
+	tb->nfills++;
+	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+
+	tcache_release(cls, objs, got - keep);
+	if (gfp & __GFP_ZERO)
+		memset(p, 0, jmod_class_size[cls]);
+	return p;
+}
+
+/* 64 KiB allocated on this CPU: one incremental GC step, one bin. */
+static noinline void tcache_gc_event(void)
+{
+	void *objs[TCACHE_BATCH];
+	struct jmod_tcache *tc;
+	unsigned int cls, n;
+	unsigned long flags;
+
+	local_lock_irqsave(&jmod_tcache->lock, flags);
+	tc = this_cpu_ptr(jmod_tcache);
+	cls = tc->gc_bin;
+	tc->gc_bin = cls + 1 < jmod_nr_tbins ? cls + 1 : 0;
+	n = tbin_gc(&tc->bins[cls], objs);
+	if (n)
+		tc->bins[cls].nflushes++;
+	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+
+	tcache_release(cls, objs, n);
+}
+
+/**
+ * jmod_tcache_alloc() - allocate an object of a cached class
+ * @cls: class below jmod_nr_tbins
+ * @gfp: allocation flags
+ *
+ * Context: any; a fill never sleeps unless @gfp allows it.
+ * Return: the object or NULL.
+ */
+void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
+{
+	struct jmod_tcache *tc;
+	struct jmod_tbin *tb;
+	unsigned long flags;
+	void *p = NULL;
+	bool gc;
+
+	local_lock_irqsave(&jmod_tcache->lock, flags);
+	tc = this_cpu_ptr(jmod_tcache);
+	tb = &tc->bins[cls];
+	tb->nrequests++;
+	tc->gc_seq++;
+	if (likely(tb->ncached)) {
+		p = tb->stack[--tb->ncached];
+		if (tb->low_water > tb->ncached)
+			tb->low_water = tb->ncached;
+		tb->nhits++;
+	}
+	tc->gc_bytes += jmod_class_size[cls];
+	gc = tc->gc_bytes >= TCACHE_GC_BYTES;
+	if (unlikely(gc))
+		tc->gc_bytes = 0;
+	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+
+	if (unlikely(gc))
+		tcache_gc_event();
+	if (unlikely(!p))
+		return tcache_fill(cls, gfp);
+	if (gfp & __GFP_ZERO)
+		memset(p, 0, jmod_class_size[cls]);
+	return p;
+}
+
+/* The bin was full: flush its older half, then cache @p. */
+static noinline void tcache_flush(unsigned int cls, void *p)
+{
+	void *objs[TCACHE_BATCH];
+	struct jmod_tbin *tb;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	local_lock_irqsave(&jmod_tcache->lock, flags);
+	tb = &this_cpu_ptr(jmod_tcache)->bins[cls];
+	if (tb->ncached >= tb->ncached_max) {
+		n = tb->ncached_max / 2;
+		tbin_take_bottom(tb, n, objs);
+		tb->nflushes++;
+	}
+	tb->stack[tb->ncached++] = p;
+	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+
+	tcache_release(cls, objs, n);
+}
+
+/**
+ * jmod_tcache_free() - cache a freed object
+ * @cls: its class, below jmod_nr_tbins
+ * @p: the object
+ *
+ * Context: any.
+ */
+void jmod_tcache_free(unsigned int cls, void *p)
+{
+	struct jmod_tbin *tb;
+	unsigned long flags;
+
+	local_lock_irqsave(&jmod_tcache->lock, flags);
+	tb = &this_cpu_ptr(jmod_tcache)->bins[cls];
+	if (likely(tb->ncached < tb->ncached_max)) {
+		tb->stack[tb->ncached++] = p;
+		local_unlock_irqrestore(&jmod_tcache->lock, flags);
+		return;
+	}
+	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+	tcache_flush(cls, p);
+}
+
+/* === Draining === */
+
+/* Empty every bin of @tc; caller owns @tc (its lock, or the CPU is dead). */
+static void tcache_drain(struct jmod_tcache *tc)
+{
+	unsigned int i;
+
+	for (i = 0; i < jmod_nr_tbins; i++) {
+		struct jmod_tbin *tb = &tc->bins[i];
+
+		tcache_release(i, tb->stack, tb->ncached);
+		tb->ncached = 0;
+		tb->low_water = 0;
+	}
+}
+
+static void tcache_drain_ipi(void *unused)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&jmod_tcache->lock, flags);
+	tcache_drain(this_cpu_ptr(jmod_tcache));
+	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+}
+
+/**
+ * jmod_tcache_drain_all() - give every CPU's cached objects back
+ *
+ * Context: process context with interrupts enabled (it IPIs every CPU).
+ */
+void jmod_tcache_drain_all(void)
+{
+	if (jmod_tcache)
+		on_each_cpu(tcache_drain_ipi, NULL, 1);
+}
+
+static int tcache_cpu_dead(unsigned int cpu)
+{
+	tcache_drain(per_cpu_ptr(jmod_tcache, cpu));
+	return 0;
+}
+
+/* === Idle GC === */
+
+static void tcache_gc_ipi(void *unused)
+{
+	void *objs[TCACHE_BATCH];
+	struct jmod_tcache *tc;
+	unsigned long flags;
+	unsigned int i, n;
+
+	for (i = 0; i < jmod_nr_tbins; i++) {
+		local_lock_irqsave(&jmod_tcache->lock, flags);
+		tc = this_cpu_ptr(jmod_tcache);
+		n = tbin_gc(&tc->bins[i], objs);
+		if (n)
+			tc->bins[i].nflushes++;
+		local_unlock_irqrestore(&jmod_tcache->lock, flags);
+		tcache_release(i, objs, n);
+	}
+}
+
+static unsigned long tcache_cpu_cached(unsigned int cpu)
+{
+	struct jmod_tcache *tc = per_cpu_ptr(jmod_tcache, cpu);
+	unsigned long bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < jmod_nr_tbins; i++)
+		bytes += (unsigned long)READ_ONCE(tc->bins[i].ncached) *
+			 jmod_class_size[i];
+	return bytes;
+}
+
+static void tcache_idle_fn(struct work_struct *work)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		unsigned long seq = READ_ONCE(per_cpu_ptr(jmod_tcache, cpu)->gc_seq);
+
+		if (seq == idle_seen[cpu] && tcache_cpu_cached(cpu))
+			smp_call_function_single(cpu, tcache_gc_ipi, NULL, 1);
+		idle_seen[cpu] = seq;
+	}
+	cpus_read_unlock();
+	queue_delayed_work(system_unbound_wq, &tcache_idle_work,
+			   msecs_to_jiffies(TCACHE_IDLE_GC_MS));
+}
+
+/* === Statistics === */
+
+/**
+ * jmod_tcache_bin_stats() - one CPU's counters for one cached class
+ * @cpu: possible CPU
+ * @cls: class below jmod_nr_tbins
+ * @st: out
+ *
+ * Context: any; the counters are read without the owner's lock.
+ */
+void jmod_tcache_bin_stats(unsigned int cpu, unsigned int cls,
+			   struct jmod_tbin_stats *st)
+{
+	const struct jmod_tbin *tb = &per_cpu_ptr(jmod_tcache, cpu)->bins[cls];
+
+	st->nrequests = READ_ONCE(tb->nrequests);
+	st->nhits = READ_ONCE(tb->nhits);
+	st->nfills = READ_ONCE(tb->nfills);
+	st->nflushes = READ_ONCE(tb->nflushes);
+	st->ncached = READ_ONCE(tb->ncached);
+	st->ncached_max = tb->ncached_max;
+}
+
+/* Bytes held in every CPU's tcache. */
+unsigned long jmod_tcache_cached_bytes(void)
+{
+	unsigned long bytes = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		bytes += tcache_cpu_cached(cpu);
+	return bytes;
+}
+
+/* === Shrinker: memory pressure drains every tcache === */
+
+static unsigned long tcache_shrink_count(struct shrinker *s,
+					 struct shrink_control *sc)
+{
+	return jmod_tcache_cached_bytes() >> PAGE_SHIFT ?: SHRINK_EMPTY;
+}
+
+static unsigned long tcache_shrink_scan(struct shrinker *s,
+					struct shrink_control *sc)
+{
+	unsigned long before = jmod_tcache_cached_bytes() >> PAGE_SHIFT;
+
+	jmod_tcache_drain_all();
+	return before ?: SHRINK_STOP;
+}
+
+#ifdef SHRINKER_ALLOCATED
+static struct shrinker *tcache_shrinker;
+
+static int tcache_shrinker_register(void)
+{
+	tcache_shrinker = shrinker_alloc(0, "jmod-tcache");
+	if (!tcache_shrinker)
+		return -ENOMEM;
+	tcache_shrinker->count_objects = tcache_shrink_count;
+	tcache_shrinker->scan_objects = tcache_shrink_scan;
+	shrinker_register(tcache_shrinker);
+	return 0;
+}
+
+static void tcache_shrinker_unregister(void)
+{
+	shrinker_free(tcache_shrinker);
+}
+#else
+static struct shrinker tcache_shrinker_s = {
+	.count_objects = tcache_shrink_count,
+	.scan_objects = tcache_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static int tcache_shrinker_register(void)
+{
+	return register_shrinker(&tcache_shrinker_s, "jmod-tcache");
+}
+
+static void tcache_shrinker_unregister(void)
+{
+	unregister_shrinker(&tcache_shrinker_s);
+}
+#endif
+
+/* === On/off switch: module parameter and debugfs knob === */
+
+/**
+ * jmod_tcache_set_enabled() - switch the tcache on or off
+ * @on: new state
+ *
+ * Switching off drains every CPU; objects freed concurrently with the
+ * switch may stay cached until the next drain (purge, pressure, unload).
+ *
+ * Context: process context, may sleep.
+ */
+void jmod_tcache_set_enabled(bool on)
+{
+	mutex_lock(&jmod_tcache_mutex);
+	jmod_tcache_enabled = on;
+	if (jmod_tcache_ready && jmod_nr_tbins) {
+		if (on) {
+			static_branch_enable(&jmod_tcache_key);
+		} else {
+			static_branch_disable(&jmod_tcache_key);
+			jmod_tcache_drain_all();
+		}
+	}
+	mutex_unlock(&jmod_tcache_mutex);
+}
+
+static int tcache_param_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = kstrtobool(val, &on);
+
+	if (err)
+		return err;
+	jmod_tcache_set_enabled(on);
+	return 0;
+}
+
+static int tcache_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", jmod_tcache_enabled);
+}
+
+static const struct kernel_param_ops tcache_param_ops = {
+	.set = tcache_param_set,
+	.get = tcache_param_get,
+};
+
+module_param_cb(tcache, &tcache_param_ops, NULL, 0644);
+MODULE_PARM_DESC(tcache, "Per-CPU tcache on (1, default) or off (0)");
+module_param_named(tcache_max, jmod_tcache_max, ulong, 0444);
+MODULE_PARM_DESC(tcache_max, "Largest size the tcache serves (default 32 KiB, at most 256 KiB, 0: none)");
+
+/* === Init and exit === */
+
+unsigned long jmod_tcache_max_size(void)
+{
+	return jmod_nr_tbins ? jmod_class_size[jmod_nr_tbins - 1] : 0;
+}
+
+static unsigned int tbin_capacity(unsigned int cls)
+{
+	if (cls >= JMOD_NR_SMALL)
+		return TCACHE_LARGE_MAX;
+	return clamp_t(unsigned int, 2 * jmod_small_objs_per_slab(cls),
+		       TCACHE_SMALL_MIN, TCACHE_SMALL_MAX);
+}
+
+static void tcache_free_storage(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		kvfree(per_cpu_ptr(jmod_tcache, cpu)->storage);
+}
+
+int jmod_tcache_init(void)
+{
+	unsigned int cpu, i, total = 0;
+	unsigned long max = min_t(unsigned long, jmod_tcache_max,
+				  min_t(unsigned long, TCACHE_LIMIT,
+					jmod_large_max));
+	int ret;
+
+	jmod_nr_tbins = max >= 8 ? jmod_size_class(max) + 1 : 0;
+	if (jmod_nr_tbins && jmod_class_size[jmod_nr_tbins - 1] > max)
+		jmod_nr_tbins--;	/* tcache_max between two classes */
+	if (!jmod_nr_tbins) {
+		static_branch_disable(&jmod_tcache_key);
+		return 0;
+	}
+	for (i = 0; i < jmod_nr_tbins; i++)
+		total += tbin_capacity(i);
+
+	jmod_tcache = __alloc_percpu(struct_size(jmod_tcache, bins, jmod_nr_tbins),
+				     __alignof__(struct jmod_tcache));
+	idle_seen = kcalloc(nr_cpu_ids, sizeof(*idle_seen), GFP_KERNEL);
+	if (!jmod_tcache || !idle_seen)
+		goto nomem;
+	for_each_possible_cpu(cpu) {
+		struct jmod_tcache *tc = per_cpu_ptr(jmod_tcache, cpu);
+		void **stack;
+
+		local_lock_init(&tc->lock);
+		tc->storage = kvzalloc_node(array_size(total, sizeof(void *)),
+					    GFP_KERNEL, cpu_to_node(cpu));
+		if (!tc->storage)
+			goto nomem;
+		stack = tc->storage;
+		for (i = 0; i < jmod_nr_tbins; i++) {
+			tc->bins[i].stack = stack;
+			tc->bins[i].ncached_max = tbin_capacity(i);
+			tc->bins[i].lg_fill_div = 1;
+			stack += tc->bins[i].ncached_max;
+		}
+	}
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "jmod/tcache:dead",
+					NULL, tcache_cpu_dead);
+	if (ret < 0)
+		goto err;
+	jmod_tcache_hp = ret;
+	ret = tcache_shrinker_register();
+	if (ret) {
+		cpuhp_remove_state_nocalls(jmod_tcache_hp);
+		goto err;
+	}
+
+	mutex_lock(&jmod_tcache_mutex);
+	jmod_tcache_ready = true;
+	if (!jmod_tcache_enabled)
+		static_branch_disable(&jmod_tcache_key);
+	mutex_unlock(&jmod_tcache_mutex);
+	queue_delayed_work(system_unbound_wq, &tcache_idle_work,
+			   msecs_to_jiffies(TCACHE_IDLE_GC_MS));
+	return 0;
+
+nomem:
+	ret = -ENOMEM;
+err:
+	if (jmod_tcache)
+		tcache_free_storage();
+	free_percpu(jmod_tcache);
+	jmod_tcache = NULL;
+	kfree(idle_seen);
+	idle_seen = NULL;
+	jmod_nr_tbins = 0;
+	static_branch_disable(&jmod_tcache_key);
+	return ret;
+}
+
+void jmod_tcache_exit(void)
+{
+	if (!jmod_tcache)
+		return;
+	static_branch_disable(&jmod_tcache_key);
+	cancel_delayed_work_sync(&tcache_idle_work);
+	tcache_shrinker_unregister();
+	cpuhp_remove_state_nocalls(jmod_tcache_hp);
+	jmod_tcache_drain_all();
+	tcache_free_storage();
+	free_percpu(jmod_tcache);
+	jmod_tcache = NULL;
+	kfree(idle_seen);
+	idle_seen = NULL;
+}
