@@ -589,7 +589,8 @@ static int st_hardirq(u32 arg, char *msg)
 		err = fail(msg, "%u of %u GFP_ATOMIC allocations failed",
 			   c->failed_allocs, IRQ_ROUNDS * 4);
 	if (!err)
-		snprintf(msg, MSG_LEN, "CPU %u: %u hard-IRQ rounds (%u failed allocs), %u process allocs",
+		snprintf(msg, MSG_LEN,
+			 "CPU %u: %u hard-IRQ rounds (%u failed allocs), %u process allocs",
 			 cpu, c->rounds, c->failed_allocs, c->loops);
 	kfree(c);
 	return err;

@@ -14,12 +14,14 @@
 #   --jmodctl BIN         (default build/tools/jmodctl if present)
 #   --smp N               vCPUs (default 2)
 #   --mem MB              guest memory (default 1024)
-#   --numa                two NUMA nodes, memory and vCPUs split evenly
+#   --numa                two NUMA nodes (one socket each), memory and
+#                         vCPUs split evenly; needs an even --smp
 #   --timeout S           kill QEMU after S seconds and fail (default 600)
 #   --mem-tolerance KB    allowed MemFree drop insmod..rmmod (default 8192)
 #   --append ARGS         extra kernel command line
 #   --log FILE            guest console log
-#                         (default build/logs/<kernel>-<mode>-<smp>.log;
+#                         (default build/logs/<kernel>-<mode>-<smp>.log,
+#                         -numa before .log with --numa;
 #                         the TAP channel goes to FILE with .tap, QEMU's
 #                         own messages to .qemu, the counts to .result)
 #   --quiet               print only failures and the summary
@@ -83,7 +85,9 @@ if [ "$jmodctl_set" = 0 ] && [ -x "$top/build/tools/jmodctl" ]; then
 	jmodctl=$top/build/tools/jmodctl
 fi
 
-log=${log:-$top/build/logs/$kernel-$mode-$smp.log}
+numa_sfx=''
+[ "$numa" = 1 ] && numa_sfx=-numa
+log=${log:-$top/build/logs/$kernel-$mode-$smp$numa_sfx.log}
 mkdir -p "$(dirname "$log")"
 base=${log%.log}
 taplog=$base.tap qemulog=$base.qemu result=$base.result
@@ -106,15 +110,17 @@ qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem"
       -kernel "$VMLINUZ" -initrd "$initrd" -append "$cmdline"
       -serial "file:$log" -serial "file:$taplog")
 if [ "$numa" = 1 ]; then
-	[ "$smp" -ge 2 ] || die "--numa needs --smp 2 or more"
+	# One socket per node, so no LLC spans two nodes (the scheduler
+	# WARNs in topology_sane() otherwise).
+	{ [ "$smp" -ge 2 ] && [ $((smp % 2)) = 0 ]; } ||
+		die "--numa needs an even --smp of 2 or more"
 	half=$((mem / 2))
-	c0=$((smp / 2))
-	qemu+=(-object "memory-backend-ram,id=m0,size=${half}M"
+	qemu+=(-smp "$smp,sockets=2,cores=$((smp / 2)),threads=1"
+	       -object "memory-backend-ram,id=m0,size=${half}M"
 	       -object "memory-backend-ram,id=m1,size=$((mem - half))M"
-	       -numa "node,nodeid=0,cpus=0-$((c0 - 1)),memdev=m0"
-	       -numa "node,nodeid=1,cpus=$c0-$((smp - 1)),memdev=m1")
+	       -numa "node,nodeid=0,memdev=m0" -numa "node,nodeid=1,memdev=m1"
+	       -numa "cpu,node-id=0,socket-id=0" -numa "cpu,node-id=1,socket-id=1")
 fi
-
 label="$kernel/$mode/smp$smp"
 [ "$numa" = 1 ] && label+="/numa"
 echo "run: $label: booting $KVER (TCG, timeout ${timeout}s), log $log" >&2
