@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# jmod top-level driver.  The module itself is described by Kbuild; every
+# build happens out of tree in build/<dir>/ (a copy of Kbuild, *.c, *.h and
+# include/), so the two kernel lines never clobber each other.
+#
+#   make [modules]      build/kdir/jmalloc.ko against KDIR (default: the
+#                       running kernel's /lib/modules/$(uname -r)/build if
+#                       present, else the cached Debian 6.1 headers)
+#   make setup          tools/setup.sh: host packages + kernel cache
+#   make kernels        build/6.1 and build/6.12 with W=1, zero warnings
+#   make lint           checkpatch (--strict for the module) + sparse (C=2)
+#   make selftests      selftests/ -> build/selftests/ (static binaries)
+#   make tools          tools/jmodctl -> build/tools/
+#   make vm             one QEMU run: KERNEL=6.1|6.12 TESTS=a,b|none
+#                       MODULE_ARGS="decay_ms=100" SMP=2 MODE=test|demo
+#                       VM_ARGS="--numa --timeout 900 ..."
+#   make demo           VM demo on 6.1: jmodctl demo + debugfs stats
+#   make test-runner    tests/runner: the runner catches a WARN
+#   make dkms           dkms build against the cached 6.1 headers
+#   make check          all of the above (tools/check.sh), as CI runs it
+#   make clean
+#
+# The module is never loaded on the host, only in QEMU guests.
+
+JMOD_CACHE ?= /var/cache/jmod
+export JMOD_CACHE
+
+KERNELS := 6.1 6.12
+BUILD := $(CURDIR)/build
+SETUP := $(CURDIR)/tools/setup.sh
+KSFT_DIR := $(JMOD_CACHE)/src-6.1/tools/testing/selftests
+CHECKPATCH := $(JMOD_CACHE)/src-6.1/scripts/checkpatch.pl
+UAPI_INC := $(CURDIR)/include/uapi
+
+# Module sources (never the *.mod.c of an in-tree build).
+MOD_C := $(filter-out %.mod.c,$(wildcard *.c))
+MOD_H := $(wildcard *.h) $(shell find include -name '*.h' 2>/dev/null)
+MOD_SRC := Kbuild $(MOD_C) $(MOD_H)
+# Userspace C: checked by checkpatch without --strict.
+USER_C := $(wildcard selftests/*.c selftests/*.h tools/jmodctl/*.c tools/jmodctl/*.h)
+
+# KDIR of a cached kernel line, read when a recipe runs (after setup).
+kdir_of = $(shell sed -n 's/^KDIR=//p' $(JMOD_CACHE)/kernels/$(1)/env 2>/dev/null)
+# build/<line>[-warn] -> <line>
+line_of = $(firstword $(subst -, ,$(1)))
+
+HOST_KDIR := /lib/modules/$(shell uname -r)/build
+ifeq ($(origin KDIR),undefined)
+ifneq ($(wildcard $(HOST_KDIR)/Makefile),)
+KDIR := $(HOST_KDIR)
+endif
+endif
+
+# Copy the module sources into $(1), touching only files that changed (so
+# kbuild's timestamps stay meaningful).
+define sync_src
+	@mkdir -p $(1)
+	@for f in $(MOD_SRC); do \
+		mkdir -p $(1)/$$(dirname $$f); \
+		cmp -s $$f $(1)/$$f || cp $$f $(1)/$$f; \
+	done
+endef
+
+.PHONY: all modules setup kernels lint checkpatch sparse selftests tools \
+	vm demo test-runner dkms check clean FORCE
+
+all: modules
+
+setup:
+	$(SETUP)
+
+$(JMOD_CACHE)/kernels/%/env:
+	$(SETUP)
+
+$(CHECKPATCH) $(KSFT_DIR)/kselftest_harness.h:
+	$(SETUP)
+
+ifeq ($(KDIR),)
+modules: | $(JMOD_CACHE)/kernels/6.1/env
+endif
+modules:
+	$(call sync_src,$(BUILD)/kdir)
+	$(MAKE) -C $(or $(KDIR),$(call kdir_of,6.1)) M=$(BUILD)/kdir modules
+	@echo "built $(BUILD)/kdir/jmalloc.ko"
+
+# build/6.1/jmalloc.ko, build/6.12/jmalloc.ko; build/<line>-warn/ is the
+# JMOD_TEST_WARN=1 variant (module init WARNs) used by tests/runner.
+.SECONDEXPANSION:
+$(BUILD)/%/jmalloc.ko: FORCE | $(JMOD_CACHE)/kernels/$$(call line_of,$$*)/env
+	$(call sync_src,$(BUILD)/$*)
+	$(MAKE) -C $(call kdir_of,$(call line_of,$*)) M=$(BUILD)/$* \
+		$(if $(findstring -warn,$*),JMOD_TEST_WARN=1) modules
+build/%/jmalloc.ko: $(BUILD)/%/jmalloc.ko ;
+
+# W=1 from scratch (so no warning hides behind an up-to-date object); the
+# log is kept in build/<line>/build.log and must not contain "warning:".
+kernels: $(foreach k,$(KERNELS),$(JMOD_CACHE)/kernels/$(k)/env)
+	@set -e; for k in $(KERNELS); do \
+		kdir=$$(sed -n 's/^KDIR=//p' $(JMOD_CACHE)/kernels/$$k/env); \
+		$(MAKE) --no-print-directory -s sync-$$k; \
+		$(MAKE) --no-print-directory -C $$kdir M=$(BUILD)/$$k clean >/dev/null; \
+		echo "  W=1 build for $$k ($$kdir)"; \
+		rc=0; $(MAKE) --no-print-directory -C $$kdir M=$(BUILD)/$$k W=1 \
+			modules >$(BUILD)/$$k/build.log 2>&1 || rc=$$?; \
+		cat $(BUILD)/$$k/build.log; \
+		if [ $$rc != 0 ]; then echo "kernels: $$k build failed" >&2; exit 1; fi; \
+		if grep -q 'warning:' $(BUILD)/$$k/build.log; then \
+			echo "kernels: $$k build has warnings:" >&2; \
+			grep 'warning:' $(BUILD)/$$k/build.log >&2; exit 1; \
+		fi; \
+	done
+
+sync-%:
+	$(call sync_src,$(BUILD)/$*)
+
+lint: checkpatch sparse
+
+checkpatch: $(CHECKPATCH)
+	$(CHECKPATCH) --strict --no-tree --terse --file $(MOD_C) $(MOD_H)
+ifneq ($(USER_C),)
+	$(CHECKPATCH) --no-tree --terse --file $(USER_C)
+endif
+
+# sparse through kbuild (C=2 checks every file, rebuilt or not); any
+# sparse "warning:"/"error:" fails.
+sparse: $(JMOD_CACHE)/kernels/6.1/env
+	$(call sync_src,$(BUILD)/sparse)
+	@rc=0; $(MAKE) --no-print-directory -C $(call kdir_of,6.1) \
+		M=$(BUILD)/sparse C=2 modules >$(BUILD)/sparse/sparse.log 2>&1 \
+		|| rc=$$?; \
+	cat $(BUILD)/sparse/sparse.log; \
+	if [ $$rc != 0 ]; then echo "sparse: build failed" >&2; exit 1; fi; \
+	if grep -E -q '(warning|error):' $(BUILD)/sparse/sparse.log; then \
+		echo "sparse: reported problems" >&2; exit 1; fi; \
+	echo "sparse: clean"
+
+selftests: $(KSFT_DIR)/kselftest_harness.h
+	$(MAKE) -C selftests OUTPUT=$(BUILD)/selftests KSFT_DIR=$(KSFT_DIR) \
+		UAPI_INC=$(UAPI_INC)
+
+tools:
+	@if [ -f tools/jmodctl/Makefile ]; then \
+		$(MAKE) -C tools/jmodctl OUTPUT=$(BUILD)/tools UAPI_INC=$(UAPI_INC); \
+	else \
+		echo "tools: tools/jmodctl/Makefile not there yet, skipping"; \
+	fi
+
+KERNEL ?= 6.1
+SMP ?= 2
+MODE ?= test
+TESTS ?=
+MODULE_ARGS ?=
+VM_ARGS ?=
+
+vm: $(BUILD)/$(KERNEL)/jmalloc.ko selftests tools
+	tools/vm/run.sh --kernel $(KERNEL) --smp $(SMP) --mode $(MODE) \
+		$(if $(TESTS),--tests "$(TESTS)") \
+		$(if $(MODULE_ARGS),--module-args "$(MODULE_ARGS)") $(VM_ARGS)
+
+demo: $(BUILD)/6.1/jmalloc.ko tools
+	tools/vm/run.sh --kernel 6.1 --smp $(SMP) --mode demo \
+		$(if $(MODULE_ARGS),--module-args "$(MODULE_ARGS)") $(VM_ARGS)
+
+test-runner:
+	tests/runner/run.sh
+
+# dkms build against the cached 6.1 headers, in private dkms/source trees
+# under build/dkms (nothing is added to /usr/src or /var/lib/dkms; dkms
+# may create its module signing key /var/lib/dkms/mok.key).
+DKMS_VER = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_DIRS = --sourcetree $(BUILD)/dkms/src --dkmstree $(BUILD)/dkms/tree
+dkms: $(JMOD_CACHE)/kernels/6.1/env
+	@command -v dkms >/dev/null || \
+		{ echo "dkms: not installed (tools/setup.sh --dkms)" >&2; exit 1; }
+	rm -rf $(BUILD)/dkms
+	$(call sync_src,$(BUILD)/dkms/src/jmod-$(DKMS_VER))
+	cp Makefile dkms.conf $(BUILD)/dkms/src/jmod-$(DKMS_VER)/
+	mkdir -p $(BUILD)/dkms/tree
+	dkms add -m jmod -v $(DKMS_VER) $(DKMS_DIRS)
+	. $(JMOD_CACHE)/kernels/6.1/env && \
+	dkms build -m jmod -v $(DKMS_VER) -k $$KVER --kernelsourcedir $$KDIR \
+		$(DKMS_DIRS) && \
+	ls $(BUILD)/dkms/tree/jmod/$(DKMS_VER)/$$KVER/*/module/jmalloc.ko*
+
+check:
+	tools/check.sh
+
+clean:
+	rm -rf $(BUILD)
+	rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order
+
+FORCE:

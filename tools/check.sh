@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every host step, then the QEMU test runs on both kernels.
+# Prints one TAP-ish line per host step (its output is in
+# build/check/<step>.log, and its tail is shown when it fails), the runner
+# test's and the VM runs' own result lines, and ends with exactly one line
+#   N passed, N failed, N skipped
+# summed over the host steps, the runner test's cases and both kernels'
+# test cases.  Exit status 0 only when nothing failed.
+#
+# Environment: JMOD_CACHE (/var/cache/jmod), CHECK_KERNELS ("6.1 6.12"),
+# CHECK_SMP (2), CHECK_VM_ARGS (extra tools/vm/run.sh options).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+logdir=$top/build/check
+mkdir -p "$logdir"
+KERNELS=${CHECK_KERNELS:-6.1 6.12}
+SMP=${CHECK_SMP:-2}
+read -r -a VM_ARGS <<<"${CHECK_VM_ARGS:-}"
+MAKE=(make --no-print-directory -j"$(nproc)")
+
+passed=0 failed=0 skipped=0
+t0=$(date +%s)
+
+# step NAME CMD...: one host step; rc 77 from CMD means skipped.
+step() {
+	local name=$1 start rc=0 secs
+	shift
+	start=$(date +%s)
+	"$@" >"$logdir/$name.log" 2>&1 || rc=$?
+	secs=$(($(date +%s) - start))
+	if [ "$rc" = 0 ]; then
+		passed=$((passed + 1))
+		echo "ok - $name (${secs}s)"
+	elif [ "$rc" = 77 ]; then
+		skipped=$((skipped + 1))
+		echo "ok - $name # SKIP $(tail -n1 "$logdir/$name.log")"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $name (exit $rc, ${secs}s; build/check/$name.log)"
+		tail -n 40 "$logdir/$name.log" | sed 's/^/#   /'
+	fi
+	return "$rc"
+}
+
+tools_step() {
+	if [ ! -f tools/jmodctl/Makefile ]; then
+		echo "tools/jmodctl/Makefile not present"
+		return 77
+	fi
+	"${MAKE[@]}" tools
+}
+
+# Count a TAP stream's own "ok"/"not ok" lines (from a file) into the sums.
+count_tap() {
+	local p f s
+	p=$(grep -Ec '^ok ' "$1" || true)
+	s=$(grep -Ec '^ok .*# SKIP' "$1" || true)
+	f=$(grep -Ec '^not ok ' "$1" || true)
+	passed=$((passed + p - s))
+	skipped=$((skipped + s))
+	failed=$((failed + f))
+}
+
+summary() {
+	echo "# total $(($(date +%s) - t0))s"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+	exit $?
+}
+
+echo "# jmod make check: kernels $KERNELS, smp $SMP"
+if ! step setup tools/setup.sh --dkms; then
+	echo "# setup failed: nothing else can run"
+	summary
+fi
+step kernels "${MAKE[@]}" kernels
+step checkpatch "${MAKE[@]}" checkpatch
+step sparse "${MAKE[@]}" sparse
+step selftests "${MAKE[@]}" selftests
+step tools tools_step
+step dkms "${MAKE[@]}" dkms
+
+echo "# runner test (tests/runner)"
+rc=0
+tests/runner/run.sh >"$logdir/runner.log" 2>&1 || rc=$?
+grep -Ev '^# ' "$logdir/runner.log" | grep -Ev '^1\.\.' | sed 's/^/  /'
+count_tap "$logdir/runner.log"
+if [ "$rc" != 0 ] && ! grep -q '^not ok ' "$logdir/runner.log"; then
+	echo "not ok - runner test exited $rc (build/check/runner.log)"
+	failed=$((failed + 1))
+fi
+
+for k in $KERNELS; do
+	echo "# VM test run: kernel $k, smp $SMP"
+	log=$top/build/logs/$k-test-$SMP.log
+	result=${log%.log}.result
+	rm -f "$result"
+	rc=0
+	tools/vm/run.sh --kernel "$k" --smp "$SMP" --log "$log" \
+		"${VM_ARGS[@]}" >"$logdir/vm-$k.out" 2>&1 || rc=$?
+	sed 's/^/  /' "$logdir/vm-$k.out"
+	if [ -f "$result" ]; then
+		p=$(sed -n 's/^passed=//p' "$result")
+		f=$(sed -n 's/^failed=//p' "$result")
+		s=$(sed -n 's/^skipped=//p' "$result")
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+		if [ "$rc" = 0 ]; then
+			echo "ok - vm $k: $p passed, $f failed, $s skipped"
+		else
+			echo "not ok - vm $k: $p passed, $f failed, $s skipped (log $log)"
+			[ "$f" = 0 ] && failed=$((failed + 1))
+		fi
+	else
+		echo "not ok - vm $k: the runner did not run (exit $rc)"
+		failed=$((failed + 1))
+	fi
+done
+
+summary
