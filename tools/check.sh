@@ -46,6 +46,7 @@ step() {
 	return "$rc"
 }
 
+# shellcheck disable=SC2317 # called through step()
 tools_step() {
 	if [ ! -f tools/jmodctl/Makefile ]; then
 		echo "tools/jmodctl/Makefile not present"
