@@ -631,6 +631,8 @@ void jmod_arena_info(unsigned int cpu, struct jmod_arena_info *info)
 	info->chunks = a->nr_chunks;
 	info->retained = a->nr_retained;
 	info->active_pages = a->active_pages;
+	info->dirty_pages = (a->nr_chunks - a->nr_retained) * chunk_pages -
+			    a->active_pages;
 	info->free_runs = a->nr_free_runs;
 	last = find_last_bit(a->avail, chunk_pages + 1);
 	info->largest_free = last > chunk_pages ? 0 : last;

@@ -73,6 +73,15 @@ unsigned int jmod_small_alloc_bulk(unsigned int cls, gfp_t gfp,
 				   unsigned int n, void **p);
 void jmod_small_free_bulk(unsigned int cls, unsigned int n, void **p);
 unsigned int jmod_small_objs_per_slab(unsigned int cls);
+
+struct jmod_slabinfo {
+	unsigned long slabs;
+	unsigned long objs_per_slab;
+	unsigned long pages_per_slab;
+};
+
+int jmod_small_slabinfo(unsigned int cls, struct jmod_slabinfo *si);
+void jmod_small_shrink(void);
 unsigned int jmod_small_class_aligned(size_t size, size_t align);
 
 int jmod_small_class_of(const void *p);
@@ -107,6 +116,7 @@ struct jmod_arena_info {
 	unsigned long chunks;
 	unsigned long retained;
 	unsigned long active_pages;
+	unsigned long dirty_pages;	/* free pages in chunks in use */
 	unsigned long free_runs;
 	unsigned long largest_free;
 };
@@ -147,43 +157,48 @@ void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp);
 void jmod_tcache_free(unsigned int cls, void *p);
 void jmod_tcache_drain_all(void);
 void jmod_tcache_set_enabled(bool on);
+bool jmod_tcache_is_enabled(void);
 unsigned long jmod_tcache_max_size(void);
 unsigned long jmod_tcache_cached_bytes(void);
 void jmod_tcache_bin_stats(unsigned int cpu, unsigned int cls,
 			   struct jmod_tbin_stats *st);
 
-/* everything cached goes back: tcaches drained, free chunks released */
+/* everything cached goes back: tcaches, empty slabs, free chunks */
 void jmod_purge(void);
 void *jmod_alloc_nocache(size_t size, size_t align, gfp_t gfp);
 
 /* === Statistics: per-CPU counters, summed on read (stats.c) === */
 
+/*
+ * Event counters per class (slot JMOD_HUGE_SLOT: huge):
+ *   nmalloc/ndalloc  objects taken from / given back to the back end
+ *                    (kmem_cache, arena runs, pages); tcache fills and
+ *                    flushes count here, so curregs = nmalloc - ndalloc
+ *                    includes objects sitting in tcaches
+ *   nrequests        allocation requests by callers, tcache hits included
+ *   requested        bytes those requests asked for
+ * Gauges: pages held for chunks and huge allocations, metadata bytes.
+ */
+#define JMOD_NR_SLOTS	(JMOD_MAX_CLASSES + 1)
+
 struct jmod_cpu_stats {
-	u64 nmalloc[JMOD_MAX_CLASSES + 1];
-	u64 ndalloc[JMOD_MAX_CLASSES + 1];
-	u64 requested;		/* bytes asked for, cumulative */
-	long huge_pages;	/* signed: freed on another CPU */
-	long chunk_pages;
-	long meta_bytes;
+	u64 nmalloc[JMOD_NR_SLOTS];
+	u64 ndalloc[JMOD_NR_SLOTS];
+	u64 nrequests[JMOD_NR_SLOTS];
+	u64 requested[JMOD_NR_SLOTS];
 	u64 nbadfree;
 	u64 nrealloc_inplace;
+	/* gauges: signed, they rise on one CPU and fall on another */
+	long huge_pages;
+	long chunk_pages;
+	long meta_bytes;
 };
 
 extern struct jmod_cpu_stats __percpu *jmod_stats;
 
-/* one summed snapshot */
-struct jmod_stats_sum {
-	u64 nmalloc[JMOD_MAX_CLASSES + 1];
-	u64 ndalloc[JMOD_MAX_CLASSES + 1];
-	u64 requested;
-	long huge_pages;
-	long chunk_pages;
-	long meta_bytes;
-	u64 nbadfree;
-	u64 nrealloc_inplace;
-};
-
-void jmod_stats_read(struct jmod_stats_sum *sum);
+/* Sum of every CPU's counters since load (no reset applied). */
+void jmod_stats_read(struct jmod_cpu_stats *sum);
+struct jmod_cpu_stats *jmod_stats_snapshot(void);
 int jmod_stats_init(void);
 void jmod_stats_exit(void);
 void jmod_debugfs_init(void);

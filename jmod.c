@@ -48,10 +48,13 @@ static bool jmod_size_possible(size_t size)
 	return size <= (totalram_pages() << PAGE_SHIFT);
 }
 
-static __always_inline void *jmod_done(void *p, size_t size)
+static __always_inline void *jmod_done(void *p, unsigned int slot,
+				       size_t size)
 {
-	if (likely(p))
-		this_cpu_add(jmod_stats->requested, size);
+	if (likely(p)) {
+		this_cpu_inc(jmod_stats->nrequests[slot]);
+		this_cpu_add(jmod_stats->requested[slot], size);
+	}
 	return p;
 }
 
@@ -87,19 +90,20 @@ static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp,
 		cls = align > 8 ? jmod_small_class_aligned(size, align) :
 				  jmod_size_class(size);
 		if (cls < JMOD_NR_SMALL)
-			return jmod_done(jmod_alloc_class(cls, gfp, cache), size);
+			return jmod_done(jmod_alloc_class(cls, gfp, cache), cls, size);
 	}
 	if (size <= jmod_large_max && align <= PAGE_SIZE) {
 		cls = jmod_size_class(max_t(size_t, size, JMOD_LARGE_MIN));
-		return jmod_done(jmod_alloc_class(cls, gfp, cache), size);
+		return jmod_done(jmod_alloc_class(cls, gfp, cache), cls, size);
 	}
 	if (size <= jmod_large_max && align <= jmod_large_max) {
 		cls = jmod_size_class(max3(size, align, (size_t)JMOD_LARGE_MIN));
-		return jmod_done(jmod_large_alloc(cls, align, gfp), size);
+		return jmod_done(jmod_large_alloc(cls, align, gfp), cls, size);
 	}
 	if (unlikely(!jmod_size_possible(size)))
 		return NULL;
-	return jmod_done(jmod_huge_alloc(size, align, gfp), size);
+	return jmod_done(jmod_huge_alloc(size, align, gfp),
+			 JMOD_HUGE_SLOT, size);
 }
 
 void jmod_report_bad_free(const char *what, unsigned long caller)
@@ -130,9 +134,12 @@ void jmod_report_bad_free(const char *what, unsigned long caller)
  */
 void *jmod_malloc(size_t size, gfp_t gfp)
 {
-	if (likely(size - 1 < JMOD_SMALL_MAX))
-		return jmod_done(jmod_alloc_class(jmod_size_class(size), gfp,
-						  true), size);
+	unsigned int cls;
+
+	if (likely(size - 1 < JMOD_SMALL_MAX)) {
+		cls = jmod_size_class(size);
+		return jmod_done(jmod_alloc_class(cls, gfp, true), cls, size);
+	}
 	return jmod_alloc_slow(size, 0, gfp, true);
 }
 EXPORT_SYMBOL_GPL(jmod_malloc);
@@ -197,10 +204,11 @@ void *jmod_alloc_nocache(size_t size, size_t align, gfp_t gfp)
 	return jmod_alloc_slow(size, align, gfp, false);
 }
 
-/* Give back everything cached: tcaches, then wholly free chunks. */
+/* Give back everything cached: tcaches, then empty slabs and free chunks. */
 void jmod_purge(void)
 {
 	jmod_tcache_drain_all();
+	jmod_small_shrink();
 	jmod_arena_purge_all();
 }
 
@@ -377,10 +385,8 @@ void *jmod_realloc(void *p, size_t new_size, gfp_t gfp)
 		jmod_report_bad_free("realloc", _RET_IP_);
 		return NULL;
 	}
-	if (jmod_realloc_inplace(p, old, new_size, gfp)) {
-		this_cpu_add(jmod_stats->requested, new_size);
+	if (jmod_realloc_inplace(p, old, new_size, gfp))
 		return p;
-	}
 	q = jmod_malloc(new_size, gfp);
 	if (!q)
 		return NULL;

@@ -638,7 +638,7 @@ static int st_atomic_spinlock(u32 arg, char *msg)
 
 static long chunk_pages_now(void)
 {
-	struct jmod_stats_sum *s = kmalloc(sizeof(*s), GFP_KERNEL);
+	struct jmod_cpu_stats *s = kmalloc(sizeof(*s), GFP_KERNEL);
 	long n;
 
 	if (!s)
@@ -727,7 +727,7 @@ out:
 
 static u64 bad_frees(void)
 {
-	struct jmod_stats_sum *s = kmalloc(sizeof(*s), GFP_KERNEL);
+	struct jmod_cpu_stats *s = kmalloc(sizeof(*s), GFP_KERNEL);
 	u64 n;
 
 	if (!s)
@@ -854,7 +854,7 @@ static int st_tcache(u32 arg, char *msg)
 
 static int st_quiesce(u32 arg, char *msg)
 {
-	struct jmod_stats_sum *s;
+	struct jmod_cpu_stats *s;
 	unsigned int i;
 	int err = 0;
 

@@ -20,6 +20,7 @@
 
 #define pr_fmt(fmt) "jmod: " fmt
 
+#include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
 
@@ -77,6 +78,61 @@ unsigned int jmod_small_objs_per_slab(unsigned int cls)
 	return (PAGE_SIZE << order) / size;
 }
 
+/* One attribute of /sys/kernel/slab/jmod-<size>/, as a number. */
+static int slab_attr(unsigned int cls, const char *attr, unsigned long *val)
+{
+	char path[64], buf[32];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s",
+		 jmod_small_name[cls], attr);
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (n <= 0)
+		return n ? n : -ENODATA;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n ")] = '\0';
+	return kstrtoul(buf, 10, val);
+}
+
+/**
+ * jmod_small_slabinfo() - SLUB's own figures for a class's cache
+ * @cls: small class
+ * @si: out: slabs, objects per slab, pages per slab
+ *
+ * SLUB keeps these in mm-internal structures; what it publishes is
+ * /sys/kernel/slab/<cache>/ (CONFIG_SLUB_SYSFS; "slabs" needs
+ * CONFIG_SLUB_DEBUG, both on in Debian's kernels), so that is read.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -errno when sysfs does not have them (then @si holds
+ * jmod's estimate of objects per slab and 0 slabs).
+ */
+int jmod_small_slabinfo(unsigned int cls, struct jmod_slabinfo *si)
+{
+	unsigned long order = 0, objs = 0, slabs = 0;
+	int err;
+
+	err = slab_attr(cls, "order", &order) ?:
+	      slab_attr(cls, "objs_per_slab", &objs) ?:
+	      slab_attr(cls, "slabs", &slabs);
+	if (err || !objs) {
+		si->slabs = 0;
+		si->objs_per_slab = jmod_small_objs_per_slab(cls);
+		si->pages_per_slab = 0;
+		return err ?: -ENODATA;
+	}
+	si->slabs = slabs;
+	si->objs_per_slab = objs;
+	si->pages_per_slab = 1UL << order;
+	return 0;
+}
+
 /*
  * The class of a slab object handed out by jmod, from the object size of
  * its cache.  Returns -1 when the size is not one of jmod's classes: the
@@ -106,6 +162,15 @@ unsigned int jmod_small_class_aligned(size_t size, size_t align)
 	while (cls < JMOD_NR_SMALL && (jmod_class_size[cls] & (align - 1)))
 		cls++;
 	return cls;
+}
+
+/* Give SLUB's empty slabs of every jmod cache back to the page allocator. */
+void jmod_small_shrink(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < JMOD_NR_SMALL; i++)
+		kmem_cache_shrink(jmod_small_cache[i]);
 }
 
 int jmod_small_init(void)

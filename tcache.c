@@ -505,6 +505,12 @@ void jmod_tcache_set_enabled(bool on)
 	mutex_unlock(&jmod_tcache_mutex);
 }
 
+/* The tcache is switched on and serves at least one class. */
+bool jmod_tcache_is_enabled(void)
+{
+	return jmod_tcache_enabled && jmod_nr_tbins;
+}
+
 static int tcache_param_set(const char *val, const struct kernel_param *kp)
 {
 	bool on;
