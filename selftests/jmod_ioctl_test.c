@@ -534,10 +534,7 @@ FIXTURE_TEARDOWN(batch)
 		close(self->fd);
 }
 
-/*
- * Runs @ops (all expected to succeed) as one batch and checks done,
- * elapsed_ns and every result.
- */
+/* Runs @ops (all expected to succeed) as one batch, checks done and results */
 #define RUN_BATCH_OK(ops, n, backend) do {				\
 	struct jmod_batch __b;						\
 	unsigned int __i;						\
@@ -552,7 +549,6 @@ FIXTURE_TEARDOWN(batch)
 		       (unsigned long long)(ops)[__b.done].slot,	\
 		       (unsigned long long)(ops)[__b.done].size,	\
 		       (long long)(ops)[__b.done].result);		\
-	ASSERT_LT(0ULL, __b.elapsed_ns);				\
 } while (0)
 
 /* Runs @ops expecting op @idx to fail with @err */
@@ -573,6 +569,7 @@ TEST_F(batch, sequence)
 	const unsigned int n = ARRAY_SIZE(sizes);
 	struct jmod_op ops[6 * ARRAY_SIZE(sizes)];
 	unsigned int i, k = 0;
+	struct jmod_batch b;
 
 	if (self->fd < 0)
 		return;
@@ -596,7 +593,14 @@ TEST_F(batch, sequence)
 	/* The slots are empty again: the same batch runs a second time */
 	for (i = 0; i < k; i++)
 		ops[i].result = 0x5a5a;
-	RUN_BATCH_OK(ops, k, variant->backend);
+	ASSERT_EQ(0, jm_batch(self->fd, ops, k, variant->backend, &b));
+	ASSERT_EQ(k, b.done);
+	ASSERT_LT(0ULL, b.elapsed_ns);
+	for (i = 0; i < k; i++)
+		if (ops[i].result)
+			break;
+	ASSERT_EQ(k, i)
+		TH_LOG("op %u result %lld", i, (long long)ops[i].result);
 }
 
 /* Slots persist across batches; FREE uses the allocating backend */
@@ -735,15 +739,17 @@ TEST_F(jmod, batch_errors)
 
 TEST_F(jmod, slots)
 {
+	/* The object quota caps the default table too */
+	const __u64 def = jm_min(JMOD_SLOTS_DEFAULT, self->v.quota_objects);
 	struct jmod_op ops[2];
 
 	if (self->fd < 0)
 		return;
 	/* A fresh fd gets JMOD_SLOTS_DEFAULT slots on its first BATCH */
-	jm_op(&ops[0], JMOD_OP_ALLOC, JMOD_SLOTS_DEFAULT - 1, 32, 0);
-	jm_op(&ops[1], JMOD_OP_FREE, JMOD_SLOTS_DEFAULT - 1, 0, 0);
+	jm_op(&ops[0], JMOD_OP_ALLOC, def - 1, 32, 0);
+	jm_op(&ops[1], JMOD_OP_FREE, def - 1, 0, 0);
 	RUN_BATCH_OK(ops, 2, JMOD_BACKEND_JMOD);
-	jm_op(&ops[0], JMOD_OP_ALLOC, JMOD_SLOTS_DEFAULT, 32, 0);
+	jm_op(&ops[0], JMOD_OP_ALLOC, def, 32, 0);
 	RUN_BATCH_FAIL(ops, 1, JMOD_BACKEND_JMOD, 0, -ERANGE);
 
 	/* Set a size */
