@@ -446,7 +446,8 @@ TEST_F_TIMEOUT(core, no_overlap, 300)
 #define TRACE_SLOTS		4096
 #define TRACE_CHUNK		4096
 #define TRACE_FILL_MAX		512
-#define TRACE_HUGE_MAX		(2 * MiB)	/* kmalloc must manage too */
+/* kmalloc must manage huge sizes too: KMALLOC_MAX_SIZE is 4 MiB on x86 */
+#define TRACE_HUGE_MAX		(4 * MiB)
 #define TRACE_DEFAULT_OPS	100000
 #define TRACE_SEED		0x747261636555ULL
 
@@ -490,7 +491,8 @@ static __u64 trace_size(struct jm_rng *r, const struct jmod_version *v,
 		return jm_rand_range(r, 64 * KiB + 1, jm_max(large_max,
 							     64 * KiB + 1));
 	*huge = true;
-	return jm_rand_range(r, v->max_large + 1, TRACE_HUGE_MAX);
+	return jm_rand_range(r, v->max_large + 1,
+			     jm_min(v->max_large + MiB, TRACE_HUGE_MAX));
 }
 
 static unsigned long trace_nr_ops(void)
