@@ -85,13 +85,15 @@ modules:
 	@echo "built $(BUILD)/kdir/jmalloc.ko"
 
 # build/6.1/jmalloc.ko, build/6.12/jmalloc.ko; build/<line>-warn/ is the
-# JMOD_TEST_WARN=1 variant (module init WARNs) used by tests/runner.
+# JMOD_TEST_WARN variant (module init WARNs) used by tests/runner; "y"
+# because Kbuild reads it as ccflags-$(JMOD_TEST_WARN).
 .SECONDEXPANSION:
 $(BUILD)/%/jmalloc.ko: FORCE | $(JMOD_CACHE)/kernels/$$(call line_of,$$*)/env
 	$(call sync_src,$(BUILD)/$*)
 	$(MAKE) -C $(call kdir_of,$(call line_of,$*)) M=$(BUILD)/$* \
-		$(if $(findstring -warn,$*),JMOD_TEST_WARN=1) modules
+		$(if $(findstring -warn,$*),JMOD_TEST_WARN=y) modules
 build/%/jmalloc.ko: $(BUILD)/%/jmalloc.ko ;
+.PRECIOUS: $(BUILD)/%/jmalloc.ko
 
 # W=1 from scratch (so no warning hides behind an up-to-date object); the
 # log is kept in build/<line>/build.log and must not contain "warning:".

@@ -5,7 +5,7 @@
 #   * the verdict on synthetic logs (no VM): crashes, missing markers,
 #     skips, plans, splats, timeouts
 #   * real boots on one kernel (default 6.1, KERNEL=6.12 to change):
-#     - the JMOD_TEST_WARN=1 module (init WARNs) must FAIL, naming WARNING
+#     - the JMOD_TEST_WARN module (init WARNs) must FAIL, naming WARNING
 #     - the clean module with no selftests must PASS
 #     - fake selftests (shell scripts) that crash or print no TAP must FAIL
 #       and be named
@@ -166,13 +166,13 @@ warn_ko=$top/build/$KERNEL-warn/jmalloc.ko
 clean_ko=$top/build/$KERNEL/jmalloc.ko
 if build "build/$KERNEL-warn/jmalloc.ko"; then
 	boot warn --module "$warn_ko" --tests none
-	check "vm: JMOD_TEST_WARN=1 module: the run fails" [ "$brc" = 1 ]
-	check "vm: JMOD_TEST_WARN=1 module: the WARNING splat is named" \
+	check "vm: JMOD_TEST_WARN module: the run fails" [ "$brc" = 1 ]
+	check "vm: JMOD_TEST_WARN module: the WARNING splat is named" \
 		has "$work/warn.out" '^not ok kernel log clean: .*WARNING: CPU'
-	check "vm: JMOD_TEST_WARN=1 module: the splat is printed" \
+	check "vm: JMOD_TEST_WARN module: the splat is printed" \
 		has "$work/warn.out" '^# splat: .*WARNING:'
 else
-	notok "vm: build of the JMOD_TEST_WARN=1 module"
+	notok "vm: build of the JMOD_TEST_WARN module"
 fi
 
 if build "build/$KERNEL/jmalloc.ko"; then
