@@ -137,6 +137,11 @@ elif [ "$qemu_rc" != 0 ]; then
 	sed 's/^/run: qemu: /' "$qemulog" >&2
 fi
 
+if [ "$mode" = demo ]; then
+	# Show what the demo printed (jmodctl demo, debugfs stats).
+	tr -d '\r' <"$taplog" |
+		sed -n '/^JMOD-RUN: begin demo/,/^JMOD-RUN: end demo/p'
+fi
 verdict_rc=0
 vout=$("$here/verdict.sh" --label "$label" --qemu-rc "$qemu_rc" \
 	--result "$result" "$taplog" "$log") || verdict_rc=$?
