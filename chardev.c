@@ -129,29 +129,48 @@ static int jmod_check_request(u64 size, u64 align, u32 flags)
 	return 0;
 }
 
+/* Bytes left in the fd's quota. */
+static u64 quota_left(struct jmod_file *jf, u64 used)
+{
+	u64 quota = READ_ONCE(jmod_quota_bytes);
+
+	return quota - min(used, quota);
+}
+
+/*
+ * Allocate for a handle or a slot.  The quota counts usable bytes: the
+ * request must fit what is left, and so must its usable size, or the
+ * object is given back and -EDQUOT returned.
+ */
 static int obj_alloc(struct jmod_file *jf, struct jmod_obj *o, u64 size,
 		     u64 align, u32 flags, u32 backend)
 {
+	const struct jmod_backend_ops *be = jmod_backend(backend);
 	gfp_t gfp = jmod_user_gfp(flags);
 	void *p;
 
 	if (jf->objects >= READ_ONCE(jmod_quota_objects) ||
-	    size > READ_ONCE(jmod_quota_bytes) - min(jf->bytes, READ_ONCE(jmod_quota_bytes)))
+	    size > quota_left(jf, jf->bytes))
 		return -EDQUOT;
-	if (backend == JMOD_BACKEND_KMALLOC)
-		p = align ? NULL : kmalloc(size, gfp);
-	else if (flags & JMOD_ALLOC_NOCACHE)
+	if (backend == JMOD_BACKEND_JMOD && (flags & JMOD_ALLOC_NOCACHE))
 		p = jmod_alloc_nocache(size, align, gfp);
+	else if (backend == JMOD_BACKEND_JMOD && align)
+		p = jmod_aligned_alloc(align, size, gfp);
+	else if (align || (be->sleeps && (flags & JMOD_ALLOC_ATOMIC)))
+		p = NULL;	/* not something this back end does */
 	else
-		p = align ? jmod_aligned_alloc(align, size, gfp) :
-			    jmod_malloc(size, gfp);
+		p = be->alloc(size, gfp);
 	if (!p)
 		return -ENOMEM;
 	o->ptr = p;
 	o->size = size;
 	o->backend = backend;
-	o->usable = backend == JMOD_BACKEND_KMALLOC ? ksize(p) :
-						      jmod_usable_size(p);
+	o->usable = be->usable(p, size);
+	if (o->usable > quota_left(jf, jf->bytes)) {
+		be->free(p, size);
+		o->ptr = NULL;
+		return -EDQUOT;
+	}
 	jf->bytes += o->usable;
 	jf->objects++;
 	return 0;
@@ -159,10 +178,7 @@ static int obj_alloc(struct jmod_file *jf, struct jmod_obj *o, u64 size,
 
 static void obj_free(struct jmod_file *jf, struct jmod_obj *o)
 {
-	if (o->backend == JMOD_BACKEND_KMALLOC)
-		kfree(o->ptr);
-	else
-		jmod_free(o->ptr);
+	jmod_backend(o->backend)->free(o->ptr, o->size);
 	jf->bytes -= o->usable;
 	jf->objects--;
 	o->ptr = NULL;
@@ -274,13 +290,13 @@ static int ioc_realloc(struct jmod_file *jf, void *arg)
 	if (err)
 		return err;
 	bytes = jf->bytes - o->usable;
-	if (r->new_size > READ_ONCE(jmod_quota_bytes) -
-			  min(bytes, READ_ONCE(jmod_quota_bytes)))
+	if (r->new_size > quota_left(jf, bytes))
 		return -EDQUOT;
 	p = jmod_realloc(o->ptr, r->new_size, GFP_KERNEL | __GFP_NOWARN);
 	if (!p)
 		return -ENOMEM;
 	usable = jmod_usable_size(p);
+	/* over quota by its usable size: keep it, the next ALLOC will fail */
 	jf->bytes = bytes + usable;
 	o->ptr = p;
 	o->size = r->new_size;
@@ -396,6 +412,7 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 	u64 elapsed = 0;
 	u32 done = 0;
 	int err = 0;
+	bool tc;
 
 	if (b->__pad || b->backend >= JMOD_BACKEND_NR || !b->count)
 		return -EINVAL;
@@ -410,6 +427,7 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 	ops = kmalloc_array(JMOD_BATCH_CHUNK, sizeof(*ops), GFP_KERNEL);
 	if (!ops)
 		return -ENOMEM;
+	tc = jmod_backend_begin(b->backend);
 
 	while (done < b->count) {
 		u32 n = min_t(u32, b->count - done, JMOD_BATCH_CHUNK);
@@ -443,6 +461,7 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 			break;
 		}
 	}
+	jmod_backend_end(b->backend, tc);
 	kfree(ops);
 	b->elapsed_ns = elapsed;
 	b->done = done;
@@ -452,6 +471,11 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 static int ioc_selftest(struct jmod_file *jf, void *arg)
 {
 	return jmod_selftest_run(arg);
+}
+
+static int ioc_bench(struct jmod_file *jf, void *arg)
+{
+	return jmod_bench_run(arg);
 }
 
 /* === ioctl dispatch === */
@@ -472,6 +496,7 @@ static const struct jmod_ioc jmod_iocs[] = {
 	{ JMOD_IOC_BATCH, sizeof(struct jmod_batch), ioc_batch },
 	{ JMOD_IOC_SELFTEST, JMOD_SELFTEST_SIZE_VER0, ioc_selftest },
 	{ JMOD_IOC_SLOTS, sizeof(struct jmod_slots), ioc_slots },
+	{ JMOD_IOC_BENCH, sizeof(struct jmod_bench), ioc_bench },
 };
 
 union jmod_ioc_arg {
@@ -483,6 +508,7 @@ union jmod_ioc_arg {
 	struct jmod_batch batch;
 	struct jmod_selftest selftest;
 	struct jmod_slots slots;
+	struct jmod_bench bench;
 };
 
 static long jmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

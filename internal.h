@@ -14,6 +14,7 @@
 #include <linux/jump_label.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 
 /* === Size classes (sizeclass.c) === */
 
@@ -136,10 +137,14 @@ bool jmod_huge_shrink(void *p, size_t new_size);
 DECLARE_STATIC_KEY_TRUE(jmod_tcache_key);
 extern unsigned int jmod_nr_tbins;
 
-/* Is class @cls served by the tcache right now? */
+/*
+ * Is class @cls served by the tcache right now?  Only in task context:
+ * interrupt handlers go straight to the back ends (see tcache.c).
+ */
 static __always_inline bool jmod_tcache_serves(unsigned int cls)
 {
-	return static_branch_likely(&jmod_tcache_key) && cls < jmod_nr_tbins;
+	return static_branch_likely(&jmod_tcache_key) && cls < jmod_nr_tbins &&
+	       in_task();
 }
 
 struct jmod_tbin_stats {
@@ -199,12 +204,30 @@ extern struct jmod_cpu_stats __percpu *jmod_stats;
 /* Sum of every CPU's counters since load (no reset applied). */
 void jmod_stats_read(struct jmod_cpu_stats *sum);
 struct jmod_cpu_stats *jmod_stats_snapshot(void);
+unsigned long jmod_mapped_pages(void);
 int jmod_stats_init(void);
 void jmod_stats_exit(void);
 void jmod_debugfs_init(void);
 void jmod_debugfs_exit(void);
 
 void jmod_report_bad_free(const char *what, unsigned long caller);
+
+/* === Comparison back ends (backend.c) and the benchmark (bench.c) === */
+
+struct jmod_backend_ops {
+	const char *name;
+	void *(*alloc)(size_t size, gfp_t gfp);
+	void (*free)(void *p, size_t size);
+	size_t (*usable)(const void *p, size_t size);
+	bool sleeps;		/* process context only */
+};
+
+const struct jmod_backend_ops *jmod_backend(unsigned int id);
+bool jmod_backend_begin(unsigned int id);
+void jmod_backend_end(unsigned int id, bool was_on);
+
+struct jmod_bench;
+int jmod_bench_run(struct jmod_bench *a);
 
 /* === Test device /dev/jmod (chardev.c) and in-kernel cases (selftest.c) === */
 

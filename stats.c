@@ -76,6 +76,20 @@ void jmod_stats_read(struct jmod_cpu_stats *sum)
 	}
 }
 
+/* Pages jmod holds from the buddy allocator for chunks and huge objects. */
+unsigned long jmod_mapped_pages(void)
+{
+	long sum = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct jmod_cpu_stats *s = per_cpu_ptr(jmod_stats, cpu);
+
+		sum += READ_ONCE(s->chunk_pages) + READ_ONCE(s->huge_pages);
+	}
+	return max(sum, 0L);
+}
+
 /* Raw sums, kmalloc'ed; the caller kfree()s them. */
 struct jmod_cpu_stats *jmod_stats_snapshot(void)
 {

@@ -17,21 +17,25 @@
  *   GC:    every 64 KiB allocated on a CPU, visit one bin: flush about
  *          3/4 of the objects that stayed below its low-water mark since
  *          the last visit and halve its fill count; a bin that ran empty
- *          doubles it.  A worker does the same, by IPI, for CPUs whose
- *          tcache holds objects but which stopped allocating.
+ *          doubles it.  A worker does the same, through a work item on
+ *          the CPU, for CPUs whose tcache holds objects but which stopped
+ *          allocating.
  *   drain: a CPU's bins go back when it goes offline (cpuhp teardown),
- *          every CPU's on shrinker scan, purge, tcache=0 and unload
- *          (on_each_cpu(): each CPU drains its own bins in the IPI).
+ *          every CPU's on shrinker scan, purge, tcache=0 and unload: a
+ *          work item on each CPU drains that CPU's own bins.
  *
- * Locking: tc->lock is a local_lock_t taken with local_lock_irqsave(), so
- * a bin is only ever touched by its own CPU with interrupts off: task,
- * softirq and hard-IRQ users of one CPU exclude each other, and the
- * allocator works with GFP_ATOMIC from hard-IRQ context.  Only the
- * cpuhp teardown touches another CPU's bins, when that CPU is dead.
+ * Locking: the bins are used from task context only.  tc->lock is a
+ * local_lock_t (preemption off on !PREEMPT_RT), so a bin is only ever
+ * touched by its own CPU, and interrupt handlers never touch it: in
+ * hard-IRQ, softirq and NMI context (!in_task()) allocations and frees
+ * bypass the tcache and go straight to the kmem_cache or the arena,
+ * which are IRQ-safe.  That keeps the hot path free of interrupt
+ * disabling while GFP_ATOMIC keeps working from hard IRQ.  Remote work
+ * on a CPU's bins (drain, idle GC) runs as a work item on that CPU; only
+ * the cpuhp teardown touches another CPU's bins, when that CPU is dead.
  * kmem_cache_alloc_bulk() and kmem_cache_free_bulk() need interrupts
- * enabled, so fills and bulk flushes run after the lock is dropped and
- * only when the caller had interrupts on; callers with interrupts off
- * (hard IRQ, spin_lock_irqsave) get single-object kmem_cache calls.
+ * enabled, so fills and bulk flushes run only when the caller has
+ * interrupts on; callers with interrupts off get single-object calls.
  * Counters in a bin are written under tc->lock by their CPU and read by
  * anyone without it.
  */
@@ -48,7 +52,6 @@
 #include <linux/percpu.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
-#include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
@@ -76,7 +79,9 @@ struct jmod_tbin {
 };
 
 struct jmod_tcache {
-	local_lock_t lock;		/* this CPU's bins, with IRQs off */
+	local_lock_t lock;		/* this CPU's bins, task context */
+	struct work_struct drain_work;
+	struct work_struct gc_work;
 	unsigned int gc_bytes;		/* allocated since the last GC event */
 	unsigned int gc_bin;		/* next bin the GC visits */
 	unsigned long gc_seq;		/* requests, for idle detection */
@@ -92,6 +97,7 @@ static bool jmod_tcache_ready;
 static DEFINE_MUTEX(jmod_tcache_mutex);	/* on/off switch */
 static unsigned long jmod_tcache_max = 32 << 10;
 static enum cpuhp_state jmod_tcache_hp;
+static struct workqueue_struct *jmod_tcache_wq;	/* WQ_MEM_RECLAIM: shrinker */
 static unsigned long *idle_seen;	/* worker's view of gc_seq */
 
 static void tcache_idle_fn(struct work_struct *work);
@@ -161,7 +167,6 @@ static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
 	struct jmod_tcache *tc;
 	struct jmod_tbin *tb;
 	unsigned int want, got, keep;
-	unsigned long flags;
 	void *p;
 
 	if (cls >= JMOD_NR_SMALL)
@@ -179,7 +184,7 @@ static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
 	p = objs[--got];
 
 	/* maybe another CPU by now, or the bin refilled meanwhile */
-	local_lock_irqsave(&jmod_tcache->lock, flags);
+	local_lock(&jmod_tcache->lock);
 	tc = this_cpu_ptr(jmod_tcache);
 	tb = &tc->bins[cls];
 	keep = min_t(unsigned int, got, tb->ncached_max - tb->ncached);
@@ -187,7 +192,7 @@ static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
 	tb->ncached += keep;
 	tb->low_water = -1;
 	tb->nfills++;
-	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+	local_unlock(&jmod_tcache->lock);
 
 	tcache_release(cls, objs, got - keep);
 	if (gfp & __GFP_ZERO)
@@ -201,16 +206,15 @@ static noinline void tcache_gc_event(void)
 	void *objs[TCACHE_BATCH];
 	struct jmod_tcache *tc;
 	unsigned int cls, n;
-	unsigned long flags;
 
-	local_lock_irqsave(&jmod_tcache->lock, flags);
+	local_lock(&jmod_tcache->lock);
 	tc = this_cpu_ptr(jmod_tcache);
 	cls = tc->gc_bin;
 	tc->gc_bin = cls + 1 < jmod_nr_tbins ? cls + 1 : 0;
 	n = tbin_gc(&tc->bins[cls], objs);
 	if (n)
 		tc->bins[cls].nflushes++;
-	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+	local_unlock(&jmod_tcache->lock);
 
 	tcache_release(cls, objs, n);
 }
@@ -227,11 +231,10 @@ void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 {
 	struct jmod_tcache *tc;
 	struct jmod_tbin *tb;
-	unsigned long flags;
 	void *p = NULL;
 	bool gc;
 
-	local_lock_irqsave(&jmod_tcache->lock, flags);
+	local_lock(&jmod_tcache->lock);
 	tc = this_cpu_ptr(jmod_tcache);
 	tb = &tc->bins[cls];
 	tb->nrequests++;
@@ -246,7 +249,7 @@ void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 	gc = tc->gc_bytes >= TCACHE_GC_BYTES;
 	if (unlikely(gc))
 		tc->gc_bytes = 0;
-	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+	local_unlock(&jmod_tcache->lock);
 
 	if (unlikely(gc))
 		tcache_gc_event();
@@ -262,10 +265,9 @@ static noinline void tcache_flush(unsigned int cls, void *p)
 {
 	void *objs[TCACHE_BATCH];
 	struct jmod_tbin *tb;
-	unsigned long flags;
 	unsigned int n = 0;
 
-	local_lock_irqsave(&jmod_tcache->lock, flags);
+	local_lock(&jmod_tcache->lock);
 	tb = &this_cpu_ptr(jmod_tcache)->bins[cls];
 	if (tb->ncached >= tb->ncached_max) {
 		n = tb->ncached_max / 2;
@@ -273,7 +275,7 @@ static noinline void tcache_flush(unsigned int cls, void *p)
 		tb->nflushes++;
 	}
 	tb->stack[tb->ncached++] = p;
-	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+	local_unlock(&jmod_tcache->lock);
 
 	tcache_release(cls, objs, n);
 }
@@ -288,16 +290,15 @@ static noinline void tcache_flush(unsigned int cls, void *p)
 void jmod_tcache_free(unsigned int cls, void *p)
 {
 	struct jmod_tbin *tb;
-	unsigned long flags;
 
-	local_lock_irqsave(&jmod_tcache->lock, flags);
+	local_lock(&jmod_tcache->lock);
 	tb = &this_cpu_ptr(jmod_tcache)->bins[cls];
 	if (likely(tb->ncached < tb->ncached_max)) {
 		tb->stack[tb->ncached++] = p;
-		local_unlock_irqrestore(&jmod_tcache->lock, flags);
+		local_unlock(&jmod_tcache->lock);
 		return;
 	}
-	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+	local_unlock(&jmod_tcache->lock);
 	tcache_flush(cls, p);
 }
 
@@ -317,24 +318,33 @@ static void tcache_drain(struct jmod_tcache *tc)
 	}
 }
 
-static void tcache_drain_ipi(void *unused)
+static void tcache_drain_fn(struct work_struct *work)
 {
-	unsigned long flags;
-
-	local_lock_irqsave(&jmod_tcache->lock, flags);
+	local_lock(&jmod_tcache->lock);
 	tcache_drain(this_cpu_ptr(jmod_tcache));
-	local_unlock_irqrestore(&jmod_tcache->lock, flags);
+	local_unlock(&jmod_tcache->lock);
 }
 
 /**
  * jmod_tcache_drain_all() - give every CPU's cached objects back
  *
- * Context: process context with interrupts enabled (it IPIs every CPU).
+ * Runs a work item on every online CPU and waits for them.  No CPU
+ * hotplug lock: this runs from the shrinker; a CPU that goes offline
+ * meanwhile is drained by its cpuhp teardown.
+ *
+ * Context: process context, may sleep.
  */
 void jmod_tcache_drain_all(void)
 {
-	if (jmod_tcache)
-		on_each_cpu(tcache_drain_ipi, NULL, 1);
+	unsigned int cpu;
+
+	if (!jmod_tcache)
+		return;
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, jmod_tcache_wq,
+			      &per_cpu_ptr(jmod_tcache, cpu)->drain_work);
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(jmod_tcache, cpu)->drain_work);
 }
 
 static int tcache_cpu_dead(unsigned int cpu)
@@ -345,20 +355,19 @@ static int tcache_cpu_dead(unsigned int cpu)
 
 /* === Idle GC === */
 
-static void tcache_gc_ipi(void *unused)
+static void tcache_gc_fn(struct work_struct *work)
 {
 	void *objs[TCACHE_BATCH];
 	struct jmod_tcache *tc;
-	unsigned long flags;
 	unsigned int i, n;
 
 	for (i = 0; i < jmod_nr_tbins; i++) {
-		local_lock_irqsave(&jmod_tcache->lock, flags);
+		local_lock(&jmod_tcache->lock);
 		tc = this_cpu_ptr(jmod_tcache);
 		n = tbin_gc(&tc->bins[i], objs);
 		if (n)
 			tc->bins[i].nflushes++;
-		local_unlock_irqrestore(&jmod_tcache->lock, flags);
+		local_unlock(&jmod_tcache->lock);
 		tcache_release(i, objs, n);
 	}
 }
@@ -379,15 +388,14 @@ static void tcache_idle_fn(struct work_struct *work)
 {
 	unsigned int cpu;
 
-	cpus_read_lock();
 	for_each_online_cpu(cpu) {
-		unsigned long seq = READ_ONCE(per_cpu_ptr(jmod_tcache, cpu)->gc_seq);
+		struct jmod_tcache *tc = per_cpu_ptr(jmod_tcache, cpu);
+		unsigned long seq = READ_ONCE(tc->gc_seq);
 
 		if (seq == idle_seen[cpu] && tcache_cpu_cached(cpu))
-			smp_call_function_single(cpu, tcache_gc_ipi, NULL, 1);
+			queue_work_on(cpu, jmod_tcache_wq, &tc->gc_work);
 		idle_seen[cpu] = seq;
 	}
-	cpus_read_unlock();
 	queue_delayed_work(system_unbound_wq, &tcache_idle_work,
 			   msecs_to_jiffies(TCACHE_IDLE_GC_MS));
 }
@@ -581,13 +589,16 @@ int jmod_tcache_init(void)
 	jmod_tcache = __alloc_percpu(struct_size(jmod_tcache, bins, jmod_nr_tbins),
 				     __alignof__(struct jmod_tcache));
 	idle_seen = kcalloc(nr_cpu_ids, sizeof(*idle_seen), GFP_KERNEL);
-	if (!jmod_tcache || !idle_seen)
+	jmod_tcache_wq = alloc_workqueue("jmod_tcache", WQ_MEM_RECLAIM, 0);
+	if (!jmod_tcache || !idle_seen || !jmod_tcache_wq)
 		goto nomem;
 	for_each_possible_cpu(cpu) {
 		struct jmod_tcache *tc = per_cpu_ptr(jmod_tcache, cpu);
 		void **stack;
 
 		local_lock_init(&tc->lock);
+		INIT_WORK(&tc->drain_work, tcache_drain_fn);
+		INIT_WORK(&tc->gc_work, tcache_gc_fn);
 		tc->storage = kvzalloc_node(array_size(total, sizeof(void *)),
 					    GFP_KERNEL, cpu_to_node(cpu));
 		if (!tc->storage)
@@ -630,6 +641,9 @@ err:
 	jmod_tcache = NULL;
 	kfree(idle_seen);
 	idle_seen = NULL;
+	if (jmod_tcache_wq)
+		destroy_workqueue(jmod_tcache_wq);
+	jmod_tcache_wq = NULL;
 	jmod_nr_tbins = 0;
 	static_branch_disable(&jmod_tcache_key);
 	return ret;
@@ -644,6 +658,8 @@ void jmod_tcache_exit(void)
 	tcache_shrinker_unregister();
 	cpuhp_remove_state_nocalls(jmod_tcache_hp);
 	jmod_tcache_drain_all();
+	destroy_workqueue(jmod_tcache_wq);
+	jmod_tcache_wq = NULL;
 	tcache_free_storage();
 	free_percpu(jmod_tcache);
 	jmod_tcache = NULL;

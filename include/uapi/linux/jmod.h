@@ -142,10 +142,14 @@ enum jmod_op_code {
 	JMOD_OP_CHECK = 4,	/* check the same pattern; -EILSEQ */
 };
 
-/* Backends for struct jmod_batch */
+/* Backends for struct jmod_batch and struct jmod_bench */
 enum jmod_backend {
 	JMOD_BACKEND_JMOD = 0,		/* jmod_malloc / jmod_free */
 	JMOD_BACKEND_KMALLOC = 1,	/* kmalloc / kfree */
+	/* jmod with the tcache switched off for the duration of the call */
+	JMOD_BACKEND_JMOD_NOTCACHE = 2,
+	JMOD_BACKEND_PAGES = 3,		/* alloc_pages_exact / free_pages_exact */
+	JMOD_BACKEND_VMALLOC = 4,	/* vmalloc / vfree */
 	JMOD_BACKEND_NR,
 };
 
@@ -190,6 +194,85 @@ struct jmod_batch {
 	__u64 elapsed_ns;
 	__u32 done;
 	__u32 __pad;
+};
+
+/* Benchmark workloads (JMOD_IOC_BENCH), modelled on slab_test and mimalloc-bench */
+enum jmod_bench_workload {
+	JMOD_BENCH_PAIR = 1,	/* alloc + free of one size, repeated */
+	JMOD_BENCH_BATCH = 2,	/* @live allocs then @live frees, repeated */
+	/* random sizes, live set of @live slots, random lifetimes (larson) */
+	JMOD_BENCH_RANDOM = 3,
+	/* producer allocates, consumer on another CPU frees, via a ring */
+	JMOD_BENCH_REMOTE = 4,
+	JMOD_BENCH_NR,
+};
+
+/* Size distributions between min_size and max_size */
+enum jmod_bench_dist {
+	JMOD_DIST_FIXED = 0,	/* always min_size */
+	JMOD_DIST_UNIFORM = 1,	/* uniform in [min_size, max_size] */
+	JMOD_DIST_PARETO = 2,	/* Pareto, alpha 1, from min_size, capped */
+	JMOD_DIST_KERNEL = 3,	/* a kmalloc-like mix, 8 B .. 16 KiB */
+	JMOD_DIST_NR,
+};
+
+#define JMOD_BENCH_MAX_THREADS	64
+#define JMOD_BENCH_MAX_LIVE	(1U << 20)
+#define JMOD_BENCH_MAX_OPS	(1ULL << 32)
+
+/**
+ * struct jmod_bench - JMOD_IOC_BENCH: run a workload on kthreads
+ * @workload: enum jmod_bench_workload
+ * @backend: enum jmod_backend (PAGES and VMALLOC: sizes >= PAGE_SIZE)
+ * @nr_threads: kthreads, 1..JMOD_BENCH_MAX_THREADS (REMOTE: pairs when
+ *	@cpu_mask has two CPUs or more, else one thread doing both ends)
+ * @dist: enum jmod_bench_dist
+ * @cpu_mask: CPUs the threads are pinned to, round robin (bit n = CPU n;
+ *	0 = every online CPU); offline CPUs -> -EINVAL
+ * @min_size: smallest request, >= 1
+ * @max_size: largest request (>= min_size, at most max_alloc)
+ * @ops: operations per thread (an alloc + free counts as one op)
+ * @live: live set (RANDOM), batch length (BATCH), ring size (REMOTE)
+ * @seed: PRNG seed
+ * @elapsed_ns: out: wall time from start to the last thread's end
+ * @thread_ns: out: sum of the threads' own times
+ * @total_ops: out: operations done by all threads
+ * @failed: out: allocations that returned NULL (the run goes on)
+ * @requested_bytes: out: bytes requested in all
+ * @usable_bytes: out: bytes handed out in all (usable sizes)
+ * @peak_bytes: out: highest live usable bytes of one run, summed over
+ *	threads: ksize() for kmalloc (slab objects, or PAGE_SIZE << order),
+ *	jmod_usable_size() for jmod, whole pages for PAGES/VMALLOC
+ * @peak_requested: out: live requested bytes at that peak
+ * @mapped_start: out: jmod's pages (chunks + huge) before the run
+ * @mapped_peak: out: highest jmod page count sampled during the run
+ * @mapped_end: out: jmod's pages after the run (cached, retained)
+ *
+ * Errors: -EINVAL bad workload, backend, dist, sizes, cpu_mask or zero
+ * ops/live; -E2BIG above the limits; -EFBIG sizes above max_alloc.
+ */
+struct jmod_bench {
+	__u32 workload;
+	__u32 backend;
+	__u32 nr_threads;
+	__u32 dist;
+	__u64 cpu_mask;
+	__u64 min_size;
+	__u64 max_size;
+	__u64 ops;
+	__u64 live;
+	__u64 seed;
+	__u64 elapsed_ns;
+	__u64 thread_ns;
+	__u64 total_ops;
+	__u64 failed;
+	__u64 requested_bytes;
+	__u64 usable_bytes;
+	__u64 peak_bytes;
+	__u64 peak_requested;
+	__u64 mapped_start;
+	__u64 mapped_peak;
+	__u64 mapped_end;
 };
 
 #define JMOD_SLOTS_DEFAULT	65536
@@ -238,6 +321,7 @@ struct jmod_selftest {
 #define JMOD_IOC_BATCH		_IOWR(JMOD_IOC_MAGIC, 0x06, struct jmod_batch)
 #define JMOD_IOC_SELFTEST	_IOWR(JMOD_IOC_MAGIC, 0x07, struct jmod_selftest)
 #define JMOD_IOC_SLOTS		_IOW(JMOD_IOC_MAGIC, 0x08, struct jmod_slots)
+#define JMOD_IOC_BENCH		_IOWR(JMOD_IOC_MAGIC, 0x09, struct jmod_bench)
 
 /* Sizes of the first published version of each structure */
 #define JMOD_VERSION_SIZE_VER0	48
