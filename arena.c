@@ -67,7 +67,10 @@ struct jmod_page {
 	u16 cls;		/* size class, head of an allocated run */
 	u16 idx;		/* own index, to find the chunk from a bucket */
 	u8 state;
+	u8 flags;		/* JMOD_RUN_*, head of an allocated run */
 };
+
+#define JMOD_RUN_SAMPLED	BIT(0)	/* heap profile sample (prof.c) */
 
 struct jmod_chunk {
 	struct list_head link;		/* arena->chunks */
@@ -77,6 +80,7 @@ struct jmod_chunk {
 	unsigned int nfree;		/* free pages */
 	unsigned long free_since;	/* jiffies, when nfree == npages */
 	struct rcu_head rcu;
+	struct jmod_run_debug *dbg;	/* per page, debug mode only */
 	struct jmod_page map[];
 };
 
@@ -170,7 +174,8 @@ static void chunk_used(struct jmod_arena *a, struct jmod_chunk *c,
  * run that can hold them.  Returns the run's first page, or NULL.
  */
 static void *arena_take(struct jmod_arena *a, unsigned int n,
-			unsigned int align_pages, unsigned int cls)
+			unsigned int align_pages, unsigned int cls, u8 flags,
+			struct jmod_chunk **cp, unsigned int *ip)
 {
 	unsigned int len = find_next_bit(a->avail, chunk_pages + 1, n);
 
@@ -192,7 +197,10 @@ static void *arena_take(struct jmod_arena *a, unsigned int n,
 				free_insert(a, c, s + n, i + len - s - n);
 			set_ends(c, s, n, JMOD_PG_HEAD, JMOD_PG_TAIL);
 			c->map[s].cls = cls;
+			c->map[s].flags = flags;
 			chunk_used(a, c, n);
+			*cp = c;
+			*ip = s;
 			return c->base + ((size_t)s << PAGE_SHIFT);
 		}
 	}
@@ -251,6 +259,18 @@ static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp)
 	c->arena = a;
 	c->page = page;
 	c->base = page_address(page);
+	if (jmod_debug) {
+		c->dbg = kcalloc_node(chunk_pages, sizeof(*c->dbg), meta_gfp,
+				      a->node);
+		if (!c->dbg) {
+			__free_pages(page, jmod_chunk_order);
+			kfree(c);
+			return NULL;
+		}
+		if (jmod_debug & JMOD_DBG_POISON)
+			memset(c->base, JMOD_POISON_FREE,
+			       PAGE_SIZE << jmod_chunk_order);
+	}
 
 	xa_lock_irqsave(&jmod_chunks, flags);
 	err = xa_err(__xa_store(&jmod_chunks, page_to_pfn(page) >> jmod_chunk_order,
@@ -258,11 +278,13 @@ static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp)
 	xa_unlock_irqrestore(&jmod_chunks, flags);
 	if (err) {
 		__free_pages(page, jmod_chunk_order);
+		kfree(c->dbg);
 		kfree(c);
 		return NULL;
 	}
 	this_cpu_add(jmod_stats->chunk_pages, chunk_pages);
-	this_cpu_add(jmod_stats->meta_bytes, ksize(c));
+	this_cpu_add(jmod_stats->meta_bytes,
+		     ksize(c) + (c->dbg ? ksize(c->dbg) : 0));
 	return c;
 }
 
@@ -271,8 +293,10 @@ static void chunk_free_rcu(struct rcu_head *rcu)
 	struct jmod_chunk *c = container_of(rcu, struct jmod_chunk, rcu);
 
 	this_cpu_sub(jmod_stats->chunk_pages, chunk_pages);
-	this_cpu_sub(jmod_stats->meta_bytes, ksize(c));
+	this_cpu_sub(jmod_stats->meta_bytes,
+		     ksize(c) + (c->dbg ? ksize(c->dbg) : 0));
 	__free_pages(c->page, jmod_chunk_order);
+	kfree(c->dbg);
 	kfree(c);
 }
 
@@ -304,17 +328,34 @@ static inline struct jmod_arena *this_arena(void)
 	return jmod_arenas[raw_smp_processor_id()];
 }
 
-void *jmod_large_alloc(unsigned int cls, size_t align, gfp_t gfp)
+/**
+ * jmod_large_alloc() - take a run from this CPU's arena
+ * @cls: size class; a small class makes a 16 KiB run (a promoted heap
+ *	profile sample) whose usable size is still the small class
+ * @size: bytes requested (red zone and debug record)
+ * @align: alignment, up to the chunk size (0 or <= PAGE_SIZE: a page)
+ * @gfp: allocation flags; __GFP_ZERO zeroes the usable size (the request
+ *	only, in red-zone debug mode)
+ * @sampled: mark the run as a heap profile sample
+ *
+ * Context: any, with a suitable @gfp.
+ * Return: the run or NULL.
+ */
+void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
+		       gfp_t gfp, bool sampled)
 {
 	struct jmod_arena *a = this_arena();
-	unsigned int n = jmod_class_size[cls] >> PAGE_SHIFT;
+	size_t usable = jmod_class_size[cls];
+	unsigned int n = max_t(size_t, usable, JMOD_LARGE_MIN) >> PAGE_SHIFT;
 	unsigned int align_pages = max_t(size_t, align >> PAGE_SHIFT, 1);
+	u8 rflags = sampled ? JMOD_RUN_SAMPLED : 0;
 	struct jmod_chunk *c;
 	unsigned long flags;
+	unsigned int i;
 	void *p;
 
 	spin_lock_irqsave(&a->lock, flags);
-	p = arena_take(a, n, align_pages, cls);
+	p = arena_take(a, n, align_pages, cls, rflags, &c, &i);
 	spin_unlock_irqrestore(&a->lock, flags);
 	if (!p) {
 		c = chunk_create(a, gfp);
@@ -322,14 +363,23 @@ void *jmod_large_alloc(unsigned int cls, size_t align, gfp_t gfp)
 			return NULL;
 		spin_lock_irqsave(&a->lock, flags);
 		arena_add_chunk(a, c);
-		p = arena_take(a, n, align_pages, cls);
+		p = arena_take(a, n, align_pages, cls, rflags, &c, &i);
 		spin_unlock_irqrestore(&a->lock, flags);
 		if (WARN_ON_ONCE(!p))
 			return NULL;
 	}
 	this_cpu_inc(jmod_stats->nmalloc[cls]);
+	if (unlikely(c->dbg)) {
+		/* a promoted small object keeps its class's usable size */
+		if (cls >= JMOD_NR_SMALL)
+			usable = size;
+		jmod_debug_alloc(p, (size_t)n << PAGE_SHIFT, usable, cls,
+				 &c->dbg[i]);
+		if (!(jmod_debug & JMOD_DBG_REDZONE))
+			usable = jmod_class_size[cls];
+	}
 	if (gfp & __GFP_ZERO)
-		memset(p, 0, (size_t)n << PAGE_SHIFT);
+		memset(p, 0, usable);
 	return p;
 }
 
@@ -353,7 +403,29 @@ static bool is_run_head(struct jmod_chunk *c, const void *p, unsigned int i)
 	return offset_in_page(p) == 0 && c->map[i].state == JMOD_PG_HEAD;
 }
 
-enum jmod_owner jmod_large_free(const void *p)
+/* Debug mode: say what a bad free in a chunk hit. */
+static void report_bad_run(struct jmod_chunk *c, const void *p, unsigned int i,
+			   unsigned long caller)
+{
+	struct jmod_run_debug *d = &c->dbg[i];
+	bool freed = offset_in_page(p) == 0 && d->free_stack;
+
+	jmod_debug_report(freed ? JMOD_ERR_DOUBLE_FREE : JMOD_ERR_INVALID_FREE,
+			  c->map[i].cls, d->size, offset_in_page(p), 0, 0,
+			  freed ? d : NULL, caller);
+}
+
+/**
+ * jmod_large_free() - give a run back to its arena
+ * @p: start of the run
+ * @caller: for debug reports
+ *
+ * Context: any.
+ * Return: JMOD_OWNER_RUN when freed; JMOD_OWNER_NONE when @p is in no
+ * chunk; JMOD_OWNER_BAD (or _REPORTED in debug mode) when @p is in a
+ * chunk but not the start of a live run: nothing is changed.
+ */
+enum jmod_owner jmod_large_free(const void *p, unsigned long caller)
 {
 	enum jmod_owner ret = JMOD_OWNER_RUN;
 	struct jmod_chunk *c;
@@ -371,7 +443,14 @@ enum jmod_owner jmod_large_free(const void *p)
 	spin_lock_irqsave(&a->lock, flags);
 	if (is_run_head(c, p, i)) {
 		cls = c->map[i].cls;
+		if (unlikely(c->dbg))
+			jmod_debug_free((void *)p,
+					(size_t)c->map[i].npages << PAGE_SHIFT,
+					cls, &c->dbg[i], caller);
 		arena_put(a, c, i, c->map[i].npages);
+	} else if (c->dbg) {
+		report_bad_run(c, p, i, caller);
+		ret = JMOD_OWNER_REPORTED;
 	} else {
 		ret = JMOD_OWNER_BAD;
 	}
@@ -382,8 +461,13 @@ enum jmod_owner jmod_large_free(const void *p)
 	return ret;
 }
 
-/* The class of the live run at @p. */
-enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls)
+/*
+ * The class of the live run at @p, whether it is a profile sample and
+ * (@usable, may be NULL) its usable bytes: the class size, or in red-zone
+ * debug mode the bytes before the red zone.
+ */
+enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
+				  bool *sampled, size_t *usable)
 {
 	enum jmod_owner ret = JMOD_OWNER_BAD;
 	struct jmod_chunk *c;
@@ -399,6 +483,10 @@ enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls)
 	spin_lock_irqsave(&c->arena->lock, flags);
 	if (is_run_head(c, p, i)) {
 		*cls = c->map[i].cls;
+		*sampled = c->map[i].flags & JMOD_RUN_SAMPLED;
+		if (usable)
+			*usable = c->dbg && (jmod_debug & JMOD_DBG_REDZONE) ?
+				  c->dbg[i].size : jmod_class_size[*cls];
 		ret = JMOD_OWNER_RUN;
 	}
 	spin_unlock_irqrestore(&c->arena->lock, flags);
@@ -421,6 +509,9 @@ enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls)
 	struct jmod_arena *a;
 	unsigned long flags;
 
+	/* debug records describe whole runs: move instead */
+	if (jmod_debug)
+		return JMOD_OWNER_NONE;
 	rcu_read_lock();
 	c = chunk_lookup(p, &i);
 	if (!c) {
@@ -637,6 +728,89 @@ void jmod_arena_info(unsigned int cpu, struct jmod_arena_info *info)
 	last = find_last_bit(a->avail, chunk_pages + 1);
 	info->largest_free = last > chunk_pages ? 0 : last;
 	spin_unlock_irqrestore(&a->lock, flags);
+}
+
+/* === Validation (debugfs "validate") === */
+
+/* Walk one chunk's runs; arena lock held.  Returns problems found. */
+static unsigned int chunk_validate(struct jmod_chunk *c)
+{
+	unsigned int i = 0, n, last, nfree = 0, bad = 0;
+	struct jmod_page *pg;
+
+	while (i < chunk_pages) {
+		pg = &c->map[i];
+		n = pg->npages;
+		last = i + n - 1;
+		if (!n || last >= chunk_pages ||
+		    (pg->state != JMOD_PG_FREE && pg->state != JMOD_PG_HEAD) ||
+		    c->map[last].npages != n ||
+		    (n > 1 && c->map[last].state !=
+		     (pg->state == JMOD_PG_FREE ? JMOD_PG_FREE : JMOD_PG_TAIL))) {
+			jmod_debug_report(JMOD_ERR_METADATA, pg->cls, 0,
+					  (size_t)i << PAGE_SHIFT, pg->state, 0,
+					  NULL, _RET_IP_);
+			return bad + 1;	/* the rest of the map is unreadable */
+		}
+		if (pg->state == JMOD_PG_FREE) {
+			nfree += n;
+			if ((jmod_debug & JMOD_DBG_POISON) &&
+			    memchr_inv(c->base + ((size_t)i << PAGE_SHIFT),
+				       JMOD_POISON_FREE, (size_t)n << PAGE_SHIFT)) {
+				const u8 *b = c->base + ((size_t)i << PAGE_SHIFT);
+				size_t off = (const u8 *)memchr_inv(b, JMOD_POISON_FREE,
+						(size_t)n << PAGE_SHIFT) - b;
+
+				jmod_debug_report(JMOD_ERR_POISON, pg->cls, 0, off,
+						  b[off], JMOD_POISON_FREE,
+						  &c->dbg[i], _RET_IP_);
+				memset((void *)b, JMOD_POISON_FREE,
+				       (size_t)n << PAGE_SHIFT);
+				bad++;
+			}
+		} else if (c->dbg &&
+			   !jmod_debug_check_redzone(c->base + ((size_t)i << PAGE_SHIFT),
+						     c->dbg[i].size,
+						     (size_t)n << PAGE_SHIFT,
+						     pg->cls, &c->dbg[i], _RET_IP_)) {
+			bad++;
+		}
+		i += n;
+	}
+	if (nfree != c->nfree) {
+		jmod_debug_report(JMOD_ERR_METADATA, 0, 0, 0, 0, 0, NULL, _RET_IP_);
+		bad++;
+	}
+	return bad;
+}
+
+/**
+ * jmod_arena_validate() - check every arena's chunk maps
+ *
+ * Walks each chunk's runs: boundary tags consistent, free page count
+ * right; in debug mode also the red zones of live runs and the poison of
+ * free runs.  Each problem is reported (and red zones and poison are
+ * repaired).
+ *
+ * Context: process context; takes each arena's lock in turn.
+ * Return: the number of problems found.
+ */
+unsigned int jmod_arena_validate(void)
+{
+	unsigned int cpu, bad = 0;
+	struct jmod_chunk *c;
+	unsigned long flags;
+
+	for_each_possible_cpu(cpu) {
+		struct jmod_arena *a = jmod_arenas[cpu];
+
+		spin_lock_irqsave(&a->lock, flags);
+		list_for_each_entry(c, &a->chunks, link)
+			bad += chunk_validate(c);
+		spin_unlock_irqrestore(&a->lock, flags);
+		cond_resched();
+	}
+	return bad;
 }
 
 /* === Init and exit === */

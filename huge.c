@@ -10,9 +10,10 @@
  * order) and the caller may sleep, the request falls back to vmalloc.
  * Atomic callers never reach vmalloc.
  *
- * Pointer -> owner: two xarrays record every live huge allocation and its
- * page count, jmod_huge_pages keyed by pfn and jmod_huge_vmap keyed by the
- * virtual page number; a free of anything else is refused.
+ * Pointer -> owner: two xarrays record every live huge allocation and the
+ * bytes requested, jmod_huge_pages keyed by pfn and jmod_huge_vmap keyed
+ * by the virtual page number; a free of anything else is refused.  In
+ * red-zone debug mode the slack up to the page end is checked on free.
  *
  * Locking: the xarrays' own IRQ-safe locks; nothing else is shared.  A
  * free takes the entry out of its xarray under that lock before the pages
@@ -34,14 +35,20 @@ static DEFINE_XARRAY_FLAGS(jmod_huge_vmap, XA_FLAGS_LOCK_IRQ);
 #define JMOD_VMALLOC_GFP (GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | \
 			  __GFP_NORETRY | __GFP_RETRY_MAYFAIL)
 
+static unsigned long size_pages(size_t size)
+{
+	return PAGE_ALIGN(size) >> PAGE_SHIFT;
+}
+
+/* Remember a live allocation: the value is the size requested. */
 static int huge_record(struct xarray *xa, unsigned long key,
-		       unsigned long nr, gfp_t gfp)
+		       size_t size, gfp_t gfp)
 {
 	unsigned long flags;
 	int err;
 
 	xa_lock_irqsave(xa, flags);
-	err = xa_err(__xa_store(xa, key, xa_mk_value(nr),
+	err = xa_err(__xa_store(xa, key, xa_mk_value(size),
 				gfp & ~(__GFP_ZERO | __GFP_COMP)));
 	xa_unlock_irqrestore(xa, flags);
 	return err;
@@ -64,8 +71,9 @@ static void free_page_range(struct page *page, unsigned long nr)
 		__free_page(page++);
 }
 
-static void *huge_alloc_pages(unsigned long nr, size_t align, gfp_t gfp)
+static void *huge_alloc_pages(size_t size, size_t align, gfp_t gfp)
 {
+	unsigned long nr = size_pages(size);
 	unsigned int order = get_order(max_t(size_t, nr << PAGE_SHIFT, align));
 	struct page *page;
 
@@ -80,7 +88,7 @@ static void *huge_alloc_pages(unsigned long nr, size_t align, gfp_t gfp)
 	split_page(page, order);
 	free_page_range(page + nr, (1UL << order) - nr);
 
-	if (huge_record(&jmod_huge_pages, page_to_pfn(page), nr, gfp)) {
+	if (huge_record(&jmod_huge_pages, page_to_pfn(page), size, gfp)) {
 		free_page_range(page, nr);
 		return NULL;
 	}
@@ -94,7 +102,7 @@ static void *huge_alloc_vmalloc(size_t size, gfp_t gfp)
 	if (!p)
 		return NULL;
 	if (huge_record(&jmod_huge_vmap, (unsigned long)p >> PAGE_SHIFT,
-			PAGE_ALIGN(size) >> PAGE_SHIFT, gfp)) {
+			size, gfp)) {
 		vfree(p);
 		return NULL;
 	}
@@ -103,37 +111,45 @@ static void *huge_alloc_vmalloc(size_t size, gfp_t gfp)
 
 void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp)
 {
-	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	unsigned long nr = size_pages(size);
 	void *p;
 
-	p = huge_alloc_pages(nr, align, gfp);
+	p = huge_alloc_pages(size, align, gfp);
 	if (!p && gfpflags_allow_blocking(gfp) && align <= PAGE_SIZE)
 		p = huge_alloc_vmalloc(size, gfp);
 	if (p) {
 		this_cpu_inc(jmod_stats->nmalloc[JMOD_HUGE_SLOT]);
 		this_cpu_add(jmod_stats->huge_pages, nr);
+		jmod_debug_set_redzone(p, size, nr << PAGE_SHIFT);
 	}
 	return p;
 }
 
 /* Returns false when @p is not a live huge allocation. */
-bool jmod_huge_free(const void *p)
+bool jmod_huge_free(const void *p, unsigned long caller)
 {
+	size_t size;
 	unsigned long nr;
 
 	if (offset_in_page(p))
 		return false;
 	if (is_vmalloc_addr(p)) {
-		nr = huge_forget(&jmod_huge_vmap, (unsigned long)p >> PAGE_SHIFT);
-		if (!nr)
+		size = huge_forget(&jmod_huge_vmap, (unsigned long)p >> PAGE_SHIFT);
+		if (!size)
 			return false;
+		nr = size_pages(size);
+		jmod_debug_check_redzone((void *)p, size, nr << PAGE_SHIFT,
+					 JMOD_HUGE_SLOT, NULL, caller);
 		vfree(p);
 	} else {
 		struct page *page = virt_to_page(p);
 
-		nr = huge_forget(&jmod_huge_pages, page_to_pfn(page));
-		if (!nr)
+		size = huge_forget(&jmod_huge_pages, page_to_pfn(page));
+		if (!size)
 			return false;
+		nr = size_pages(size);
+		jmod_debug_check_redzone((void *)p, size, nr << PAGE_SHIFT,
+					 JMOD_HUGE_SLOT, NULL, caller);
 		free_page_range(page, nr);
 	}
 	this_cpu_inc(jmod_stats->ndalloc[JMOD_HUGE_SLOT]);
@@ -152,7 +168,11 @@ size_t jmod_huge_usable(const void *p)
 		entry = xa_load(&jmod_huge_vmap, (unsigned long)p >> PAGE_SHIFT);
 	else
 		entry = xa_load(&jmod_huge_pages, page_to_pfn(virt_to_page(p)));
-	return entry ? xa_to_value(entry) << PAGE_SHIFT : 0;
+	if (!entry)
+		return 0;
+	if (jmod_debug & JMOD_DBG_REDZONE)
+		return xa_to_value(entry);	/* the rest is red zone */
+	return size_pages(xa_to_value(entry)) << PAGE_SHIFT;
 }
 
 /*
@@ -162,20 +182,20 @@ size_t jmod_huge_usable(const void *p)
  */
 bool jmod_huge_shrink(void *p, size_t new_size)
 {
-	unsigned long nr = PAGE_ALIGN(new_size) >> PAGE_SHIFT;
+	unsigned long nr = size_pages(new_size);
 	struct page *page;
 	unsigned long flags, old;
 	void *entry;
 
-	if (is_vmalloc_addr(p) || offset_in_page(p))
+	if (is_vmalloc_addr(p) || offset_in_page(p) || jmod_debug)
 		return false;
 	page = virt_to_page(p);
 	xa_lock_irqsave(&jmod_huge_pages, flags);
 	entry = xa_load(&jmod_huge_pages, page_to_pfn(page));
-	old = entry ? xa_to_value(entry) : 0;
+	old = entry ? size_pages(xa_to_value(entry)) : 0;
 	if (old > nr)
-		__xa_store(&jmod_huge_pages, page_to_pfn(page), xa_mk_value(nr),
-			   GFP_ATOMIC);
+		__xa_store(&jmod_huge_pages, page_to_pfn(page),
+			   xa_mk_value(new_size), GFP_ATOMIC);
 	xa_unlock_irqrestore(&jmod_huge_pages, flags);
 	if (old <= nr)
 		return false;
@@ -191,12 +211,12 @@ void jmod_huge_exit(void)
 
 	/* Every user is gone; anything left is a leak by a caller. */
 	xa_for_each(&jmod_huge_pages, index, entry) {
-		pr_err("huge allocation of %lu pages live at unload\n",
+		pr_err("huge allocation of %lu bytes live at unload\n",
 		       xa_to_value(entry));
-		free_page_range(pfn_to_page(index), xa_to_value(entry));
+		free_page_range(pfn_to_page(index), size_pages(xa_to_value(entry)));
 	}
 	xa_for_each(&jmod_huge_vmap, index, entry) {
-		pr_err("huge vmalloc of %lu pages live at unload\n",
+		pr_err("huge vmalloc of %lu bytes live at unload\n",
 		       xa_to_value(entry));
 		vfree((void *)(index << PAGE_SHIFT));
 	}

@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/slab.h>
 
 /* === Size classes (sizeclass.c) === */
 
@@ -93,17 +94,20 @@ extern unsigned int jmod_decay_ms;
 
 int jmod_arena_init(void);
 void jmod_arena_exit(void);
-void *jmod_large_alloc(unsigned int cls, size_t align, gfp_t gfp);
+void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
+		       gfp_t gfp, bool sampled);
 
 /* results of looking a pointer up in the chunk map */
 enum jmod_owner {
 	JMOD_OWNER_NONE,	/* not in any chunk */
 	JMOD_OWNER_RUN,		/* start of a live run */
 	JMOD_OWNER_BAD,		/* inside a chunk but not a live run start */
+	JMOD_OWNER_REPORTED,	/* bad, and debug mode already reported it */
 };
 
-enum jmod_owner jmod_large_free(const void *p);
-enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls);
+enum jmod_owner jmod_large_free(const void *p, unsigned long caller);
+enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
+				  bool *sampled, size_t *usable);
 enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls);
 unsigned long jmod_arena_purge(unsigned long max_pages);
 void jmod_arena_purge_all(void);
@@ -128,9 +132,91 @@ void jmod_arena_info(unsigned int cpu, struct jmod_arena_info *info);
 
 void jmod_huge_exit(void);
 void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp);
-bool jmod_huge_free(const void *p);
+bool jmod_huge_free(const void *p, unsigned long caller);
 size_t jmod_huge_usable(const void *p);
 bool jmod_huge_shrink(void *p, size_t new_size);
+
+/* === Allocation debugging (debug.c) === */
+
+#define JMOD_DBG_SANITY		BIT(0)	/* F */
+#define JMOD_DBG_REDZONE	BIT(1)	/* Z */
+#define JMOD_DBG_POISON		BIT(2)	/* P */
+#define JMOD_DBG_USER		BIT(3)	/* U */
+
+#define JMOD_RED_ACTIVE		0xbb	/* as SLUB's SLUB_RED_ACTIVE */
+#define JMOD_POISON_FREE	0x6b	/* as POISON_FREE */
+
+extern unsigned int jmod_debug;		/* JMOD_DBG_*, fixed at load */
+
+/* per run, in debug mode: the request and its owners */
+struct jmod_run_debug {
+	u32 size;
+	u32 alloc_stack;		/* depot_stack_handle_t */
+	u32 free_stack;
+};
+
+enum jmod_err {
+	JMOD_ERR_REDZONE,
+	JMOD_ERR_POISON,
+	JMOD_ERR_DOUBLE_FREE,
+	JMOD_ERR_INVALID_FREE,
+	JMOD_ERR_METADATA,
+	JMOD_ERR_NR,
+};
+
+struct jmod_debug_report {
+	enum jmod_err kind;
+	unsigned int cls;
+	size_t size;
+	size_t offset;
+	u32 alloc_stack;
+	u32 free_stack;
+	unsigned long count;
+};
+
+int jmod_debug_init(void);
+slab_flags_t jmod_debug_slab_flags(void);
+u32 jmod_save_stack(unsigned int skip, gfp_t gfp);
+void jmod_debug_report(enum jmod_err kind, unsigned int cls, size_t size,
+		       size_t offset, u8 found, u8 expect,
+		       const struct jmod_run_debug *d, unsigned long caller);
+void jmod_debug_last(struct jmod_debug_report *r);
+bool jmod_stack_has(u32 handle, const char *name);
+bool jmod_debug_check_redzone(void *p, size_t size, size_t usable,
+			      unsigned int cls, const struct jmod_run_debug *d,
+			      unsigned long caller);
+void jmod_debug_set_redzone(void *p, size_t size, size_t usable);
+void jmod_debug_alloc(void *p, size_t usable, size_t size, unsigned int cls,
+		      struct jmod_run_debug *d);
+void jmod_debug_free(void *p, size_t usable, unsigned int cls,
+		     struct jmod_run_debug *d, unsigned long caller);
+unsigned int jmod_arena_validate(void);
+
+/* === Sampled heap profiling (prof.c) === */
+
+DECLARE_STATIC_KEY_FALSE(jmod_prof_key);
+
+int jmod_prof_init(void);
+void jmod_prof_exit(void);
+void jmod_prof_rearm(void);
+void jmod_prof_record(const void *p, size_t size, unsigned long caller);
+void jmod_prof_forget(const void *p);
+void jmod_prof_reset(void);
+void jmod_prof_reset_seed(u64 seed);
+
+void jmod_prof_set_rate(unsigned long bytes);
+unsigned long jmod_prof_rate(void);
+void jmod_prof_debugfs(struct dentry *dir);
+
+struct jmod_prof_site {
+	u32 stack;
+	u64 samples;
+	u64 bytes;		/* sampled bytes */
+	u64 est_bytes;		/* unbiased estimate of live bytes */
+	u64 est_objects;
+};
+
+int jmod_prof_sites(struct jmod_prof_site *sites, unsigned int max);
 
 /* === Per-CPU tcache (tcache.c) === */
 
@@ -193,6 +279,9 @@ struct jmod_cpu_stats {
 	u64 requested[JMOD_NR_SLOTS];
 	u64 nbadfree;
 	u64 nrealloc_inplace;
+	u64 nerrors;		/* debug reports */
+	u64 nsamples;		/* heap profile samples taken */
+	s64 prof_left;		/* bytes until the next sample */
 	/* gauges: signed, they rise on one CPU and fall on another */
 	long huge_pages;
 	long chunk_pages;
@@ -200,6 +289,13 @@ struct jmod_cpu_stats {
 };
 
 extern struct jmod_cpu_stats __percpu *jmod_stats;
+
+/* The allocation of @size bytes is to be sampled: one per-CPU subtraction. */
+static __always_inline bool jmod_prof_due(size_t size)
+{
+	return static_branch_unlikely(&jmod_prof_key) &&
+	       unlikely(this_cpu_sub_return(jmod_stats->prof_left, size) < 0);
+}
 
 /* Sum of every CPU's counters since load (no reset applied). */
 void jmod_stats_read(struct jmod_cpu_stats *sum);

@@ -59,24 +59,40 @@ static __always_inline void *jmod_done(void *p, unsigned int slot,
 }
 
 /* A small or large class, through the tcache when it serves the class. */
-static __always_inline void *jmod_alloc_class(unsigned int cls, gfp_t gfp,
-					      bool cache)
+static __always_inline void *jmod_alloc_class(unsigned int cls, size_t size,
+					      gfp_t gfp, bool cache)
 {
 	if (cache && jmod_tcache_serves(cls))
 		return jmod_tcache_alloc(cls, gfp);
 	if (cls < JMOD_NR_SMALL)
 		return jmod_small_alloc(cls, gfp);
-	return jmod_large_alloc(cls, 0, gfp);
+	return jmod_large_alloc(cls, size, 0, gfp, false);
 }
 
-static __always_inline void jmod_free_class(unsigned int cls, void *p)
+/* Free a live small or large object of class @cls that is not a sample. */
+static __always_inline void jmod_free_class(unsigned int cls, void *p,
+					    unsigned long caller)
 {
 	if (jmod_tcache_serves(cls))
 		jmod_tcache_free(cls, p);
 	else if (cls < JMOD_NR_SMALL)
 		jmod_small_free(cls, p);
 	else
-		jmod_large_free(p);
+		jmod_large_free(p, caller);
+}
+
+/* The class serving @size at @align; @size and @align within large. */
+static unsigned int jmod_class_for(size_t size, size_t align)
+{
+	unsigned int cls;
+
+	if (align <= PAGE_SIZE && size <= JMOD_SMALL_MAX) {
+		cls = align > 8 ? jmod_small_class_aligned(size, align) :
+				  jmod_size_class(size);
+		if (cls < JMOD_NR_SMALL)
+			return cls;
+	}
+	return jmod_size_class(max3(size, align, (size_t)JMOD_LARGE_MIN));
 }
 
 static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp,
@@ -86,19 +102,13 @@ static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp,
 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	if (align <= PAGE_SIZE && size <= JMOD_SMALL_MAX) {
-		cls = align > 8 ? jmod_small_class_aligned(size, align) :
-				  jmod_size_class(size);
-		if (cls < JMOD_NR_SMALL)
-			return jmod_done(jmod_alloc_class(cls, gfp, cache), cls, size);
-	}
-	if (size <= jmod_large_max && align <= PAGE_SIZE) {
-		cls = jmod_size_class(max_t(size_t, size, JMOD_LARGE_MIN));
-		return jmod_done(jmod_alloc_class(cls, gfp, cache), cls, size);
-	}
 	if (size <= jmod_large_max && align <= jmod_large_max) {
-		cls = jmod_size_class(max3(size, align, (size_t)JMOD_LARGE_MIN));
-		return jmod_done(jmod_large_alloc(cls, align, gfp), cls, size);
+		cls = jmod_class_for(size, align);
+		if (align <= PAGE_SIZE)
+			return jmod_done(jmod_alloc_class(cls, size, gfp, cache),
+					 cls, size);
+		return jmod_done(jmod_large_alloc(cls, size, align, gfp, false),
+				 cls, size);
 	}
 	if (unlikely(!jmod_size_possible(size)))
 		return NULL;
@@ -106,11 +116,59 @@ static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp,
 			 JMOD_HUGE_SLOT, size);
 }
 
+/*
+ * A heap profile sample: small and large requests get a run flagged as a
+ * sample (small ones are promoted to a 16 KiB run), huge ones their
+ * pages; prof.c records the caller's stack.
+ */
+static noinline void *jmod_alloc_sampled(size_t size, size_t align,
+					 gfp_t gfp, unsigned long caller)
+{
+	unsigned int cls;
+	void *p;
+
+	jmod_prof_rearm();
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (size <= jmod_large_max && align <= jmod_large_max) {
+		cls = jmod_class_for(size, align);
+		p = jmod_done(jmod_large_alloc(cls, size, align, gfp, true),
+			      cls, size);
+	} else if (jmod_size_possible(size)) {
+		p = jmod_done(jmod_huge_alloc(size, align, gfp),
+			      JMOD_HUGE_SLOT, size);
+	} else {
+		return NULL;
+	}
+	if (p)
+		jmod_prof_record(p, size, caller);
+	return p;
+}
+
+static __always_inline void *__jmod_malloc(size_t size, gfp_t gfp,
+					   unsigned long caller)
+{
+	unsigned int cls;
+
+	if (jmod_prof_due(size))
+		return jmod_alloc_sampled(size, 0, gfp, caller);
+	if (likely(size - 1 < JMOD_SMALL_MAX)) {
+		cls = jmod_size_class(size);
+		return jmod_done(jmod_alloc_class(cls, size, gfp, true), cls,
+				 size);
+	}
+	return jmod_alloc_slow(size, 0, gfp, true);
+}
+
 void jmod_report_bad_free(const char *what, unsigned long caller)
 {
 	this_cpu_inc(jmod_stats->nbadfree);
-	pr_err_ratelimited("refusing %s: pointer not allocated by jmod or already freed, from %pS\n",
-			   what, (void *)caller);
+	if (jmod_debug)
+		jmod_debug_report(JMOD_ERR_INVALID_FREE, JMOD_NR_SLOTS, 0, 0,
+				  0, 0, NULL, caller);
+	else
+		pr_err_ratelimited("refusing %s: pointer not allocated by jmod or already freed, from %pS\n",
+				   what, (void *)caller);
 }
 
 /* === Exported API === */
@@ -134,13 +192,7 @@ void jmod_report_bad_free(const char *what, unsigned long caller)
  */
 void *jmod_malloc(size_t size, gfp_t gfp)
 {
-	unsigned int cls;
-
-	if (likely(size - 1 < JMOD_SMALL_MAX)) {
-		cls = jmod_size_class(size);
-		return jmod_done(jmod_alloc_class(cls, gfp, true), cls, size);
-	}
-	return jmod_alloc_slow(size, 0, gfp, true);
+	return __jmod_malloc(size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(jmod_malloc);
 
@@ -154,7 +206,7 @@ EXPORT_SYMBOL_GPL(jmod_malloc);
  */
 void *jmod_zalloc(size_t size, gfp_t gfp)
 {
-	return jmod_malloc(size, gfp | __GFP_ZERO);
+	return __jmod_malloc(size, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(jmod_zalloc);
 
@@ -174,7 +226,7 @@ void *jmod_calloc(size_t n, size_t size, gfp_t gfp)
 
 	if (unlikely(check_mul_overflow(n, size, &bytes)))
 		return NULL;
-	return jmod_malloc(bytes, gfp | __GFP_ZERO);
+	return __jmod_malloc(bytes, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(jmod_calloc);
 
@@ -194,6 +246,8 @@ void *jmod_aligned_alloc(size_t align, size_t size, gfp_t gfp)
 {
 	if (unlikely(!is_power_of_2(align)))
 		return NULL;
+	if (jmod_prof_due(size))
+		return jmod_alloc_sampled(size, align, gfp, _RET_IP_);
 	return jmod_alloc_slow(size, align, gfp, true);
 }
 EXPORT_SYMBOL_GPL(jmod_aligned_alloc);
@@ -212,6 +266,59 @@ void jmod_purge(void)
 	jmod_arena_purge_all();
 }
 
+static void jmod_free_huge(const void *p, unsigned long caller)
+{
+	jmod_prof_forget(p);
+	if (!jmod_huge_free(p, caller))
+		jmod_report_bad_free("free", caller);
+}
+
+static void __jmod_free(const void *p, unsigned long caller)
+{
+	unsigned int lcls;
+	bool sampled;
+	int cls;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	if (unlikely(is_vmalloc_addr(p))) {
+		jmod_free_huge(p, caller);
+		return;
+	}
+	if (unlikely(!virt_addr_valid(p))) {
+		jmod_report_bad_free("free", caller);
+		return;
+	}
+	if (likely(folio_test_slab(virt_to_folio(p)))) {
+		cls = jmod_small_class_of(p);
+		if (unlikely(cls < 0))
+			jmod_report_bad_free("free", caller);
+		else
+			jmod_free_class(cls, (void *)p, caller);
+		return;
+	}
+	switch (jmod_large_lookup(p, &lcls, &sampled, NULL)) {
+	case JMOD_OWNER_RUN:
+		if (unlikely(sampled)) {
+			jmod_prof_forget(p);
+			jmod_large_free(p, caller);
+		} else {
+			jmod_free_class(lcls, (void *)p, caller);
+		}
+		return;
+	case JMOD_OWNER_NONE:
+		jmod_free_huge(p, caller);
+		return;
+	default:
+		/* debug mode: the arena says what the pointer hit */
+		if (jmod_debug && jmod_large_free(p, caller) == JMOD_OWNER_REPORTED)
+			this_cpu_inc(jmod_stats->nbadfree);
+		else
+			jmod_report_bad_free("free", caller);
+		return;
+	}
+}
+
 /**
  * jmod_free() - free memory allocated by jmod
  * @p: object, or NULL or ZERO_SIZE_PTR (no-op)
@@ -226,40 +333,7 @@ void jmod_purge(void)
  */
 void jmod_free(const void *p)
 {
-	unsigned int lcls;
-	int cls;
-
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
-	if (unlikely(is_vmalloc_addr(p))) {
-		if (!jmod_huge_free(p))
-			jmod_report_bad_free("free", _RET_IP_);
-		return;
-	}
-	if (unlikely(!virt_addr_valid(p))) {
-		jmod_report_bad_free("free", _RET_IP_);
-		return;
-	}
-	if (likely(folio_test_slab(virt_to_folio(p)))) {
-		cls = jmod_small_class_of(p);
-		if (unlikely(cls < 0))
-			jmod_report_bad_free("free", _RET_IP_);
-		else
-			jmod_free_class(cls, (void *)p);
-		return;
-	}
-	switch (jmod_large_lookup(p, &lcls)) {
-	case JMOD_OWNER_RUN:
-		jmod_free_class(lcls, (void *)p);
-		return;
-	case JMOD_OWNER_BAD:
-		jmod_report_bad_free("free", _RET_IP_);
-		return;
-	case JMOD_OWNER_NONE:
-		break;
-	}
-	if (!jmod_huge_free(p))
-		jmod_report_bad_free("free", _RET_IP_);
+	__jmod_free(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(jmod_free);
 
@@ -270,18 +344,21 @@ EXPORT_SYMBOL_GPL(jmod_free);
  *	or jmod_realloc() for @p (not jmod_aligned_alloc(): its class may be
  *	larger than @size suggests)
  *
- * Small objects skip the owner lookup; other sizes are freed as by
- * jmod_free().
+ * Small slab objects skip the class lookup; anything else (other sizes,
+ * heap profile samples, debug mode) is freed as by jmod_free().
  *
  * Context: any context, including hard IRQ.
  */
 void jmod_free_sized(const void *p, size_t size)
 {
-	if (likely(!ZERO_OR_NULL_PTR(p) && size - 1 < JMOD_SMALL_MAX)) {
-		jmod_free_class(jmod_size_class(size), (void *)p);
+	/* a slab object: not a promoted sample, and no debug checks due */
+	if (likely(!ZERO_OR_NULL_PTR(p) && size - 1 < JMOD_SMALL_MAX &&
+		   !jmod_debug && !is_vmalloc_addr(p) &&
+		   folio_test_slab(virt_to_folio(p)))) {
+		jmod_free_class(jmod_size_class(size), (void *)p, _RET_IP_);
 		return;
 	}
-	jmod_free(p);
+	__jmod_free(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(jmod_free_sized);
 
@@ -291,12 +368,16 @@ EXPORT_SYMBOL_GPL(jmod_free_sized);
  *
  * Context: any context.
  * Return: the size of @p's class (small, large) or its page-rounded size
- * (huge); at least the size requested and below the next class.  0 for
- * NULL, ZERO_SIZE_PTR and pointers jmod did not hand out.
+ * (huge); at least the size requested and below the next class.  With
+ * red zones on (debug=Z), the size requested for large and huge objects:
+ * the rest is red zone.  0 for NULL, ZERO_SIZE_PTR and pointers jmod did
+ * not hand out.
  */
 size_t jmod_usable_size(const void *p)
 {
 	unsigned int lcls;
+	size_t usable;
+	bool sampled;
 	int cls;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
@@ -309,15 +390,14 @@ size_t jmod_usable_size(const void *p)
 		cls = jmod_small_class_of(p);
 		return cls < 0 ? 0 : jmod_class_size[cls];
 	}
-	switch (jmod_large_lookup(p, &lcls)) {
+	switch (jmod_large_lookup(p, &lcls, &sampled, &usable)) {
 	case JMOD_OWNER_RUN:
-		return jmod_class_size[lcls];
-	case JMOD_OWNER_BAD:
-		return 0;
+		return usable;
 	case JMOD_OWNER_NONE:
-		break;
+		return jmod_huge_usable(p);
+	default:
+		return 0;
 	}
-	return jmod_huge_usable(p);
 }
 EXPORT_SYMBOL_GPL(jmod_usable_size);
 
@@ -375,9 +455,9 @@ void *jmod_realloc(void *p, size_t new_size, gfp_t gfp)
 	void *q;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return jmod_malloc(new_size, gfp);
+		return __jmod_malloc(new_size, gfp, _RET_IP_);
 	if (!new_size) {
-		jmod_free(p);
+		__jmod_free(p, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
 	old = jmod_usable_size(p);
@@ -387,11 +467,11 @@ void *jmod_realloc(void *p, size_t new_size, gfp_t gfp)
 	}
 	if (jmod_realloc_inplace(p, old, new_size, gfp))
 		return p;
-	q = jmod_malloc(new_size, gfp);
+	q = __jmod_malloc(new_size, gfp, _RET_IP_);
 	if (!q)
 		return NULL;
 	memcpy(q, p, min(old, new_size));
-	jmod_free(p);
+	__jmod_free(p, _RET_IP_);
 	return q;
 }
 EXPORT_SYMBOL_GPL(jmod_realloc);
@@ -409,15 +489,18 @@ static int __init jmod_init(void)
 		       min(JMOD_CHUNK_ORDER_MAX, JMOD_MAX_PAGE_ORDER));
 		return -EINVAL;
 	}
-	err = jmod_sizeclass_init();
+	err = jmod_sizeclass_init() ?: jmod_debug_init();
 	if (err)
 		return err;
 	err = jmod_stats_init();
 	if (err)
 		return err;
-	err = jmod_small_init();
+	err = jmod_prof_init();
 	if (err)
 		goto err_stats;
+	err = jmod_small_init();
+	if (err)
+		goto err_prof;
 	err = jmod_arena_init();
 	if (err)
 		goto err_small;
@@ -445,6 +528,8 @@ err_arena:
 	jmod_arena_exit();
 err_small:
 	jmod_small_exit();
+err_prof:
+	jmod_prof_exit();
 err_stats:
 	jmod_stats_exit();
 	return err;
@@ -458,6 +543,7 @@ static void __exit jmod_exit(void)
 	jmod_arena_exit();
 	jmod_huge_exit();
 	jmod_small_exit();
+	jmod_prof_exit();
 	jmod_stats_exit();
 	pr_info("unloaded\n");
 }

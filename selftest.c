@@ -45,6 +45,9 @@ static __printf(2, 3) int fail(char *msg, const char *fmt, ...)
 /* Expected usable size of a request, from the class table alone. */
 static size_t expect_usable(size_t size)
 {
+	/* red zones start right after the request of a large or huge object */
+	if (size > JMOD_SMALL_MAX && (jmod_debug & JMOD_DBG_REDZONE))
+		return size;
 	if (size > jmod_large_max)
 		return PAGE_ALIGN(size);
 	return jmod_class_size[jmod_size_class(size)];
@@ -239,6 +242,11 @@ static int st_realloc_inplace(u32 arg, char *msg)
 	u8 *p, *q;
 	int err = 0;
 
+	if (jmod_debug) {
+		/* debug records describe whole runs: realloc moves instead */
+		snprintf(msg, MSG_LEN, "SKIP: no in-place resize in debug mode");
+		return 0;
+	}
 	/* no other allocation may land in the freed tail on this CPU */
 	preempt_disable();
 	p = jmod_malloc(big, GFP_ATOMIC);
@@ -840,7 +848,8 @@ static int st_tcache(u32 arg, char *msg)
 		return fail(msg, "allocation failed");
 	req = x.after.nrequests - x.before.nrequests;
 	hits = x.after.nhits - x.before.nhits;
-	if (req < 64000 || hits * 10 < req * 9)
+	/* a few requests may be heap profile samples, which skip the tcache */
+	if (req < 60000 || hits * 10 < req * 9)
 		return fail(msg, "64 B bin: %llu hits of %llu requests", hits, req);
 	if (x.after.nfills == x.before.nfills)
 		return fail(msg, "64 B bin never filled");
@@ -848,6 +857,250 @@ static int st_tcache(u32 arg, char *msg)
 		 x.cpu, hits, req, x.after.nfills - x.before.nfills,
 		 x.after.nflushes - x.before.nflushes);
 	return 0;
+}
+
+/* === debug: red zone, double free, foreign free, validate (debug=FZPU) === */
+
+static noinline void *debug_alloc_site(size_t n)
+{
+	void *p = jmod_malloc(n, GFP_KERNEL);
+
+	barrier();	/* keep this frame: no tail call */
+	return p;
+}
+
+static noinline void debug_free_site(void *p)
+{
+	jmod_free(p);
+	barrier();
+}
+
+/* The last report must be of @kind, at @offset, with the right owner. */
+static int expect_report(unsigned long count, enum jmod_err kind,
+			 size_t size, size_t offset, const char *site,
+			 bool by_free, char *msg)
+{
+	struct jmod_debug_report r;
+
+	jmod_debug_last(&r);
+	if (r.count != count + 1)
+		return fail(msg, "%lu reports, want %lu", r.count, count + 1);
+	if (r.kind != kind)
+		return fail(msg, "report kind %d, want %d", r.kind, kind);
+	if (size && (r.cls != jmod_size_class(size) || r.size != size ||
+		     r.offset != offset))
+		return fail(msg, "report class %u size %zu offset %zu, want %u %zu %zu",
+			    r.cls, r.size, r.offset, jmod_size_class(size),
+			    size, offset);
+	if (site && !jmod_stack_has(by_free ? r.free_stack : r.alloc_stack,
+				    site))
+		return fail(msg, "report does not name %s", site);
+	return 0;
+}
+
+static int st_debug(u32 arg, char *msg)
+{
+	const unsigned int need = JMOD_DBG_SANITY | JMOD_DBG_REDZONE |
+				  JMOD_DBG_POISON | JMOD_DBG_USER;
+	unsigned int saved = READ_ONCE(jmod_decay_ms);
+	struct jmod_debug_report r;
+	size_t size = 20000;	/* class 20480: 480 bytes of red zone */
+	unsigned long page;
+	u8 *p;
+	int err;
+
+	if ((jmod_debug & need) != need) {
+		snprintf(msg, MSG_LEN, "SKIP: needs debug=FZPU");
+		return 0;
+	}
+	/* freed runs must stay jmod's while we poke at them */
+	WRITE_ONCE(jmod_decay_ms, 3600 * 1000);
+
+	/* one byte past the request */
+	jmod_debug_last(&r);
+	p = debug_alloc_site(size);
+	if (!p) {
+		err = -ENOMEM;
+		goto out;
+	}
+	p[size] = 0x41;
+	jmod_free(p);
+	err = expect_report(r.count, JMOD_ERR_REDZONE, size, size,
+			    "debug_alloc_site", false, msg);
+	if (err)
+		goto out;
+
+	/* double free */
+	jmod_debug_last(&r);
+	p = debug_alloc_site(size);
+	if (!p) {
+		err = -ENOMEM;
+		goto out;
+	}
+	debug_free_site(p);
+	jmod_free(p);
+	err = expect_report(r.count, JMOD_ERR_DOUBLE_FREE, 0, 0,
+			    "debug_free_site", true, msg);
+	if (err)
+		goto out;
+
+	/* a write after free, found by validate through the poison */
+	p[100] = 0x42;
+	jmod_debug_last(&r);
+	if (!jmod_arena_validate()) {
+		err = fail(msg, "validate missed a write after free");
+		goto out;
+	}
+	err = expect_report(r.count, JMOD_ERR_POISON, 0, 0, NULL, false, msg);
+	if (err)
+		goto out;
+
+	/* a corrupted red zone of a live object, found by validate */
+	p = debug_alloc_site(size);
+	if (!p) {
+		err = -ENOMEM;
+		goto out;
+	}
+	p[size + 1] = 0x43;
+	jmod_debug_last(&r);
+	if (jmod_arena_validate() != 1) {
+		jmod_free(p);
+		err = fail(msg, "validate did not find the corrupted red zone");
+		goto out;
+	}
+	err = expect_report(r.count, JMOD_ERR_REDZONE, size, size + 1,
+			    "debug_alloc_site", false, msg);
+	jmod_free(p);	/* validate repaired it: no new report */
+	if (err)
+		goto out;
+
+	/* a pointer jmod never handed out */
+	page = __get_free_page(GFP_KERNEL);
+	if (!page) {
+		err = -ENOMEM;
+		goto out;
+	}
+	jmod_debug_last(&r);
+	jmod_free((void *)page);
+	free_page(page);
+	err = expect_report(r.count, JMOD_ERR_INVALID_FREE, 0, 0, NULL,
+			    false, msg);
+	if (!err)
+		snprintf(msg, MSG_LEN,
+			 "red zone, double free, use after free, validate, foreign free reported");
+out:
+	WRITE_ONCE(jmod_decay_ms, saved);
+	jmod_arena_decay_kick();
+	return err;
+}
+
+/* === prof: two call sites, estimated bytes within 20% of the truth === */
+
+#define PROF_A_N	2000
+#define PROF_A_SIZE	1000
+#define PROF_B_N	500
+#define PROF_B_SIZE	6000
+
+static noinline void *prof_site_a(void)
+{
+	void *p = jmod_malloc(PROF_A_SIZE, GFP_KERNEL);
+
+	barrier();
+	return p;
+}
+
+static noinline void *prof_site_b(void)
+{
+	void *p = jmod_malloc(PROF_B_SIZE, GFP_KERNEL);
+
+	barrier();
+	return p;
+}
+
+struct prof_ctx {
+	void **objs;
+	int err;
+	struct completion done;
+};
+
+static int prof_thread(void *data)
+{
+	struct prof_ctx *x = data;
+	unsigned int i;
+
+	for (i = 0; i < PROF_A_N + PROF_B_N; i++) {
+		x->objs[i] = i < PROF_A_N ? prof_site_a() : prof_site_b();
+		if (!x->objs[i])
+			x->err = -ENOMEM;
+	}
+	complete(&x->done);
+	return 0;
+}
+
+static int prof_check(const struct jmod_prof_site *s, int n, const char *name,
+		      u64 truth, char *msg, u64 *est)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!jmod_stack_has(s[i].stack, name))
+			continue;
+		*est = s[i].est_bytes;
+		if (s[i].est_bytes * 5 < truth * 4 || s[i].est_bytes * 5 > truth * 6)
+			return fail(msg, "%s: estimated %llu bytes, truth %llu",
+				    name, s[i].est_bytes, truth);
+		return 0;
+	}
+	return fail(msg, "%s not among %d profiled sites", name, n);
+}
+
+static int st_prof(u32 arg, char *msg)
+{
+	unsigned long saved = jmod_prof_rate();
+	unsigned int cpu = cpumask_first(cpu_online_mask), i;
+	struct prof_ctx x = {};
+	struct jmod_prof_site *sites = NULL;
+	struct task_struct *t;
+	u64 est_a = 0, est_b = 0;
+	int n, err;
+
+	x.objs = kvcalloc(PROF_A_N + PROF_B_N, sizeof(void *), GFP_KERNEL);
+	sites = kvcalloc(256, sizeof(*sites), GFP_KERNEL);
+	if (!x.objs || !sites) {
+		err = -ENOMEM;
+		goto out;
+	}
+	init_completion(&x.done);
+	jmod_prof_set_rate(8192);
+	jmod_prof_reset_seed(12345);
+	t = kthread_create(prof_thread, &x, "jmod-prof/%u", cpu);
+	if (IS_ERR(t)) {
+		err = PTR_ERR(t);
+		goto out_rate;
+	}
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&x.done);
+	err = x.err;
+	n = jmod_prof_sites(sites, 256);
+	if (!err)
+		err = prof_check(sites, n, "prof_site_a",
+				 (u64)PROF_A_N * PROF_A_SIZE, msg, &est_a) ?:
+		      prof_check(sites, n, "prof_site_b",
+				 (u64)PROF_B_N * PROF_B_SIZE, msg, &est_b);
+	for (i = 0; i < PROF_A_N + PROF_B_N; i++)
+		jmod_free(x.objs[i]);
+	if (!err)
+		snprintf(msg, MSG_LEN, "site a: %llu of %u bytes, site b: %llu of %u bytes",
+			 est_a, PROF_A_N * PROF_A_SIZE, est_b,
+			 PROF_B_N * PROF_B_SIZE);
+out_rate:
+	jmod_prof_set_rate(saved);
+	jmod_prof_reset();
+out:
+	kvfree(sites);
+	kvfree(x.objs);
+	return err;
 }
 
 /* === quiesce: nothing live, every page back (run this last) === */
@@ -898,6 +1151,8 @@ static const struct jmod_selftest_case jmod_cases[] = {
 	{ "purge", st_purge },
 	{ "bad_free", st_bad_free },
 	{ "tcache", st_tcache },
+	{ "debug", st_debug },
+	{ "prof", st_prof },
 	{ "quiesce", st_quiesce },
 };
 

@@ -185,7 +185,8 @@ int jmod_small_init(void)
 			 "jmod-%u", size);
 		jmod_small_cache[i] =
 			kmem_cache_create_usercopy(jmod_small_name[i], size,
-						   align, 0, 0, size, NULL);
+						   align, jmod_debug_slab_flags(),
+						   0, size, NULL);
 		if (!jmod_small_cache[i]) {
 			pr_err("cannot create cache %s\n", jmod_small_name[i]);
 			jmod_small_exit();

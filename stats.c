@@ -27,6 +27,9 @@
  *   decay_ms     rw knob;  tcache  rw knob (0/1)
  *   purge        w 1: drain every tcache and release every free chunk
  *   reset        w 1: zero the event counters (gauges stay)
+ *   validate     w 1: check every arena's run metadata (and red zones and
+ *                poison in debug mode), report problems in the kernel log
+ *   prof, prof.json, prof_reset: the heap profile (prof.c)
  */
 
 #define pr_fmt(fmt) "jmod: " fmt
@@ -70,6 +73,8 @@ void jmod_stats_read(struct jmod_cpu_stats *sum)
 		}
 		sum->nbadfree += READ_ONCE(s->nbadfree);
 		sum->nrealloc_inplace += READ_ONCE(s->nrealloc_inplace);
+		sum->nerrors += READ_ONCE(s->nerrors);
+		sum->nsamples += READ_ONCE(s->nsamples);
 		sum->huge_pages += READ_ONCE(s->huge_pages);
 		sum->chunk_pages += READ_ONCE(s->chunk_pages);
 		sum->meta_bytes += READ_ONCE(s->meta_bytes);
@@ -144,7 +149,7 @@ struct jmod_view {
 	struct jmod_slabinfo slab[JMOD_NR_SMALL];
 	bool slab_known;
 	u64 since_reset_ns;
-	u64 bad_frees, realloc_inplace;
+	u64 bad_frees, realloc_inplace, errors, samples;
 	/* summary, bytes */
 	u64 allocated, active, cached, mapped, retained, metadata;
 	u64 slab_pages;
@@ -189,6 +194,8 @@ static struct jmod_view *view_build(bool with_slabs)
 	}
 	v->bad_frees = v->raw.nbadfree - base->nbadfree;
 	v->realloc_inplace = v->raw.nrealloc_inplace - base->nrealloc_inplace;
+	v->errors = v->raw.nerrors - base->nerrors;
+	v->samples = v->raw.nsamples - base->nsamples;
 	v->since_reset_ns = ktime_get_boottime_ns() - jmod_reset_ns;
 	mutex_unlock(&jmod_stats_mutex);
 
@@ -280,6 +287,9 @@ static int stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "%-17s %llu\n", "tcache_cached:", v->cached);
 	seq_printf(m, "%-17s %llu\n", "bad_frees:", v->bad_frees);
 	seq_printf(m, "%-17s %llu\n", "realloc_inplace:", v->realloc_inplace);
+	seq_printf(m, "%-17s %llu\n", "debug_errors:", v->errors);
+	seq_printf(m, "%-17s %llu (mean distance %lu)\n", "prof_samples:",
+		   v->samples, jmod_prof_rate());
 	seq_printf(m, "\n%-8s %14s %12s %12s %12s %14s\n", "", "allocated",
 		   "nmalloc", "ndalloc", "nrequests", "requested");
 	for (k = 0; k < 3; k++)
@@ -459,18 +469,18 @@ static int stats_json_show(struct seq_file *m, void *unused)
 	seq_printf(m, "{\"schema\":%u,\"abi\":%u,\"uptime_ns\":%llu,\"since_reset_ns\":%llu,\n",
 		   JMOD_STATS_SCHEMA, JMOD_ABI_VERSION,
 		   ktime_get_boottime_ns() - jmod_load_ns, v->since_reset_ns);
-	seq_printf(m, "\"config\":{\"page_size\":%lu,\"chunk_size\":%lu,\"nr_small\":%u,\"nr_large\":%u,\"max_small\":%u,\"max_large\":%zu,\"tcache\":%d,\"tcache_max\":%lu,\"decay_ms\":%u,\"nr_arenas\":%u},\n",
+	seq_printf(m, "\"config\":{\"page_size\":%lu,\"chunk_size\":%lu,\"nr_small\":%u,\"nr_large\":%u,\"max_small\":%u,\"max_large\":%zu,\"tcache\":%d,\"tcache_max\":%lu,\"decay_ms\":%u,\"nr_arenas\":%u,\"debug\":%u,\"prof_sample\":%lu},\n",
 		   PAGE_SIZE, PAGE_SIZE << jmod_chunk_order, JMOD_NR_SMALL,
 		   jmod_nr_classes - JMOD_NR_SMALL, JMOD_SMALL_MAX,
 		   jmod_large_max, jmod_tcache_is_enabled(),
 		   jmod_tcache_max_size(), READ_ONCE(jmod_decay_ms),
-		   num_possible_cpus());
-	seq_printf(m, "\"summary\":{\"allocated\":%llu,\"requested\":%llu,\"active\":%llu,\"mapped\":%llu,\"slab_pages_known\":%s,\"retained\":%llu,\"metadata\":%llu,\"tcache_cached\":%llu,\"bad_frees\":%llu,\"realloc_inplace\":%llu},\n",
+		   num_possible_cpus(), jmod_debug, jmod_prof_rate());
+	seq_printf(m, "\"summary\":{\"allocated\":%llu,\"requested\":%llu,\"active\":%llu,\"mapped\":%llu,\"slab_pages_known\":%s,\"retained\":%llu,\"metadata\":%llu,\"tcache_cached\":%llu,\"bad_frees\":%llu,\"realloc_inplace\":%llu,\"debug_errors\":%llu,\"prof_samples\":%llu},\n",
 		   v->allocated,
 		   v->requested[0] + v->requested[1] + v->requested[2],
 		   v->active, v->mapped, v->slab_known ? "true" : "false",
 		   v->retained, v->metadata, v->cached, v->bad_frees,
-		   v->realloc_inplace);
+		   v->realloc_inplace, v->errors, v->samples);
 	for (k = 0; k < 3; k++)
 		seq_printf(m, "\"%s\":{\"allocated\":%llu,\"nmalloc\":%llu,\"ndalloc\":%llu,\"nrequests\":%llu,\"requested\":%llu},\n",
 			   jmod_kind_names[k], v->cur_bytes[k], v->nmalloc[k],
@@ -613,6 +623,18 @@ static int reset_set(u64 val)
 	return 0;
 }
 
+static int validate_set(u64 val)
+{
+	unsigned int bad;
+
+	if (val != 1)
+		return -EINVAL;
+	bad = jmod_arena_validate();
+	pr_info("validate: %u problem%s found\n", bad, bad == 1 ? "" : "s");
+	return 0;
+}
+
+static const struct jmod_knob validate_knob = { NULL, validate_set };
 static const struct jmod_knob decay_ms_knob = { decay_ms_get, decay_ms_set };
 static const struct jmod_knob tcache_knob = { tcache_get, tcache_set };
 static const struct jmod_knob purge_knob = { NULL, purge_set };
@@ -637,6 +659,9 @@ void jmod_debugfs_init(void)
 			    &knob_wo_fops);
 	debugfs_create_file("reset", 0200, d, (void *)&reset_knob,
 			    &knob_wo_fops);
+	debugfs_create_file("validate", 0200, d, (void *)&validate_knob,
+			    &knob_wo_fops);
+	jmod_prof_debugfs(d);
 }
 
 void jmod_debugfs_exit(void)

@@ -117,7 +117,7 @@ static void tcache_release(unsigned int cls, void **objs, unsigned int n)
 		return;
 	if (cls >= JMOD_NR_SMALL) {
 		for (i = 0; i < n; i++)
-			jmod_large_free(objs[i]);
+			jmod_large_free(objs[i], _RET_IP_);
 	} else if (!irqs_disabled()) {
 		jmod_small_free_bulk(cls, n, objs);
 	} else {
@@ -170,7 +170,8 @@ static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
 	void *p;
 
 	if (cls >= JMOD_NR_SMALL)
-		return jmod_large_alloc(cls, 0, gfp);
+		return jmod_large_alloc(cls, jmod_class_size[cls], 0, gfp,
+					false);
 	if (irqs_disabled())
 		return jmod_small_alloc(cls, gfp);
 
@@ -576,7 +577,8 @@ int jmod_tcache_init(void)
 					jmod_large_max));
 	int ret;
 
-	jmod_nr_tbins = max >= 8 ? jmod_size_class(max) + 1 : 0;
+	/* debug mode: every object goes through the checked paths */
+	jmod_nr_tbins = max >= 8 && !jmod_debug ? jmod_size_class(max) + 1 : 0;
 	if (jmod_nr_tbins && jmod_class_size[jmod_nr_tbins - 1] > max)
 		jmod_nr_tbins--;	/* tcache_max between two classes */
 	if (!jmod_nr_tbins) {

@@ -65,17 +65,45 @@ FIXTURE_TEARDOWN(core)
  */
 
 /*
+ * Loaded with red zones (debug=Z)?  Then a large or huge object's usable
+ * size is its request: the rest is red zone.
+ */
+static bool redzones_on(void)
+{
+	char buf[32] = "";
+	FILE *f = fopen("/sys/module/jmalloc/parameters/debug", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strchr(buf, 'Z') || strchr(buf, 'z');
+}
+
+/*
  * What usable size must @req get?  Small and large requests get their
- * class; huge ones (above max_large) are page granular.  Returns false
+ * class; huge ones (above max_large) are page granular; with red zones,
+ * large and huge ones get exactly their request.  Returns false
  * and explains in @why when @usable is wrong.
  */
 static bool usable_ok(const __u64 *cls, unsigned int ncls,
 		      const struct jmod_version *v, __u64 req,
 		      __u64 usable, char *why, size_t whylen)
 {
+	static int redzone = -1;
 	__u64 want;
 
-	if (req <= v->max_large) {
+	if (redzone < 0)
+		redzone = redzones_on();
+	if (redzone && req > v->max_small) {
+		if (usable != req) {
+			snprintf(why, whylen, "request %llu: usable %llu (red zones on)",
+				 (unsigned long long)req,
+				 (unsigned long long)usable);
+			return false;
+		}
+	} else if (req <= v->max_large) {
 		want = jm_class_of(cls, ncls, req);
 		if (usable != want) {
 			snprintf(why, whylen,
