@@ -18,6 +18,7 @@
 #   make demo           VM demo on 6.1: jmodctl demo + debugfs stats
 #   make test-runner    tests/runner: the runner catches a WARN
 #   make dkms           dkms build against the cached 6.1 headers
+#   make bench, trace   benchmarks and trace capture (tools/bench/bench.mk)
 #   make check          all of the above (tools/check.sh), as CI runs it
 #   make clean
 #
@@ -193,3 +194,5 @@ clean:
 	rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order
 
 FORCE:
+
+-include tools/bench/bench.mk

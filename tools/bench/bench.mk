@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark and trace targets, included by the top-level Makefile
+# (-include tools/bench/bench.mk).
+#
+#   make bench          for each kernel of BENCH_KERNELS: boot QEMU with
+#                       1, 2 and 4 vCPUs (BENCH_SMP), run every workload on
+#                       every back end in the same boot (tools/bench/run.sh),
+#                       write bench/<kernel>/{results.json,RESULTS.md,
+#                       results.png}; then bench/results.json and
+#                       bench/RESULTS.md over all kernels
+#   make bench-report   rebuild the reports from build/bench/<kernel>
+#                       without booting
+#   make trace          re-capture bench/traces/debian61-workload.ops: a
+#                       Debian 6.1 guest records kmem:kmalloc/kfree while
+#                       tools/trace/capture.sh runs a workload; the raw
+#                       trace is kept as debian61-workload.trace.gz
+#
+#   BENCH_KERNELS="6.1 6.12"  BENCH_SMP="1 2 4"  BENCH_MAIN_SMP=2
+#   BENCH_SCALE=1 (multiplies every op count; 0.2 for a quick look)
+#   BENCH_ROUNDS=3 (median shown)  BENCH_TRACE=bench/traces/...ops
+
+BENCH_KERNELS ?= 6.1 6.12
+BENCH_SMP ?= 1 2 4
+BENCH_MAIN_SMP ?= 2
+BENCH_SCALE ?= 1
+BENCH_ROUNDS ?= 3
+BENCH_TRACE ?= $(CURDIR)/bench/traces/debian61-workload.ops
+BENCH_OUT := $(CURDIR)/bench
+BENCH_DRIVER := $(BUILD)/bench/jmod-bench
+
+.PHONY: bench bench-report bench-deps trace
+
+$(BENCH_DRIVER): tools/bench/jmod-bench.c $(UAPI_INC)/linux/jmod.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -static -I$(UAPI_INC) -o $@ $<
+
+bench-deps:
+	@command -v gnuplot >/dev/null || \
+		{ echo "bench: gnuplot missing (apt-get install gnuplot-nox)" >&2; exit 1; }
+	@command -v python3 >/dev/null || \
+		{ echo "bench: python3 missing" >&2; exit 1; }
+
+bench: bench-deps $(BENCH_DRIVER) \
+		$(foreach k,$(BENCH_KERNELS),$(BUILD)/$(k)/jmalloc.ko)
+	@set -e; for k in $(BENCH_KERNELS); do \
+		echo "bench: kernel $$k, vCPUs $(BENCH_SMP), scale $(BENCH_SCALE), rounds $(BENCH_ROUNDS)"; \
+		tools/bench/run.sh --kernel $$k --driver $(BENCH_DRIVER) \
+			--module $(BUILD)/$$k/jmalloc.ko --smp "$(BENCH_SMP)" \
+			--main-smp $(BENCH_MAIN_SMP) --scale $(BENCH_SCALE) \
+			--rounds $(BENCH_ROUNDS) --trace $(BENCH_TRACE) \
+			--raw $(BUILD)/bench/$$k --out $(BENCH_OUT)/$$k; \
+	done
+	python3 tools/bench/report.py --combine $(BENCH_OUT) \
+		$(foreach k,$(BENCH_KERNELS),$(BENCH_OUT)/$(k))
+
+bench-report: bench-deps
+	@set -e; for k in $(BENCH_KERNELS); do \
+		tools/bench/run.sh --kernel $$k --report-only \
+			--raw $(BUILD)/bench/$$k --out $(BENCH_OUT)/$$k; \
+	done
+	python3 tools/bench/report.py --combine $(BENCH_OUT) \
+		$(foreach k,$(BENCH_KERNELS),$(BENCH_OUT)/$(k))
+
+trace: | $(JMOD_CACHE)/kernels/6.1/env
+	@mkdir -p $(BUILD)/trace bench/traces
+	tools/bench/vm.sh --kernel 6.1 --smp 2 --job tools/trace/capture.sh \
+		--out $(BUILD)/trace/capture.out --timeout 900 --label trace
+	. $(JMOD_CACHE)/kernels/6.1/env && \
+	python3 tools/trace/trace2ops.py \
+		--raw-out bench/traces/debian61-workload.trace.gz \
+		--source "Debian $$KVER, QEMU TCG 2 vCPUs, tools/trace/capture.sh 40 iterations" \
+		-o bench/traces/debian61-workload.ops $(BUILD)/trace/capture.out

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jmod-bench: the guest side of "make bench".  Runs the JMOD_IOC_BENCH
+ * workloads on every back end and prints one JSON object per result line
+ * (and "# ..." progress lines) on stdout.  Static, libc only.
+ *
+ * Usage: jmod-bench [--group G] [--threads N] [--scale F] [--only NAME]
+ *                   [--replay FILE] [--repeat N] [--tag K=V] [--list]
+ *   --group scaling   thread-scaling cases (pair 64 B, random kernel mix)
+ *                     with nr_threads = N (default: online CPUs), on
+ *                     every online CPU
+ *           main      everything else, single-threaded on CPU 0 (remote:
+ *                     CPUs 0 and 1 vs CPU 0 alone)
+ *           prof      64 B pair with prof_sample=0 and with the default
+ *                     rate (writes /sys/module/jmalloc/parameters/prof_sample)
+ *           replay    JMOD_IOC_BATCH replay of --replay FILE (trace format:
+ *                     tools/trace/FORMAT.md) on jmod and kmalloc
+ *   --scale F         multiply every ops count by F (e.g. 0.1 for a smoke run)
+ *   --rounds N        run every case N times (default 3), back ends
+ *                     interleaved; the host takes the median
+ *   --only NAME       only cases whose name starts with NAME
+ *   --tag K=V         add "K":"V" to every JSON line (e.g. the vCPU count)
+ *
+ * One op is one allocation with its free.  Fields: ns_per_op =
+ * thread_ns / total_ops (CPU time per op, summed over threads), ops_per_s
+ * = total_ops * 1e9 / elapsed_ns (wall-clock throughput).  Absolute times
+ * under QEMU TCG mean nothing; compare back ends of the same boot.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/jmod.h>
+
+#define KiB 1024ULL
+#define MiB (1024ULL * 1024)
+
+#define B_JMOD		(1u << JMOD_BACKEND_JMOD)
+#define B_KMALLOC	(1u << JMOD_BACKEND_KMALLOC)
+#define B_NOTCACHE	(1u << JMOD_BACKEND_JMOD_NOTCACHE)
+#define B_PAGES		(1u << JMOD_BACKEND_PAGES)
+#define B_VMALLOC	(1u << JMOD_BACKEND_VMALLOC)
+#define B_SMALL		(B_JMOD | B_NOTCACHE | B_KMALLOC)
+#define B_LARGE		(B_SMALL | B_PAGES | B_VMALLOC)
+
+static const char *const backend_name[JMOD_BACKEND_NR] = {
+	[JMOD_BACKEND_JMOD] = "jmod",
+	[JMOD_BACKEND_KMALLOC] = "kmalloc",
+	[JMOD_BACKEND_JMOD_NOTCACHE] = "jmod-notcache",
+	[JMOD_BACKEND_PAGES] = "pages",
+	[JMOD_BACKEND_VMALLOC] = "vmalloc",
+};
+/* kmalloc first, so jmod runs second on warmed-up caches as well */
+static const unsigned int backend_order[] = {
+	JMOD_BACKEND_KMALLOC, JMOD_BACKEND_JMOD, JMOD_BACKEND_JMOD_NOTCACHE,
+	JMOD_BACKEND_PAGES, JMOD_BACKEND_VMALLOC,
+};
+static const char *const workload_name[JMOD_BENCH_NR] = {
+	[JMOD_BENCH_PAIR] = "pair", [JMOD_BENCH_BATCH] = "batch",
+	[JMOD_BENCH_RANDOM] = "random", [JMOD_BENCH_REMOTE] = "remote",
+};
+static const char *const dist_name[JMOD_DIST_NR] = {
+	[JMOD_DIST_FIXED] = "fixed", [JMOD_DIST_UNIFORM] = "uniform",
+	[JMOD_DIST_PARETO] = "pareto", [JMOD_DIST_KERNEL] = "kernel",
+};
+
+enum group { G_MAIN, G_SCALING, G_PROF };
+
+struct bcase {
+	const char *name;
+	enum group group;
+	unsigned int workload, dist;
+	uint64_t min, max, ops, live;
+	uint64_t cpu_mask;	/* 0 in G_SCALING: every online CPU */
+	unsigned int backends;
+};
+
+#define PAIR(nm, sz, n) \
+	{ nm, G_MAIN, JMOD_BENCH_PAIR, JMOD_DIST_FIXED, sz, sz, n, 0, 1, B_SMALL }
+#define BATCH(nm, sz, n) \
+	{ nm, G_MAIN, JMOD_BENCH_BATCH, JMOD_DIST_FIXED, sz, sz, n, 1000, 1, B_SMALL }
+#define LPAIR(nm, sz, n) \
+	{ nm, G_MAIN, JMOD_BENCH_PAIR, JMOD_DIST_FIXED, sz, sz, n, 0, 1, B_LARGE }
+
+static const struct bcase cases[] = {
+	/* thread scaling: nr_threads = --threads, on every CPU */
+	{ "scale-pair-64", G_SCALING, JMOD_BENCH_PAIR, JMOD_DIST_FIXED,
+	  64, 64, 100000, 0, 0, B_JMOD | B_KMALLOC },
+	{ "scale-random-kernel", G_SCALING, JMOD_BENCH_RANDOM, JMOD_DIST_KERNEL,
+	  8, 16384, 40000, 1000, 0, B_JMOD | B_KMALLOC },
+	/* hot path: one size, alloc + free */
+	PAIR("pair-8", 8, 100000),
+	PAIR("pair-64", 64, 100000),
+	PAIR("pair-256", 256, 100000),
+	PAIR("pair-1024", 1024, 100000),
+	PAIR("pair-8192", 8192, 50000),
+	/* slab_test: 1000 allocations then 1000 frees */
+	BATCH("batch-8", 8, 50000),
+	BATCH("batch-16", 16, 50000),
+	BATCH("batch-32", 32, 50000),
+	BATCH("batch-64", 64, 50000),
+	BATCH("batch-128", 128, 50000),
+	BATCH("batch-256", 256, 50000),
+	BATCH("batch-512", 512, 50000),
+	BATCH("batch-1024", 1024, 50000),
+	BATCH("batch-2048", 2048, 40000),
+	BATCH("batch-4096", 4096, 30000),
+	BATCH("batch-8192", 8192, 20000),
+	/* random sizes, live set, random lifetimes */
+	{ "random-uniform-1-16k", G_MAIN, JMOD_BENCH_RANDOM, JMOD_DIST_UNIFORM,
+	  1, 16 * KiB, 50000, 1000, 1, B_SMALL },
+	{ "random-pareto-8-1k", G_MAIN, JMOD_BENCH_RANDOM, JMOD_DIST_PARETO,
+	  8, 1 * KiB, 50000, 1000, 1, B_SMALL },
+	{ "random-kernel", G_MAIN, JMOD_BENCH_RANDOM, JMOD_DIST_KERNEL,
+	  8, 16 * KiB, 50000, 1000, 1, B_SMALL },
+	/* producer on CPU 0, consumer on CPU 1 vs both ends on CPU 0 */
+	{ "remote-64", G_MAIN, JMOD_BENCH_REMOTE, JMOD_DIST_FIXED,
+	  64, 64, 50000, 256, 3, B_JMOD | B_KMALLOC | B_NOTCACHE },
+	{ "local-64", G_MAIN, JMOD_BENCH_REMOTE, JMOD_DIST_FIXED,
+	  64, 64, 50000, 256, 1, B_JMOD | B_KMALLOC | B_NOTCACHE },
+	{ "remote-kernel", G_MAIN, JMOD_BENCH_REMOTE, JMOD_DIST_KERNEL,
+	  8, 16 * KiB, 30000, 256, 3, B_JMOD | B_KMALLOC },
+	{ "local-kernel", G_MAIN, JMOD_BENCH_REMOTE, JMOD_DIST_KERNEL,
+	  8, 16 * KiB, 30000, 256, 1, B_JMOD | B_KMALLOC },
+	/* large: 16 KiB .. 1 MiB */
+	LPAIR("large-pair-20k", 20 * KiB, 20000),
+	LPAIR("large-pair-64k", 64 * KiB, 10000),
+	LPAIR("large-pair-1m", 1 * MiB, 2000),
+	{ "large-random-16k-1m", G_MAIN, JMOD_BENCH_RANDOM, JMOD_DIST_UNIFORM,
+	  16 * KiB, 1 * MiB, 4000, 64, 1, B_LARGE },
+	/* profiling off vs on (sets prof_sample around the runs) */
+	{ "prof-pair-64", G_PROF, JMOD_BENCH_PAIR, JMOD_DIST_FIXED,
+	  64, 64, 100000, 0, 1, B_JMOD | B_KMALLOC },
+};
+
+#define PROF_PARAM "/sys/module/jmalloc/parameters/prof_sample"
+
+static int fd = -1;
+static double scale = 1.0;
+static int rounds = 3, round_no;
+static const char *only;
+static char tags[512];
+static unsigned long seed = 0x6a6d6f64;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "jmod-bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long online_cpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static int read_param(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int write_param(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -1;
+	rc = fputs(val, f) < 0;
+	rc |= fclose(f) != 0;
+	return rc ? -1 : 0;
+}
+
+static void print_result(const struct bcase *c, const struct jmod_bench *b,
+			 unsigned int be, int err, const char *extra)
+{
+	double nsop = b->total_ops ? (double)b->thread_ns / b->total_ops : 0;
+	double opss = b->elapsed_ns ?
+		(double)b->total_ops * 1e9 / b->elapsed_ns : 0;
+
+	printf("{\"name\":\"%s\",\"workload\":\"%s\",\"backend\":\"%s\","
+	       "\"dist\":\"%s\",\"min_size\":%llu,\"max_size\":%llu,"
+	       "\"live\":%llu,\"threads\":%u,\"cpu_mask\":%llu,\"cpus\":%ld,"
+	       "\"ops\":%llu,\"total_ops\":%llu,\"elapsed_ns\":%llu,"
+	       "\"thread_ns\":%llu,\"ns_per_op\":%.2f,\"ops_per_s\":%.1f,"
+	       "\"peak_bytes\":%llu,\"peak_requested\":%llu,"
+	       "\"usable_bytes\":%llu,\"requested_bytes\":%llu,"
+	       "\"mapped_start\":%llu,\"mapped_peak\":%llu,\"mapped_end\":%llu,"
+	       "\"failed\":%llu,\"error\":%d,\"round\":%d%s%s}\n",
+	       c->name, workload_name[c->workload], backend_name[be],
+	       dist_name[c->dist], (unsigned long long)c->min,
+	       (unsigned long long)c->max, (unsigned long long)c->live,
+	       b->nr_threads, (unsigned long long)b->cpu_mask, online_cpus(),
+	       (unsigned long long)b->ops, (unsigned long long)b->total_ops,
+	       (unsigned long long)b->elapsed_ns,
+	       (unsigned long long)b->thread_ns, nsop, opss,
+	       (unsigned long long)b->peak_bytes,
+	       (unsigned long long)b->peak_requested,
+	       (unsigned long long)b->usable_bytes,
+	       (unsigned long long)b->requested_bytes,
+	       (unsigned long long)b->mapped_start,
+	       (unsigned long long)b->mapped_peak,
+	       (unsigned long long)b->mapped_end,
+	       (unsigned long long)b->failed, err, round_no,
+	       extra ? extra : "", tags);
+	printf("# %-22s %-13s %10.1f ns/op %12.0f ops/s peak %llu B%s\n",
+	       c->name, backend_name[be], nsop, opss,
+	       (unsigned long long)b->peak_bytes, err ? " ERROR" : "");
+	fflush(stdout);
+}
+
+static void run_case_once(const struct bcase *c, unsigned int threads,
+			  const char *extra)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(backend_order) / sizeof(backend_order[0]); i++) {
+		unsigned int be = backend_order[i];
+		struct jmod_bench b;
+		int err = 0;
+
+		if (!(c->backends & (1u << be)))
+			continue;
+		memset(&b, 0, sizeof(b));
+		b.workload = c->workload;
+		b.backend = be;
+		b.nr_threads = threads;
+		b.dist = c->dist;
+		b.cpu_mask = c->cpu_mask;
+		b.min_size = c->min;
+		b.max_size = c->max;
+		b.ops = (uint64_t)(c->ops * scale);
+		if (!b.ops)
+			b.ops = 1;
+		b.live = c->live;
+		b.seed = seed;
+		if (ioctl(fd, JMOD_IOC_BENCH, &b) < 0) {
+			err = -errno;
+			fprintf(stderr, "jmod-bench: %s/%s: %s\n", c->name,
+				backend_name[be], strerror(errno));
+		}
+		print_result(c, &b, be, err, extra);
+	}
+}
+
+static void run_case(const struct bcase *c, unsigned int threads,
+		     const char *extra)
+{
+	for (round_no = 0; round_no < rounds; round_no++)
+		run_case_once(c, threads, extra);
+}
+
+/*
+ * Warm up: fault in jmod's arenas and tcache bins and the kmalloc caches
+ * on every CPU once, so the first case measured does not pay for it.
+ */
+static void warm_up(void)
+{
+	static const uint64_t sizes[] = { 64, 1024, 16 * KiB, 256 * KiB };
+	unsigned int i, be;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (be = JMOD_BACKEND_JMOD; be <= JMOD_BACKEND_KMALLOC; be++) {
+			struct jmod_bench b;
+
+			memset(&b, 0, sizeof(b));
+			b.workload = JMOD_BENCH_RANDOM;
+			b.backend = be;
+			b.nr_threads = online_cpus();
+			b.dist = JMOD_DIST_UNIFORM;
+			b.min_size = 1;
+			b.max_size = sizes[i];
+			b.ops = 20000;
+			b.live = 500;
+			b.seed = 1;
+			if (ioctl(fd, JMOD_IOC_BENCH, &b) < 0)
+				fprintf(stderr, "jmod-bench: warm-up: %s\n",
+					strerror(errno));
+		}
+	}
+}
+
+/* === Trace replay (tools/trace/FORMAT.md) === */
+
+static void replay(const char *path, int repeat)
+{
+	struct jmod_op *ops = NULL;
+	size_t n = 0, cap = 0, nalloc = 0;
+	uint64_t max_slot = 0, req = 0;
+	struct jmod_slots sl;
+	char line[256];
+	FILE *f = fopen(path, "r");
+	int r;
+
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long slot, size = 0;
+		struct jmod_op *op;
+		char c;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, " %c %llu %llu", &c, &slot, &size) < 2 ||
+		    (c != 'a' && c != 'f') || (c == 'a' && !size)) {
+			fprintf(stderr, "jmod-bench: %s: bad line: %s", path, line);
+			exit(1);
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			ops = realloc(ops, cap * sizeof(*ops));
+			if (!ops)
+				die("realloc");
+		}
+		op = &ops[n++];
+		memset(op, 0, sizeof(*op));
+		op->op = c == 'a' ? JMOD_OP_ALLOC : JMOD_OP_FREE;
+		op->slot = slot;
+		op->size = size;
+		if (c == 'a') {
+			nalloc++;
+			req += size;
+		}
+		if (slot > max_slot)
+			max_slot = slot;
+	}
+	fclose(f);
+	if (!n || n > JMOD_BATCH_MAX) {
+		fprintf(stderr, "jmod-bench: %s: %zu ops (1..%u)\n", path, n,
+			JMOD_BATCH_MAX);
+		exit(1);
+	}
+	sl.nr_slots = max_slot + 1;
+	if (ioctl(fd, JMOD_IOC_SLOTS, &sl) < 0)
+		die("JMOD_IOC_SLOTS");
+
+	for (r = 0; r < repeat; r++) {
+		unsigned int k;
+
+		for (k = 0; k < 2; k++) {
+			unsigned int be = k ? JMOD_BACKEND_JMOD : JMOD_BACKEND_KMALLOC;
+			struct jmod_batch b;
+			size_t i;
+			int err = 0;
+
+			for (i = 0; i < n; i++)
+				ops[i].result = 0;
+			memset(&b, 0, sizeof(b));
+			b.ops = (uintptr_t)ops;
+			b.count = n;
+			b.backend = be;
+			if (ioctl(fd, JMOD_IOC_BATCH, &b) < 0)
+				err = -errno;
+			else if (b.done != n)
+				err = (int)ops[b.done].result;
+			if (err)
+				fprintf(stderr, "jmod-bench: replay %s: op %u: %s\n",
+					backend_name[be], b.done, strerror(-err));
+			printf("{\"name\":\"replay\",\"workload\":\"replay\","
+			       "\"backend\":\"%s\",\"trace\":\"%s\",\"round\":%d,"
+			       "\"cpus\":%ld,\"count\":%zu,\"allocs\":%zu,"
+			       "\"requested_bytes\":%llu,\"slots\":%llu,"
+			       "\"done\":%u,\"elapsed_ns\":%llu,"
+			       "\"ns_per_op\":%.2f,\"error\":%d%s}\n",
+			       backend_name[be], path, r, online_cpus(), n,
+			       nalloc, (unsigned long long)req,
+			       (unsigned long long)sl.nr_slots, b.done,
+			       (unsigned long long)b.elapsed_ns,
+			       nalloc ? (double)b.elapsed_ns / nalloc : 0, err,
+			       tags);
+			printf("# replay round %d %-8s %llu ns (%zu ops)%s\n", r,
+			       backend_name[be], (unsigned long long)b.elapsed_ns,
+			       n, err ? " ERROR" : "");
+			fflush(stdout);
+		}
+	}
+	sl.nr_slots = 0;
+	ioctl(fd, JMOD_IOC_SLOTS, &sl);
+	free(ops);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: jmod-bench [--group main|scaling|prof|replay] "
+		"[--threads N] [--scale F] [--rounds N]\n"
+		"                  [--only NAME] [--replay FILE] [--repeat N] "
+		"[--tag K=V] [--seed N] [--list]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *group = "main", *trace = NULL;
+	unsigned int threads = 0;
+	int i, repeat = 5, list = 0;
+	struct jmod_version v;
+	double t0 = now_s();
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--list")) {
+			list = 1;
+			continue;
+		}
+		if (!val)
+			usage();
+		if (!strcmp(a, "--group"))
+			group = val;
+		else if (!strcmp(a, "--threads"))
+			threads = atoi(val);
+		else if (!strcmp(a, "--scale"))
+			scale = atof(val);
+		else if (!strcmp(a, "--only"))
+			only = val;
+		else if (!strcmp(a, "--replay"))
+			trace = val;
+		else if (!strcmp(a, "--rounds"))
+			rounds = atoi(val);
+		else if (!strcmp(a, "--repeat"))
+			repeat = atoi(val);
+		else if (!strcmp(a, "--seed"))
+			seed = strtoul(val, NULL, 0);
+		else if (!strcmp(a, "--tag")) {
+			const char *eq = strchr(val, '=');
+			size_t len = strlen(tags);
+
+			if (!eq)
+				usage();
+			snprintf(tags + len, sizeof(tags) - len,
+				 ",\"%.*s\":\"%s\"", (int)(eq - val), val, eq + 1);
+		} else
+			usage();
+		i++;
+	}
+	if (list) {
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+			printf("%s\n", cases[k].name);
+		return 0;
+	}
+	if (!threads)
+		threads = online_cpus();
+
+	fd = open(JMOD_DEVICE, O_RDWR);
+	if (fd < 0)
+		die(JMOD_DEVICE);
+	memset(&v, 0, sizeof(v));
+	if (ioctl(fd, JMOD_IOC_VERSION, &v) < 0)
+		die("JMOD_IOC_VERSION");
+	printf("{\"name\":\"meta\",\"group\":\"%s\",\"abi\":%u,"
+	       "\"page_size\":%u,\"tcache_max\":%llu,\"max_small\":%llu,"
+	       "\"max_large\":%llu,\"chunk_size\":%llu,\"nr_arenas\":%u,"
+	       "\"cpus\":%ld,\"threads\":%u,\"scale\":%g%s}\n",
+	       group, v.abi, v.page_size, (unsigned long long)v.tcache_max,
+	       (unsigned long long)v.max_small, (unsigned long long)v.max_large,
+	       (unsigned long long)v.chunk_size, v.nr_arenas, online_cpus(),
+	       threads, scale, tags);
+	fflush(stdout);
+
+	if (strcmp(group, "replay"))
+		warm_up();
+	if (!strcmp(group, "replay")) {
+		if (!trace)
+			usage();
+		replay(trace, repeat);
+	} else if (!strcmp(group, "prof")) {
+		char old[64];
+
+		if (read_param(PROF_PARAM, old, sizeof(old)) < 0)
+			die(PROF_PARAM);
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			const struct bcase *c = &cases[k];
+
+			if (c->group != G_PROF)
+				continue;
+			if (write_param(PROF_PARAM, "0") < 0)
+				die("write " PROF_PARAM);
+			run_case(c, 1, ",\"prof_sample\":0");
+			/* the default rate, unless the module was loaded with another */
+			if (!strcmp(old, "0"))
+				strcpy(old, "524288");
+			if (write_param(PROF_PARAM, old) < 0)
+				die("write " PROF_PARAM);
+			{
+				char extra[96];
+
+				snprintf(extra, sizeof(extra),
+					 ",\"prof_sample\":%s", old);
+				run_case(c, 1, extra);
+			}
+		}
+	} else {
+		enum group g = !strcmp(group, "scaling") ? G_SCALING : G_MAIN;
+
+		if (g == G_MAIN && strcmp(group, "main"))
+			usage();
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			const struct bcase *c = &cases[k];
+
+			if (c->group != g)
+				continue;
+			if (only && strncmp(c->name, only, strlen(only)))
+				continue;
+			if (c->workload == JMOD_BENCH_REMOTE && c->cpu_mask > 1 &&
+			    online_cpus() < 2)
+				continue;
+			run_case(c, g == G_SCALING ? threads : 1, NULL);
+		}
+	}
+	printf("# group %s done in %.1f s\n", group, now_s() - t0);
+	close(fd);
+	return 0;
+}

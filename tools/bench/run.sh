@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host side of "make bench": boot the kernel once per vCPU count, run
+# tools/bench/jmod-bench in the guest, then build the report.
+#
+# Usage: tools/bench/run.sh --driver BIN --module KO [options]
+#   --kernel 6.1|6.12   (default 6.1)
+#   --smp "1 2 4"       vCPU counts; the thread-scaling group runs on each,
+#                       everything else on --main-smp (default 2)
+#   --main-smp N
+#   --scale F           multiply every ops count (default 1)
+#   --rounds N          repetitions of every case (default 3; median)
+#   --trace FILE        ops trace to replay (default
+#                       bench/traces/debian61-workload.ops, if present)
+#   --raw DIR           raw guest output (default build/bench)
+#   --out DIR           results.json, RESULTS.md, results.png (default bench)
+#   --report-only       do not boot, rebuild the report from --raw
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kernel=6.1 smps="1 2 4" main_smp=2 scale=1 rounds=3 driver='' module=''
+trace=$top/bench/traces/debian61-workload.ops raw=$top/build/bench out=$top/bench
+report_only=0
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--driver) driver=$2; shift ;;
+	--module) module=$2; shift ;;
+	--kernel) kernel=$2; shift ;;
+	--smp) smps=$2; shift ;;
+	--main-smp) main_smp=$2; shift ;;
+	--scale) scale=$2; shift ;;
+	--rounds) rounds=$2; shift ;;
+	--trace) trace=$2; shift ;;
+	--raw) raw=$2; shift ;;
+	--out) out=$2; shift ;;
+	--report-only) report_only=1 ;;
+	-h|--help) sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument $1" ;;
+	esac
+	shift
+done
+
+mkdir -p "$raw" "$out"
+start=$(date +%s)
+if [ "$report_only" = 0 ]; then
+	[ -x "$driver" ] || die "--driver BIN (jmod-bench) missing"
+	[ -f "$module" ] || die "--module KO missing"
+	rm -f "$raw"/smp*.jsonl "$raw"/meta.env
+	files=(--file "$driver:/bin/jmod-bench")
+	have_trace=0
+	if [ -f "$trace" ]; then
+		files+=(--file "$trace:/trace.ops")
+		have_trace=1
+	fi
+	for smp in $smps; do
+		job=$raw/job-smp$smp.sh
+		common="--scale $scale --rounds $rounds --tag vcpus=$smp"
+		{
+			echo "set -e"
+			echo "jmod-bench --group scaling --threads $smp $common --tag set=scaling"
+			[ "$smp" -gt 1 ] &&
+				echo "jmod-bench --group scaling --threads 1 $common --tag set=scaling"
+			if [ "$smp" = "$main_smp" ]; then
+				echo "jmod-bench --group main $common --tag set=main"
+				echo "jmod-bench --group prof $common --tag set=prof"
+				[ "$have_trace" = 1 ] &&
+					echo "jmod-bench --group replay --replay /trace.ops --repeat $((rounds * 2 - 1)) --tag vcpus=$smp --tag set=replay"
+			fi
+		} >"$job"
+		"$here/vm.sh" --kernel "$kernel" --smp "$smp" --module "$module" \
+			--job "$job" --out "$raw/smp$smp.jsonl" --timeout 2400 \
+			"${files[@]}" --label "bench $kernel/smp$smp"
+	done
+	{
+		KVER=''
+		# shellcheck source=/dev/null
+		. "${JMOD_CACHE:-/var/cache/jmod}/kernels/$kernel/env"
+		printf 'kernel=%s\nkver=%s\n' "$kernel" "$KVER"
+		printf 'srcversion=%s\n' "$(modinfo -F srcversion "$module")"
+		printf 'scale=%s\nrounds=%s\nsmp=%s\nmain_smp=%s\n' "$scale" "$rounds" "$smps" "$main_smp"
+		printf 'seconds=%s\n' $(($(date +%s) - start))
+		printf 'trace=%s\n' "$( [ -f "$trace" ] && realpath --relative-to="$top" "$trace")"
+	} >"$raw/meta.env"
+fi
+python3 "$here/report.py" --raw "$raw" --out "$out" --top "$top"
+echo "bench: done in $(($(date +%s) - start))s" >&2
