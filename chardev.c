@@ -486,17 +486,25 @@ struct jmod_ioc {
 	int (*fn)(struct jmod_file *jf, void *arg);
 };
 
+/* Structures that never grew: their first version is today's size. */
+static_assert(sizeof(struct jmod_handle) == JMOD_HANDLE_SIZE_VER0);
+static_assert(sizeof(struct jmod_realloc) == JMOD_REALLOC_SIZE_VER0);
+static_assert(sizeof(struct jmod_pattern) == JMOD_PATTERN_SIZE_VER0);
+static_assert(sizeof(struct jmod_batch) == JMOD_BATCH_SIZE_VER0);
+static_assert(sizeof(struct jmod_slots) == JMOD_SLOTS_SIZE_VER0);
+static_assert(sizeof(struct jmod_bench) == JMOD_BENCH_SIZE_VER0);
+
 static const struct jmod_ioc jmod_iocs[] = {
 	{ JMOD_IOC_VERSION, JMOD_VERSION_SIZE_VER0, ioc_version },
 	{ JMOD_IOC_ALLOC, JMOD_ALLOC_SIZE_VER0, ioc_alloc },
-	{ JMOD_IOC_FREE, sizeof(struct jmod_handle), ioc_free },
-	{ JMOD_IOC_REALLOC, sizeof(struct jmod_realloc), ioc_realloc },
-	{ JMOD_IOC_FILL, sizeof(struct jmod_pattern), ioc_fill },
-	{ JMOD_IOC_CHECK, sizeof(struct jmod_pattern), ioc_check },
-	{ JMOD_IOC_BATCH, sizeof(struct jmod_batch), ioc_batch },
+	{ JMOD_IOC_FREE, JMOD_HANDLE_SIZE_VER0, ioc_free },
+	{ JMOD_IOC_REALLOC, JMOD_REALLOC_SIZE_VER0, ioc_realloc },
+	{ JMOD_IOC_FILL, JMOD_PATTERN_SIZE_VER0, ioc_fill },
+	{ JMOD_IOC_CHECK, JMOD_PATTERN_SIZE_VER0, ioc_check },
+	{ JMOD_IOC_BATCH, JMOD_BATCH_SIZE_VER0, ioc_batch },
 	{ JMOD_IOC_SELFTEST, JMOD_SELFTEST_SIZE_VER0, ioc_selftest },
-	{ JMOD_IOC_SLOTS, sizeof(struct jmod_slots), ioc_slots },
-	{ JMOD_IOC_BENCH, sizeof(struct jmod_bench), ioc_bench },
+	{ JMOD_IOC_SLOTS, JMOD_SLOTS_SIZE_VER0, ioc_slots },
+	{ JMOD_IOC_BENCH, JMOD_BENCH_SIZE_VER0, ioc_bench },
 };
 
 union jmod_ioc_arg {

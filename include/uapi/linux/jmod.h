@@ -17,11 +17,17 @@
  * (otherwise -E2BIG).
  *
  * Errors common to all commands:
- *   -ENOTTY  unknown command
+ *   -ENOTTY  unknown command, or a known one with the wrong direction
+ *            bits (_IOR/_IOW/_IOWR)
  *   -EFAULT  bad user pointer
  *   -EINVAL  non-zero padding, unknown flags, struct smaller than VER0
  *   -E2BIG   struct larger than the kernel knows with non-zero tail
  *   -EACCES  open by a non-root user (the node is 0600 as well)
+ * A failed command changes nothing, with two documented exceptions where
+ * the structure is copied back so the caller learns why: CHECK's
+ * @bad_offset and SELFTEST's @msg.  A longer structure's tail the kernel
+ * does not know is zero-filled on the way back.  Handles of freed
+ * objects may be reused by later allocations on the same fd.
  */
 #ifndef _UAPI_LINUX_JMOD_H
 #define _UAPI_LINUX_JMOD_H
@@ -76,13 +82,17 @@ struct jmod_version {
 /**
  * struct jmod_alloc - JMOD_IOC_ALLOC: allocate one object
  * @size: bytes requested; 0 -> -EINVAL, above max_alloc -> -EFBIG
- * @align: 0 for natural alignment, else a power of two (else -EINVAL)
+ * @align: 0 for natural alignment, else a power of two no larger than
+ *	the largest buddy block (PAGE_SIZE << (MAX_ORDER - 1), 4 MiB on
+ *	x86-64; else -EINVAL); an alignment the allocator cannot honour
+ *	for that size fails with -ENOMEM
  * @flags: JMOD_ALLOC_* (unknown bits -> -EINVAL)
  * @__pad: must be zero
  * @handle: out: opaque per-fd id (never an address)
  * @usable_size: out: jmod_usable_size() of the object
  *
- * Errors: -EDQUOT over the fd's byte or object quota, -ENOMEM.
+ * Errors: -EDQUOT over the fd's byte or object quota (counted in usable
+ * sizes), -ENOMEM.
  */
 struct jmod_alloc {
 	__u64 size;
@@ -125,6 +135,9 @@ struct jmod_realloc {
  *	verifies zeroing); otherwise byte i is a hash of (seed, i), so a
  *	region filled with one seed fails CHECK with any other seed
  * @bad_offset: out (CHECK): first mismatching offset when -EILSEQ
+ *
+ * Errors: -ENOENT bad handle, -ERANGE outside the usable size, -EILSEQ
+ * (CHECK) mismatch.
  */
 struct jmod_pattern {
 	__u64 handle;
@@ -156,7 +169,7 @@ enum jmod_backend {
 /**
  * struct jmod_op - one operation of a batch
  * @op: enum jmod_op_code (else result -EINVAL)
- * @flags: JMOD_ALLOC_* for JMOD_OP_ALLOC, else 0
+ * @flags: JMOD_ALLOC_* for JMOD_OP_ALLOC, else 0 (else result -EINVAL)
  * @slot: slot index, below the table size (else result -ERANGE)
  * @size: bytes for ALLOC, FILL and CHECK
  * @result: out: 0, or -errno for the op that stopped the batch
@@ -184,8 +197,9 @@ struct jmod_op {
  *
  * The ioctl returns 0 when the batch ran (even if an op failed); the
  * results of ops are written back.  Slot errors: -ERANGE slot beyond the
- * table, -EEXIST alloc into a live slot, -ENOENT free of an empty slot,
- * -EDQUOT, -ENOMEM, -EILSEQ from CHECK.
+ * table or FILL/CHECK past the usable size, -EEXIST alloc into a live
+ * slot, -ENOENT free, fill or check of an empty slot, -EDQUOT, -ENOMEM,
+ * -EILSEQ from CHECK.
  */
 struct jmod_batch {
 	__u64 ops;
@@ -281,7 +295,8 @@ struct jmod_bench {
  * struct jmod_slots - JMOD_IOC_SLOTS: size the per-fd slot table
  * @nr_slots: slots wanted; 0 frees every live slot and the table.
  *	Above quota_objects -> -EDQUOT.  Resizing frees every live slot.
- *	Without this call the first BATCH creates JMOD_SLOTS_DEFAULT slots.
+ *	Without this call (or after nr_slots 0) the next BATCH creates
+ *	JMOD_SLOTS_DEFAULT slots, capped at quota_objects.
  */
 struct jmod_slots {
 	__u64 nr_slots;
@@ -300,7 +315,9 @@ struct jmod_slots {
  * @__pad: must be zero
  * @name: out: case name
  *
- * Returns 0 when the case passed, -errno when it failed (see @msg).
+ * Returns 0 when the case passed, -errno when it failed (see @msg).  A
+ * case that cannot run here (e.g. it needs two CPUs or debug=FZPU)
+ * passes with a @msg starting "SKIP:".
  */
 struct jmod_selftest {
 	__u32 id;
@@ -326,6 +343,12 @@ struct jmod_selftest {
 /* Sizes of the first published version of each structure */
 #define JMOD_VERSION_SIZE_VER0	48
 #define JMOD_ALLOC_SIZE_VER0	40
+#define JMOD_HANDLE_SIZE_VER0	8
+#define JMOD_REALLOC_SIZE_VER0	24
+#define JMOD_PATTERN_SIZE_VER0	40
+#define JMOD_BATCH_SIZE_VER0	32
 #define JMOD_SELFTEST_SIZE_VER0	136
+#define JMOD_SLOTS_SIZE_VER0	8
+#define JMOD_BENCH_SIZE_VER0	152
 
 #endif /* _UAPI_LINUX_JMOD_H */
