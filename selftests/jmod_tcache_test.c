@@ -8,11 +8,12 @@
  *               fds; afterwards nothing is live and, after a purge,
  *               nothing is mapped (the dead CPU's bins were drained, not
  *               lost); the in-kernel "quiesce" case agrees.
- *   pressure    with full tcaches, a child touches 90% of MemAvailable;
- *               when it is gone the shrinker must have drained the
- *               tcaches (and, after at most a second round, released the
- *               free chunks that drain left: a known kernel issue makes
- *               that a SKIP, see the test).
+ *   pressure    with full tcaches, a child takes MemFree down between
+ *               the min and low watermarks (nothing is OOM-killed); when
+ *               it is gone jmod's cached bytes have dropped.
+ *   shrinkers   drop_caches=2 runs every shrinker as reclaim does: the
+ *               tcaches are then empty, no free chunk is retained and
+ *               jmod maps less.
  *   hits_dominate  after a warm-up, 64 B alloc/free pairs are >= 90%
  *               tcache hits by the published counters.
  *   off_switch  tcache=0 empties every tcache at once; allocations keep
@@ -323,97 +324,171 @@ static unsigned long long vmstat_value(const char *name)
 	return found;
 }
 
-/* The child: touch @bytes of anonymous memory page by page, then exit */
-static void hog(size_t bytes)
+/* Sum of one watermark ("min", "low") over every zone, in kB */
+static unsigned long long watermark_kb(const char *name)
 {
-	size_t off;
-	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	unsigned long long v, sum = 0;
+	char line[256], key[64];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %63s %llu", key, &v) == 2 &&
+		    !strcmp(key, name))
+			sum += v;
+	fclose(f);
+	return sum * 4;		/* pages of 4 KiB */
+}
+
+static unsigned long long mem_free_kb(void)
+{
+	unsigned long long kb = 0;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * The child: touch anonymous memory 1 MiB at a time until MemFree is
+ * down to @floor_kb (between the zones' min and low watermarks: kswapd
+ * is woken while no allocation is refused and nothing is OOM-killed),
+ * or @max_bytes are touched; hold it 2 s, exit.
+ */
+static void hog(size_t max_bytes, unsigned long long floor_kb)
+{
+	size_t off = 0, k;
+	char *p = mmap(NULL, max_bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED)
 		_exit(2);
-	for (off = 0; off < bytes; off += 4096)
-		p[off] = 1;
+	while (off + (1 << 20) <= max_bytes && mem_free_kb() > floor_kb) {
+		for (k = 0; k < (1 << 20); k += 4096)
+			p[off + k] = 1;
+		off += 1 << 20;
+	}
+	sleep(2);
 	_exit(0);
 }
 
+/*
+ * Full tcaches (and, decay off, free chunks kept): returns the cached
+ * bytes, 0 after a failed assertion.
+ */
+static unsigned long long fill_and_keep(struct __test_metadata *_metadata,
+					FIXTURE_DATA(tcache) * self)
+{
+	unsigned long long cached;
+	unsigned int i;
+	__u64 h[64];
+	int ret;
+
+	/* keep free chunks until pressure comes, not until decay */
+	ret = jm_write_knob("decay_ms", "86400000");
+	EXPECT_EQ(0, ret);
+	ret = jm_purge();
+	EXPECT_EQ(0, ret);
+	ret = fill_tcaches(self->fd, &self->v, FILL_PER_CLASS);
+	EXPECT_EQ(0, ret);
+	ret = jm_slots(self->fd, 0);
+	EXPECT_EQ(0, ret);
+	/* objects above tcache_max come and go at once */
+	for (i = 0; i < ARRAY_SIZE(h); i++) {
+		ret = jm_alloc(self->fd, 2 * self->v.tcache_max + 1, 0, 0,
+			       &h[i], NULL);
+		EXPECT_EQ(0, ret);
+		if (ret)
+			return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(h); i++) {
+		ret = jm_free(self->fd, h[i]);
+		EXPECT_EQ(0, ret);
+	}
+	cached = stat_u64("summary.tcache_cached");
+	EXPECT_NE(~0ULL, cached);
+	EXPECT_LT(0ULL, cached) TH_LOG("the tcaches did not fill");
+	return _metadata->passed && cached != ~0ULL ? cached : 0;
+}
+
+/*
+ * The issue's pressure: a process eats most of the RAM (MemFree down
+ * between the min and low watermarks, so nothing is OOM-killed) and
+ * jmod's cached bytes drop.
+ */
 TEST_F_TIMEOUT(tcache, pressure, 180)
 {
-	unsigned long long avail, cached0, cached1, retained0, retained1;
+	unsigned long long avail, cached0, cached1, retained0, floor_kb;
 	unsigned long long scanned0;
-	unsigned int i, round;
-	__u64 h[64];
 	int status;
 	pid_t pid;
 
 	if (self->fd < 0)
 		return;
-	/* keep free chunks until pressure comes, not until decay */
-	ASSERT_EQ(0, jm_write_knob("decay_ms", "86400000"));
-	ASSERT_EQ(0, jm_purge());
-	ASSERT_EQ(0, fill_tcaches(self->fd, &self->v, FILL_PER_CLASS));
-	ASSERT_EQ(0, jm_slots(self->fd, 0));
-	/* wholly free chunks: objects above tcache_max, freed at once */
-	for (i = 0; i < ARRAY_SIZE(h); i++) {
-		int ret = jm_alloc(self->fd, 2 * self->v.tcache_max + 1, 0, 0,
-				   &h[i], NULL);
-
-		ASSERT_EQ(0, ret);
-	}
-	for (i = 0; i < ARRAY_SIZE(h); i++) {
-		int ret = jm_free(self->fd, h[i]);
-
-		ASSERT_EQ(0, ret);
-	}
-	scanned0 = vmstat_value("slabs_scanned");
-	cached0 = stat_u64("summary.tcache_cached");
+	cached0 = fill_and_keep(_metadata, self);
+	ASSERT_LT(0ULL, cached0);
 	retained0 = stat_u64("summary.retained");
-	ASSERT_NE(~0ULL, cached0);
-	EXPECT_LT(0ULL, cached0) TH_LOG("the tcaches did not fill");
-
-	TH_LOG("before: tcache_cached %llu, retained %llu", cached0,
-	       retained0);
-	/*
-	 * One pressure round drains the tcaches; the runs that drain frees
-	 * can leave wholly free chunks behind, which the shrinker releases
-	 * when pressure comes again.  So: at most two rounds, and after
-	 * them the tcaches must be empty of what they held and no free
-	 * chunk retained.
-	 */
-	for (round = 0; round < 2; round++) {
-		avail = mem_available_kb();
-		ASSERT_LT(0ULL, avail);
-		pid = fork();
-		ASSERT_LE(0, pid);
-		if (!pid)
-			hog(avail * 9 / 10 * 1024);
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		if (WIFSIGNALED(status)) {
-			TH_LOG("the child died of signal %d (OOM kill is acceptable)",
-			       WTERMSIG(status));
-		} else {
-			EXPECT_EQ(0, WEXITSTATUS(status));
-		}
-		cached1 = stat_u64("summary.tcache_cached");
-		retained1 = stat_u64("summary.retained");
-		TH_LOG("round %u: child touched %llu of %llu kB available; tcache_cached %llu, retained %llu; vmstat slabs_scanned +%llu",
-		       round, avail * 9 / 10, avail, cached1, retained1,
-		       vmstat_value("slabs_scanned") - scanned0);
-		ASSERT_NE(~0ULL, cached1);
-		if (cached1 < cached0 && !retained1)
-			break;
-	}
+	scanned0 = vmstat_value("slabs_scanned");
+	floor_kb = (watermark_kb("min") + watermark_kb("low")) / 2;
+	ASSERT_LT(0ULL, floor_kb);
+	avail = mem_available_kb();
+	ASSERT_LT(0ULL, avail);
+	TH_LOG("before: tcache_cached %llu, retained %llu; MemAvailable %llu kB, the child stops at MemFree %llu kB",
+	       cached0, retained0, avail, floor_kb);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		hog(avail * 1024, floor_kb);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("the child died of signal %d",
+					      WTERMSIG(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	cached1 = stat_u64("summary.tcache_cached");
+	TH_LOG("after: tcache_cached %llu, retained %llu; vmstat slabs_scanned +%llu",
+	       cached1, stat_u64("summary.retained"),
+	       vmstat_value("slabs_scanned") - scanned0);
+	ASSERT_NE(~0ULL, cached1);
 	EXPECT_GT(cached0, cached1) TH_LOG("the tcaches were not drained");
-	/*
-	 * Known kernel issue (reported): the arena shrinker counts retained
-	 * pages with the default seeks, so at the scan priorities of a
-	 * pressure that the child survives, 10 MiB of free chunks give a
-	 * scan target of 0 and the chunks stay.  SKIP, naming it, when that
-	 * is the only problem; a pass when the chunks went.
-	 */
-	if (retained1 && _metadata->passed)
-		SKIP(return, "kernel issue: %llu bytes of free chunks retained after two pressure rounds (arena shrinker never scans them)",
-		     retained1);
+}
+
+/*
+ * The shrinkers themselves: drop_caches=2 runs every shrinker's
+ * count/scan as reclaim does (drop_slab(), until little is freed).
+ * Afterwards the tcaches are empty and no free chunk is retained: the
+ * drained objects' runs emptied chunks, and the arena shrinker released
+ * them.
+ */
+TEST_F_TIMEOUT(tcache, shrinkers, 120)
+{
+	unsigned long long cached0, cached1, retained1, mapped0, mapped1;
+	unsigned long long scanned0, scanned;
+	int ret;
+
+	if (self->fd < 0)
+		return;
+	cached0 = fill_and_keep(_metadata, self);
+	ASSERT_LT(0ULL, cached0);
+	mapped0 = stat_u64("summary.mapped");
+	scanned0 = vmstat_value("slabs_scanned");
+	ret = write_str("/proc/sys/vm/drop_caches", "2");
+	ASSERT_EQ(0, ret) TH_LOG("drop_caches: %s", strerror(-ret));
+	scanned = vmstat_value("slabs_scanned") - scanned0;
+	cached1 = stat_u64("summary.tcache_cached");
+	retained1 = stat_u64("summary.retained");
+	mapped1 = stat_u64("summary.mapped");
+	TH_LOG("tcache_cached %llu -> %llu, retained -> %llu, mapped %llu -> %llu; slabs_scanned +%llu",
+	       cached0, cached1, retained1, mapped0, mapped1, scanned);
+	EXPECT_LT(0ULL, scanned);
+	EXPECT_EQ(0ULL, cached1) TH_LOG("the tcache shrinker left objects");
+	EXPECT_EQ(0ULL, retained1) TH_LOG("the arena shrinker kept chunks");
+	EXPECT_GT(mapped0, mapped1);
 }
 
 /* === hits === */
@@ -467,7 +542,8 @@ TEST_F_TIMEOUT(tcache, hits_dominate, 120)
 	hits = hit1 - hit0;
 	TH_LOG("%u alloc/free pairs of 64 B: %llu tcache requests, %llu hits",
 	       HITS_PAIRS, req, hits);
-	EXPECT_LE((unsigned long long)HITS_PAIRS, req);
+	/* nearly every allocation went through the tcache at all */
+	EXPECT_LE(HITS_PAIRS * 9ULL / 10, req);
 	EXPECT_LE(req * 9, hits * 10) TH_LOG("hits do not dominate");
 }
 
