@@ -15,9 +15,11 @@
  *    peak_req, so peak_requested grows with the run and exceeds
  *    peak_bytes.  remote_* check everything else and SKIP only when
  *    that is the one problem.
- *  - pages/vmalloc: ring_free_one() frees with be->usable(p, 0), i.e.
- *    free_pages_exact(p, 0), which frees nothing: every object leaks
- *    (150 MB in one run; the guest's MemFree check then fails), and
+ *  - pages/vmalloc: ring_free_one() takes the size from
+ *    be->usable(p, 0), which is PAGE_ALIGN(0) = 0 for both: pages then
+ *    calls free_pages_exact(p, 0), which frees nothing, so every object
+ *    leaks (150 MB in one run; the guest's MemFree check then fails);
+ *    vmalloc frees (vfree() needs no size) but counts 0 bytes freed, so
  *    peak_bytes is the whole run's usable bytes.  remote_pages does not
  *    run the workload on those back ends.
  */
@@ -312,12 +314,12 @@ TEST_F_TIMEOUT(bench, remote, 180)
 		SKIP(return, REMOTE_PEAK_BUG);
 }
 
-/* REMOTE on pages/vmalloc would leak every object (the bug above) */
+/* REMOTE on pages/vmalloc: leaks, wrong peaks (the bug above) */
 TEST_F(bench, remote_pages)
 {
 	if (self->fd < 0)
 		return;
-	SKIP(return, "not run: kernel bug: bench.c ring_free_one() frees pages/vmalloc objects with size 0 (free_pages_exact(p, 0) leaks every object)");
+	SKIP(return, "not run: kernel bug: bench.c ring_free_one() sizes pages/vmalloc objects as 0 (free_pages_exact(p, 0) leaks every object; vmalloc's peak counts nothing freed)");
 }
 
 struct bad_case {
