@@ -9,10 +9,11 @@
 #                       present, else the cached Debian 6.1 headers)
 #   make setup          tools/setup.sh: host packages + kernel cache
 #   make kernels        build/6.1 and build/6.12 with W=1, zero warnings
+#   make debug-kernel   the cached debug kernel (tools/debug-kernel/build.sh)
 #   make lint           checkpatch (--strict for the module) + sparse (C=2)
 #   make selftests      selftests/ -> build/selftests/ (static binaries)
 #   make tools          tools/jmodctl -> build/tools/
-#   make vm             one QEMU run: KERNEL=6.1|6.12 TESTS=a,b|none
+#   make vm             one QEMU run: KERNEL=6.1|6.12|debug TESTS=a,b|none
 #                       MODULE_ARGS="decay_ms=100" SMP=2 MODE=test|demo
 #                       VM_ARGS="--numa --timeout 900 ..."
 #   make demo           VM demo on 6.1: jmodctl demo + debugfs stats
@@ -64,7 +65,7 @@ define sync_src
 endef
 
 .PHONY: all modules setup kernels lint checkpatch sparse selftests tools \
-	vm demo test-runner dkms check clean FORCE
+	vm demo test-runner dkms check clean debug-kernel FORCE
 
 all: modules
 
@@ -73,6 +74,15 @@ setup:
 
 $(JMOD_CACHE)/kernels/%/env:
 	$(SETUP)
+
+# The debug line (KASAN, lockdep, kmemleak, fault injection): a kernel
+# built from linux-source-6.1 and cached by tools/debug-kernel/build.sh,
+# so build/debug/jmalloc.ko and `make vm KERNEL=debug` work.
+debug-kernel:
+	tools/debug-kernel/build.sh
+
+$(JMOD_CACHE)/kernels/debug/env:
+	tools/debug-kernel/build.sh
 
 $(CHECKPATCH) $(KSFT_DIR)/kselftest_harness.h:
 	$(SETUP)

@@ -46,6 +46,9 @@ die() { echo "setup: error: $*" >&2; exit 1; }
 PKGS=(qemu-system-x86 busybox-static cpio sparse linux-source-6.1 gcc gcc-12
       make libc6-dev libelf1 libssl3 dwarves kmod python3 xz-utils perl
       gzip)
+# The debug kernel (tools/debug-kernel/build.sh) is built from
+# linux-source-6.1: kbuild's own build dependencies.
+PKGS+=(flex bison bc libelf-dev libssl-dev util-linux)
 
 apt_updated=0
 apt_update() {
