@@ -20,8 +20,9 @@ end, and writes to --out:
 
 --combine reads DIR/results.json of several kernels (bench/6.1, ...) and
 writes OUT/results.json ({"kernels": {...}}) and OUT/RESULTS.md (the
-targets of every kernel side by side, links to each kernel's tables and
-chart).
+targets of every kernel side by side, OUT/NOTES.md if there is one, i.e.
+the hand-written analysis of the missed targets, and links to each
+kernel's tables and chart).
 
 Ratios are jmod / kmalloc in the same boot: below 1 means jmod is faster
 or smaller.  Memory is compared with one rule for both back ends (the
@@ -107,6 +108,8 @@ def aggregate(rows):
                 'requested_bytes': med([r['requested_bytes'] for r in ok]),
                 'jmod_pages': med([r['mapped_peak'] - r['mapped_start']
                                    for r in ok]),
+                'jmod_pages_end': med([r['mapped_end'] - r['mapped_start']
+                                       for r in ok]),
                 'failed': max([r['failed'] for r in rs] or [0]),
             }
             if res[be]['requested_bytes']:
@@ -279,8 +282,10 @@ def markdown(doc):
            'size; kmalloc: `ksize()`, i.e. the slab object up to 8 KiB and '
            '`PAGE_SIZE << order` above; pages/vmalloc: whole pages).  '
            '"jmod pages" is jmod\'s own counter (chunks and huge pages; '
-           'small classes live in kmem_caches and are not in it), peak '
-           'minus start.', '',
+           'small classes live in kmem_caches and are not in it) at the '
+           'peak and at the end of the run (cached, retained), minus the '
+           'start.  Internal fragmentation is (usable - requested) / '
+           'requested over all allocations.', '',
            '## Targets', '',
            '| target | goal | measured | met | detail |',
            '|---|---|---|---|---|']
@@ -293,7 +298,7 @@ def markdown(doc):
             '| set | vCPUs | case | threads | jmod ns/op | kmalloc ns/op '
             '| time jmod/kmalloc | notcache/kmalloc | pages/kmalloc '
             '| vmalloc/kmalloc | footprint jmod/kmalloc | jmod peak '
-            '| kmalloc peak | jmod pages | int. frag jmod / kmalloc |',
+            '| kmalloc peak | jmod pages peak / end | int. frag jmod / kmalloc |',
             '|' + '---|' * 15]
     for c in doc['cases']:
         b = c['backends']
@@ -302,7 +307,7 @@ def markdown(doc):
         if 'prof_sample' in c:
             name += ' (prof_sample %d)' % c['prof_sample']
         out.append('| %s | %d | %s | %d | %s | %s | %s | %s | %s | %s | %s '
-                   '| %s | %s | %s | %s / %s |' % (
+                   '| %s | %s | %s / %s | %s / %s |' % (
                        c['set'], c['vcpus'], name, c['threads'],
                        fmt(be_field(c, 'jmod', 'ns_per_op'), '%.0f'),
                        fmt(be_field(c, 'kmalloc', 'ns_per_op'), '%.0f'),
@@ -314,6 +319,7 @@ def markdown(doc):
                        human(be_field(c, 'jmod', 'peak_bytes')),
                        human(be_field(c, 'kmalloc', 'peak_bytes')),
                        fmt(be_field(c, 'jmod', 'jmod_pages'), '%.0f'),
+                       fmt(be_field(c, 'jmod', 'jmod_pages_end'), '%.0f'),
                        fmt(be_field(c, 'jmod', 'int_frag')),
                        fmt(be_field(c, 'kmalloc', 'int_frag'))))
     rp = doc.get('replay')
@@ -418,6 +424,10 @@ def combine(out, dirs):
     md += ['', '| trace replay, time jmod/kmalloc | | ' + ' | '.join(
         fmt((docs[k][1].get('replay') or {}).get('ratio_time'))
         for k in kernels) + ' |', '']
+    notes = os.path.join(out, 'NOTES.md')
+    if os.path.exists(notes):
+        with open(notes) as fh:
+            md += [fh.read().rstrip('\n'), '']
     for k in kernels:
         md += ['## Linux %s' % k, '',
                '![jmod/kmalloc ratios on %s](%s/results.png)' % (
