@@ -1,16 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: every host step, then the QEMU test runs on both kernels.
+# `make check`: every host step, then the QEMU test runs on both kernels,
+# then the extra runs: the whole suite on the debug kernel (KASAN, lockdep,
+# kmemleak, fault injection; tools/debug-kernel/), the whole suite on 6.1
+# with tcache=0, and the core tests on 6.1 with debug=FZPU.
 # Prints one TAP-ish line per host step (its output is in
 # build/check/<step>.log, and its tail is shown when it fails), the runner
 # test's and the VM runs' own result lines, and ends with exactly one line
 #   N passed, N failed, N skipped
-# summed over the host steps, the runner test's cases and both kernels'
+# summed over the host steps, the runner test's cases and every VM run's
 # test cases.  Exit status 0 only when nothing failed.
 #
 # Environment: JMOD_CACHE (/var/cache/jmod), CHECK_KERNELS ("6.1 6.12"),
-# CHECK_SMP (2), CHECK_VM_ARGS (extra tools/vm/run.sh options).
+# CHECK_SMP (2), CHECK_VM_ARGS (extra tools/vm/run.sh options),
+# CHECK_EXTRA ("debug tcache0 fzpu": which extra runs; "" for none).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +22,7 @@ cd "$top" || exit 1
 logdir=$top/build/check
 mkdir -p "$logdir"
 KERNELS=${CHECK_KERNELS:-6.1 6.12}
+EXTRA=${CHECK_EXTRA-debug tcache0 fzpu}
 SMP=${CHECK_SMP:-2}
 read -r -a VM_ARGS <<<"${CHECK_VM_ARGS:-}"
 MAKE=(make --no-print-directory -j"$(nproc)")
@@ -73,10 +78,32 @@ summary() {
 	exit $?
 }
 
-echo "# jmod make check: kernels $KERNELS, smp $SMP"
+# shellcheck disable=SC2317 # called through step()
+debug_module_step() {
+	local out rc=0
+	out=$("${MAKE[@]}" "$top/build/debug/jmalloc.ko" 2>&1) || rc=$?
+	printf '%s\n' "$out"
+	[ "$rc" = 0 ] || return "$rc"
+	if grep -E 'warning:|undefined!' <<<"$out"; then
+		echo "debug module: warnings or unresolved symbols (above)"
+		return 1
+	fi
+}
+
+has_extra() {
+	case " $EXTRA " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+echo "# jmod make check: kernels $KERNELS, smp $SMP, extra runs: ${EXTRA:-none}"
 if ! step setup tools/setup.sh --dkms; then
 	echo "# setup failed: nothing else can run"
 	summary
+fi
+debug_ok=0
+if has_extra debug; then
+	step debug-kernel tools/debug-kernel/build.sh &&
+		step debug-module debug_module_step && debug_ok=1
 fi
 step kernels "${MAKE[@]}" kernels
 step checkpatch "${MAKE[@]}" checkpatch
@@ -95,30 +122,56 @@ if [ "$rc" != 0 ] && ! grep -q '^not ok ' "$logdir/runner.log"; then
 	failed=$((failed + 1))
 fi
 
-for k in $KERNELS; do
-	echo "# VM test run: kernel $k, smp $SMP"
-	log=$top/build/logs/$k-test-$SMP.log
+# vm_run NAME KERNEL RUN.SH-OPTIONS...: one VM test run, counted.
+vm_run() {
+	local name=$1 k=$2 log result rc=0 p f s secs
+	shift 2
+	log=$top/build/logs/$name.log
 	result=${log%.log}.result
 	rm -f "$result"
-	rc=0
 	tools/vm/run.sh --kernel "$k" --smp "$SMP" --log "$log" \
-		"${VM_ARGS[@]}" >"$logdir/vm-$k.out" 2>&1 || rc=$?
-	sed 's/^/  /' "$logdir/vm-$k.out"
+		"$@" "${VM_ARGS[@]}" >"$logdir/vm-$name.out" 2>&1 || rc=$?
+	sed 's/^/  /' "$logdir/vm-$name.out"
 	if [ -f "$result" ]; then
 		p=$(sed -n 's/^passed=//p' "$result")
 		f=$(sed -n 's/^failed=//p' "$result")
 		s=$(sed -n 's/^skipped=//p' "$result")
+		secs=$(sed -n 's/^seconds=//p' "$result")
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 		if [ "$rc" = 0 ]; then
-			echo "ok - vm $k: $p passed, $f failed, $s skipped"
+			echo "ok - vm $name: $p passed, $f failed, $s skipped (${secs}s)"
 		else
-			echo "not ok - vm $k: $p passed, $f failed, $s skipped (log $log)"
+			echo "not ok - vm $name: $p passed, $f failed, $s skipped (${secs}s, log $log)"
 			[ "$f" = 0 ] && failed=$((failed + 1))
 		fi
 	else
-		echo "not ok - vm $k: the runner did not run (exit $rc)"
+		echo "not ok - vm $name: the runner did not run (exit $rc)"
 		failed=$((failed + 1))
 	fi
+}
+
+for k in $KERNELS; do
+	echo "# VM test run: kernel $k, smp $SMP"
+	vm_run "$k-test-$SMP" "$k"
 done
+
+if has_extra debug; then
+	echo "# VM test run: debug kernel (KASAN, lockdep, kmemleak, slub_debug), smp $SMP"
+	if [ "$debug_ok" = 1 ]; then
+		vm_run "debug-test-$SMP" debug
+	else
+		echo "not ok - vm debug: no debug kernel or module (see above)"
+		failed=$((failed + 1))
+	fi
+fi
+if has_extra tcache0; then
+	echo "# VM test run: kernel 6.1, tcache=0, smp $SMP"
+	vm_run "6.1-tcache0-$SMP" 6.1 --module-args tcache=0
+fi
+if has_extra fzpu; then
+	echo "# VM test run: kernel 6.1, debug=FZPU (incore, ioctl), smp $SMP"
+	vm_run "6.1-fzpu-$SMP" 6.1 --module-args debug=FZPU \
+		--tests jmod_incore_test,jmod_ioctl_test
+fi
 
 summary

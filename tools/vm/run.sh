@@ -5,7 +5,10 @@
 # selftests (or the demo), unload it and judge the run from the logs.
 #
 # Usage: tools/vm/run.sh [options]
-#   --kernel 6.1|6.12     kernel line from $JMOD_CACHE/kernels (default 6.1)
+#   --kernel 6.1|6.12|debug  kernel line from $JMOD_CACHE/kernels (default
+#                         6.1; debug: tools/debug-kernel/build.sh, KASAN,
+#                         lockdep, kmemleak, with slub_debug for jmod's
+#                         caches, longer default timeout and tolerance)
 #   --mode test|demo      test: selftests; demo: jmodctl demo + stats (test)
 #   --tests "a,b"|none    only these selftest binaries (default: all)
 #   --module-args ARGS    insmod parameters, e.g. "decay_ms=100"
@@ -16,8 +19,10 @@
 #   --mem MB              guest memory (default 1024)
 #   --numa                two NUMA nodes (one socket each), memory and
 #                         vCPUs split evenly; needs an even --smp
-#   --timeout S           kill QEMU after S seconds and fail (default 600)
-#   --mem-tolerance KB    allowed MemFree drop insmod..rmmod (default 8192)
+#   --timeout S           kill QEMU after S seconds and fail (default 600,
+#                         debug 2400)
+#   --mem-tolerance KB    allowed MemFree drop insmod..rmmod (default 8192,
+#                         debug 16384: KASAN's quarantine keeps frees)
 #   --append ARGS         extra kernel command line
 #   --log FILE            guest console log
 #                         (default build/logs/<kernel>-<mode>-<smp>.log,
@@ -33,10 +38,10 @@ top=$(cd "$here/../.." && pwd)
 JMOD_CACHE=${JMOD_CACHE:-/var/cache/jmod}
 
 kernel=6.1 mode=test tests='' module_args='' module='' selftests='' jmodctl=''
-smp=2 mem=1024 numa=0 timeout=600 tolerance=8192 append='' log='' quiet=0
+smp=2 mem=1024 numa=0 timeout='' tolerance='' append='' log='' quiet=0
 jmodctl_set=0
 
-usage() { sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 die() { echo "run: error: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -66,8 +71,26 @@ case $mode in test|demo) ;; *) die "--mode must be test or demo" ;; esac
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp wants a number"
 [[ $mem =~ ^[1-9][0-9]*$ ]] || die "--mem wants a number (MiB)"
 
+# The debug kernel (KASAN inline + lockdep + kmemleak under TCG) is several
+# times slower; its extra command line puts SLUB's red zones, poisoning,
+# sanity checks and alloc/free tracking on jmod's caches (jmod-<size>),
+# and marks them for failslab's cache-filter (A).  kmemleak is on by
+# default in that kernel (no DEBUG_KMEMLEAK_DEFAULT_OFF).
+debug_cmdline=''
+if [ "$kernel" = debug ]; then
+	timeout=${timeout:-2400}
+	tolerance=${tolerance:-16384}
+	debug_cmdline="slub_debug=FZPUA,jmod-*"
+fi
+timeout=${timeout:-600}
+tolerance=${tolerance:-8192}
+
 envfile=$JMOD_CACHE/kernels/$kernel/env
-[ -f "$envfile" ] || die "$envfile missing: run 'make setup' (tools/setup.sh)"
+if [ ! -f "$envfile" ]; then
+	[ "$kernel" = debug ] &&
+		die "$envfile missing: run tools/debug-kernel/build.sh"
+	die "$envfile missing: run 'make setup' (tools/setup.sh)"
+fi
 KVER='' VMLINUZ=''
 # shellcheck source=/dev/null
 . "$envfile"
@@ -102,7 +125,7 @@ rm -f "$log" "$taplog" "$qemulog" "$result"
 # or panic ends it at once instead of leaving a wedged guest to time out:
 # panic=-1 reboots immediately and -no-reboot turns that into QEMU exiting.
 cmdline="console=ttyS0,115200 loglevel=7 printk.time=1 panic=-1 oops=panic"
-cmdline+=" rdinit=/init $append"
+cmdline+=" rdinit=/init $debug_cmdline $append"
 
 # shellcheck disable=SC2054 # commas belong to QEMU options
 qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem"
