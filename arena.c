@@ -669,7 +669,14 @@ static unsigned long jmod_shrink_scan(struct shrinker *s,
 	return freed ?: SHRINK_STOP;
 }
 
-/* shrinker_alloc() replaced register_shrinker() in 6.7 */
+/*
+ * Retained chunks are free memory that costs nothing to recreate: seeks
+ * 0 makes every reclaim pass ask for half of them (with DEFAULT_SEEKS a
+ * few MiB of chunks would be scanned only once reclaim gets desperate).
+ * The batch stays the default: a scan of any size releases at least one
+ * whole chunk, and a batch of a chunk would leave a single retained
+ * chunk unscanned.  shrinker_alloc() replaced register_shrinker() in 6.7.
+ */
 #ifdef SHRINKER_ALLOCATED
 static struct shrinker *jmod_shrinker;
 
@@ -680,7 +687,7 @@ static int jmod_shrinker_register(void)
 		return -ENOMEM;
 	jmod_shrinker->count_objects = jmod_shrink_count;
 	jmod_shrinker->scan_objects = jmod_shrink_scan;
-	jmod_shrinker->batch = 1UL << jmod_chunk_order;
+	jmod_shrinker->seeks = 0;
 	shrinker_register(jmod_shrinker);
 	return 0;
 }
@@ -693,12 +700,11 @@ static void jmod_shrinker_unregister(void)
 static struct shrinker jmod_shrinker_s = {
 	.count_objects = jmod_shrink_count,
 	.scan_objects = jmod_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
+	.seeks = 0,
 };
 
 static int jmod_shrinker_register(void)
 {
-	jmod_shrinker_s.batch = 1UL << jmod_chunk_order;
 	return register_shrinker(&jmod_shrinker_s, "jmod");
 }
 

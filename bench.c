@@ -46,8 +46,13 @@
 #define BENCH_SAMPLE_MASK	4095
 #define BENCH_POLL_MASK		1023
 
+struct bench_ent {
+	void *p;
+	u64 size;		/* requested: the pages back end frees by size */
+};
+
 struct bench_ring {
-	void **slot;
+	struct bench_ent *slot;
 	u32 size;
 	u32 head;		/* written by the producer */
 	u32 tail;		/* written by the consumer */
@@ -67,7 +72,7 @@ struct bench_thread {
 	bool consumer;
 	u64 ns, ops, failed, requested, usable;
 	u64 live, live_req, peak, peak_req, mapped_peak;
-	u64 freed_usable;		/* REMOTE consumer */
+	u64 freed_usable, freed_req;	/* REMOTE: what this end freed */
 };
 
 struct bench_run {
@@ -226,13 +231,15 @@ static void run_random(struct bench_thread *t)
 	}
 }
 
-/* Ring entries carry the object; the consumer looks its size up again. */
-static void ring_free_one(struct bench_thread *t, void *p)
+/* Ring entries carry the object and its requested size. */
+static void ring_free_one(struct bench_thread *t, const struct bench_ent *e)
 {
-	size_t usable = t->run->be->usable(p, 0);
+	u64 usable = t->run->be->usable(e->p, e->size);
 
-	t->run->be->free(p, usable);
-	t->freed_usable += usable;
+	t->run->be->free(e->p, e->size);
+	/* read by the producer for its live bytes */
+	WRITE_ONCE(t->freed_usable, t->freed_usable + usable);
+	WRITE_ONCE(t->freed_req, t->freed_req + e->size);
 }
 
 static bool ring_full(struct bench_ring *r)
@@ -241,20 +248,20 @@ static bool ring_full(struct bench_ring *r)
 	return r->head - smp_load_acquire(&r->tail) == r->size;
 }
 
-static void ring_push(struct bench_ring *r, void *p)
+static void ring_push(struct bench_ring *r, void *p, u64 size)
 {
-	r->slot[r->head % r->size] = p;
+	r->slot[r->head % r->size] = (struct bench_ent){ .p = p, .size = size };
 	/* release: the slot is written before the consumer can see it */
 	smp_store_release(&r->head, r->head + 1);
 }
 
 /* Pop the oldest entry into @p; false when the ring is empty. */
-static bool ring_pop(struct bench_ring *r, void **p)
+static bool ring_pop(struct bench_ring *r, struct bench_ent *e)
 {
 	/* acquire: pairs with ring_push(), the slot is visible */
 	if (r->tail == smp_load_acquire(&r->head))
 		return false;
-	*p = r->slot[r->tail % r->size];
+	*e = r->slot[r->tail % r->size];
 	/* release: we are done reading the slot before the producer reuses it */
 	smp_store_release(&r->tail, r->tail + 1);
 	return true;
@@ -263,35 +270,41 @@ static bool ring_pop(struct bench_ring *r, void **p)
 static void run_producer(struct bench_thread *t)
 {
 	struct bench_ring *r = t->ring;
+	struct bench_thread *end = t->peer ?: t;
 	bool local = !t->peer;
-	u64 usable;
-	void *p, *old;
+	struct bench_ent old;
+	u64 usable, spins = 0;
+	size_t size;
+	void *p;
 
 	for (t->ops = 0; t->ops < t->run->a->ops; t->ops++) {
 		if (bench_tick(t))
 			break;
-		p = bench_alloc(t, bench_size(t), &usable);
+		size = bench_size(t);
+		p = bench_alloc(t, size, &usable);
 		if (!p)
 			continue;
 		while (ring_full(r)) {
 			if (local && ring_pop(r, &old)) {
-				ring_free_one(t, old);
+				ring_free_one(t, &old);
 				continue;
 			}
 			cpu_relax();
-			if (READ_ONCE(t->run->stop))
-				break;
+			/* the consumer drains until closed: wait for room */
+			if (!(++spins & 0xffff))
+				cond_resched();
 		}
-		ring_push(r, p);
+		ring_push(r, p, size);
 		/* in flight: produced minus what the consumer gave back */
-		t->live = t->usable - READ_ONCE((local ? t : t->peer)->freed_usable);
+		t->live = t->usable - READ_ONCE(end->freed_usable);
+		t->live_req = t->requested - READ_ONCE(end->freed_req);
 		if (t->live > t->peak) {
 			t->peak = t->live;
-			t->peak_req = t->live;
+			t->peak_req = t->live_req;
 		}
 	}
 	while (local && ring_pop(r, &old))
-		ring_free_one(t, old);
+		ring_free_one(t, &old);
 	/* release: every push happens before the consumer sees "closed" */
 	smp_store_release(&r->closed, true);
 }
@@ -299,18 +312,18 @@ static void run_producer(struct bench_thread *t)
 static void run_consumer(struct bench_thread *t)
 {
 	struct bench_ring *r = t->ring;
+	struct bench_ent e;
 	u64 polls = 0;
-	void *p;
 
 	for (;;) {
-		if (ring_pop(r, &p)) {
-			ring_free_one(t, p);
+		if (ring_pop(r, &e)) {
+			ring_free_one(t, &e);
 			continue;
 		}
 		/* acquire: pairs with the release of "closed" after the last push */
 		if (smp_load_acquire(&r->closed)) {
-			while (ring_pop(r, &p))
-				ring_free_one(t, p);
+			while (ring_pop(r, &e))
+				ring_free_one(t, &e);
 			break;
 		}
 		cpu_relax();
@@ -426,7 +439,8 @@ static int bench_setup_thread(struct bench_run *run, struct bench_thread *t,
 		if (!t->ring)
 			return -ENOMEM;
 		t->ring->size = a->live;
-		t->ring->slot = kvcalloc(a->live, sizeof(void *), GFP_KERNEL);
+		t->ring->slot = kvcalloc(a->live, sizeof(*t->ring->slot),
+					 GFP_KERNEL);
 		if (!t->ring->slot)
 			return -ENOMEM;
 	}

@@ -255,13 +255,48 @@ static void ms_print(struct seq_file *m, const char *name, u64 ns)
 		   (ns % NSEC_PER_SEC) / NSEC_PER_MSEC);
 }
 
-static int stats_show(struct seq_file *m, void *unused)
+/*
+ * Files that show slab geometry build their view at open, before
+ * seq_read() takes the seq_file lock: jmod_small_slabinfo() reads
+ * /sys/kernel/slab, itself a seq_file, and must not nest in one.
+ */
+static int view_open(struct file *file, int (*show)(struct seq_file *, void *))
 {
 	struct jmod_view *v = view_build(true);
-	unsigned int k;
+	int err;
 
 	if (!v)
 		return -ENOMEM;
+	err = single_open(file, show, v);
+	if (err)
+		kvfree(v);
+	return err;
+}
+
+static int view_release(struct inode *inode, struct file *file)
+{
+	kvfree(((struct seq_file *)file->private_data)->private);
+	return single_release(inode, file);
+}
+
+#define DEFINE_VIEW_ATTRIBUTE(name)					\
+static int name##_open(struct inode *inode, struct file *file)		\
+{									\
+	return view_open(file, name##_show);				\
+}									\
+static const struct file_operations name##_fops = {			\
+	.owner = THIS_MODULE,						\
+	.open = name##_open,						\
+	.read = seq_read,						\
+	.llseek = seq_lseek,						\
+	.release = view_release,					\
+}
+
+static int stats_show(struct seq_file *m, void *unused)
+{
+	const struct jmod_view *v = m->private;
+	unsigned int k;
+
 	seq_puts(m, "___ Begin jmod statistics ___\n");
 	seq_printf(m, "%-17s %u (stats schema %u)\n", "abi:", JMOD_ABI_VERSION,
 		   JMOD_STATS_SCHEMA);
@@ -300,10 +335,9 @@ static int stats_show(struct seq_file *m, void *unused)
 		   v->tc_requests, v->tc_hits, v->tc_requests - v->tc_hits,
 		   v->tc_fills, v->tc_flushes);
 	seq_puts(m, "___ End jmod statistics ___\n");
-	kvfree(v);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(stats);
+DEFINE_VIEW_ATTRIBUTE(stats);
 
 /* utilisation in thousandths: curregs / (curslabs * regs) */
 static unsigned int bin_util(const struct jmod_view *v, unsigned int i)
@@ -315,11 +349,9 @@ static unsigned int bin_util(const struct jmod_view *v, unsigned int i)
 
 static int bins_show(struct seq_file *m, void *unused)
 {
-	struct jmod_view *v = view_build(true);
+	const struct jmod_view *v = m->private;
 	unsigned int i;
 
-	if (!v)
-		return -ENOMEM;
 	seq_printf(m, "%-6s %4s %12s %12s %12s %12s %10s %9s %5s %4s %6s %9s %9s %14s\n",
 		   "size", "ind", "allocated", "nmalloc", "ndalloc",
 		   "nrequests", "curregs", "curslabs", "regs", "pgs", "util",
@@ -335,10 +367,9 @@ static int bins_show(struct seq_file *m, void *unused)
 			   util / 1000, util % 1000, c->nfills, c->nflushes,
 			   c->requested);
 	}
-	kvfree(v);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(bins);
+DEFINE_VIEW_ATTRIBUTE(bins);
 
 static int large_show(struct seq_file *m, void *unused)
 {
@@ -458,14 +489,12 @@ static void json_class(struct seq_file *m, const struct jmod_class_view *c,
 
 static int stats_json_show(struct seq_file *m, void *unused)
 {
-	struct jmod_view *v = view_build(true);
+	const struct jmod_view *v = m->private;
 	struct jmod_arena_info ai;
 	struct jmod_cpu_tcache t;
 	unsigned int i, k, cpu;
 	bool first;
 
-	if (!v)
-		return -ENOMEM;
 	seq_printf(m, "{\"schema\":%u,\"abi\":%u,\"uptime_ns\":%llu,\"since_reset_ns\":%llu,\n",
 		   JMOD_STATS_SCHEMA, JMOD_ABI_VERSION,
 		   ktime_get_boottime_ns() - jmod_load_ns, v->since_reset_ns);
@@ -529,10 +558,9 @@ static int stats_json_show(struct seq_file *m, void *unused)
 		first = false;
 	}
 	seq_puts(m, "\n]}\n");
-	kvfree(v);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(stats_json);
+DEFINE_VIEW_ATTRIBUTE(stats_json);
 
 /* === Knobs: bad values get -EINVAL and change nothing === */
 

@@ -8,21 +8,10 @@
  * back to nothing live and nothing mapped after each run and a purge.
  * Then every argument check: EINVAL, E2BIG, EFBIG.
  *
- * Known kernel bugs in bench.c's REMOTE workload (reported; the tests
- * SKIP, naming the bug, instead of passing while they are there):
- *  - peak_requested: bench_alloc() stores the producer's cumulative
- *    live_req (never decremented in REMOTE, the consumer frees) as
- *    peak_req, so peak_requested grows with the run and exceeds
- *    peak_bytes.  remote_* check everything else and SKIP only when
- *    that is the one problem.
- *  - pages/vmalloc: ring_free_one() takes the size from
- *    be->usable(p, 0), which is PAGE_ALIGN(0) = 0 for both: pages then
- *    calls free_pages_exact(p, 0), which frees nothing, so every object
- *    leaks (150 MB in one run; the guest's MemFree check then fails);
- *    vmalloc frees (vfree() needs no size) but counts 0 bytes freed, so
- *    peak_bytes is the whole run's usable bytes.  remote_pages runs a
- *    small probe first and the full workload only when the probe's peak
- *    shows the bug is gone.
+ * REMOTE's ring carries each object's requested size, so the page back
+ * end frees what it allocated (a leak would fail the guest's MemFree
+ * check) and peaks count what is in flight: remote_pages checks both
+ * on the page and vmalloc back ends.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -146,9 +135,7 @@ static bool run_checked(struct __test_metadata *_metadata,
 	EXPECT_TRUE(remote || ops == b->total_ops)
 		TH_LOG("%s: total_ops %llu, want %llu", name,
 		       (unsigned long long)b->total_ops, ops);
-	/* remote: peak_requested above peak_bytes is the known bug */
-	if (!remote)
-		EXPECT_GE(b->peak_bytes, b->peak_requested) TH_LOG("%s", name);
+	EXPECT_GE(b->peak_bytes, b->peak_requested) TH_LOG("%s", name);
 	EXPECT_LT(0ULL, b->peak_requested) TH_LOG("%s", name);
 	EXPECT_GE(b->usable_bytes, b->requested_bytes) TH_LOG("%s", name);
 	/* every op requested between min_size and max_size bytes */
@@ -181,13 +168,7 @@ static bool run_checked(struct __test_metadata *_metadata,
 		EXPECT_TRUE(jm_quiet_after_purge(why, sizeof(why)))
 			TH_LOG("after %s: %s", name, why);
 	}
-	if (remote && b->peak_requested > b->peak_bytes) {
-		TH_LOG("%s: peak_requested %llu > peak_bytes %llu (known bench.c bug)",
-		       name, (unsigned long long)b->peak_requested,
-		       (unsigned long long)b->peak_bytes);
-		return true;
-	}
-	return false;
+	return !_metadata->passed;
 }
 
 /* pair, batch and random; remote has its own tests */

@@ -21,7 +21,8 @@
  *   hotplug     CPU 1 offline/online in a loop while one thread per CPU
  *               allocates and frees (re-pinning itself every batch).
  *   pressure    live objects, full tcaches and retained chunks; a child
- *               touches 90% of MemAvailable; the shrinker must give the
+ *               eats memory down to just above the min watermark (so
+ *               kswapd reclaims, short of an OOM); the shrinkers give the
  *               cached memory back (stats.json shows it), the live
  *               objects stay intact and new allocations work.
  *   unload      with an fd holding objects, delete_module(2) is refused;
@@ -760,18 +761,42 @@ static unsigned long long stat_u64(const char *path)
 	return v;
 }
 
-/* The child: touch @bytes of anonymous memory page by page, then exit */
+/*
+ * The child: touch anonymous memory (at most @bytes) a MiB at a time
+ * until free memory sits just above the min watermark: below the low
+ * watermark kswapd reclaims and runs the shrinkers, and stopping above
+ * min keeps the OOM killer (whose report would fail the run) away.
+ * There it waits up to 10 s for jmod to have nothing left retained or
+ * cached, then exits: 0 when jmod gave everything back, 3 if not.
+ */
 static void hog(size_t bytes)
 {
-	size_t off;
-	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	unsigned long long min_kb = 0, stop_kb;
+	size_t off, step = 1 << 20;
+	FILE *f = fopen("/proc/sys/vm/min_free_kbytes", "r");
+	char *p;
+	int i;
 
+	if (!f || fscanf(f, "%llu", &min_kb) != 1)
+		_exit(2);
+	fclose(f);
+	stop_kb = min_kb + min_kb / 8 + 1024;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		_exit(2);
-	for (off = 0; off < bytes; off += 4096)
-		p[off] = 1;
-	_exit(0);
+	for (off = 0; off + step <= bytes; off += step) {
+		if (meminfo_kb("MemFree") < stop_kb)
+			break;
+		memset(p + off, 1, step);
+	}
+	for (i = 0; i < 100; i++) {
+		if (!stat_u64("summary.retained") &&
+		    !stat_u64("summary.tcache_cached"))
+			_exit(0);
+		usleep(100 * 1000);
+	}
+	_exit(3);
 }
 
 #define PRESSURE_LIVE		32
@@ -824,14 +849,14 @@ TEST_F_TIMEOUT(stress, pressure, 300)
 	ASSERT_NE(~0ULL, mapped0);
 	avail = meminfo_kb("MemAvailable");
 	ASSERT_LT(0ULL, avail);
-	TH_LOG("before: mapped %llu retained %llu tcache_cached %llu; child touches %llu of %llu kB available",
-	       mapped0, retained0, cached0, avail * 9 / 10, avail);
+	TH_LOG("before: mapped %llu retained %llu tcache_cached %llu; child touches up to %llu kB available, down to the min watermark",
+	       mapped0, retained0, cached0, avail);
 	EXPECT_LT(0ULL, retained0 + cached0) TH_LOG("nothing cached to give back");
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		hog(avail * 9 / 10 * 1024);
+		hog(avail * 1024);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	if (WIFSIGNALED(status))
 		TH_LOG("the child died of signal %d (an OOM kill is acceptable)",
