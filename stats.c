@@ -23,7 +23,9 @@
  *   large        one row per large class, and one for huge
  *   arenas       one row per arena
  *   tcache_cpus  one row per CPU; tcache_bins: per CPU and class
- *   stats.json   all of the above, schema JMOD_STATS_SCHEMA (README)
+ *   stats.json   all of the above, schema JMOD_STATS_SCHEMA (README);
+ *                the per-class arrays are "bins" and "lextents" (large
+ *                extents), as in jemalloc's JSON
  *   decay_ms     rw knob;  tcache  rw knob (0/1)
  *   purge        w 1: drain every tcache and release every free chunk
  *   reset        w 1: zero the event counters (gauges stay)
@@ -46,7 +48,7 @@
 #include <uapi/linux/jmod.h>
 #include "internal.h"
 
-#define JMOD_STATS_SCHEMA	1
+#define JMOD_STATS_SCHEMA	2
 #define JMOD_DECAY_MS_MAX	(24U * 3600 * 1000)
 
 struct jmod_cpu_stats __percpu *jmod_stats;
@@ -510,7 +512,8 @@ static int stats_json_show(struct seq_file *m, void *unused)
 		   v->active, v->mapped, v->slab_known ? "true" : "false",
 		   v->retained, v->metadata, v->cached, v->bad_frees,
 		   v->realloc_inplace, v->errors, v->samples);
-	for (k = 0; k < 3; k++)
+	/* huge comes with its class figures below: every key is unique */
+	for (k = 0; k < 2; k++)
 		seq_printf(m, "\"%s\":{\"allocated\":%llu,\"nmalloc\":%llu,\"ndalloc\":%llu,\"nrequests\":%llu,\"requested\":%llu},\n",
 			   jmod_kind_names[k], v->cur_bytes[k], v->nmalloc[k],
 			   v->ndalloc[k], v->nrequests[k], v->requested[k]);
@@ -536,7 +539,7 @@ static int stats_json_show(struct seq_file *m, void *unused)
 			   util / 1000, util % 1000,
 			   i + 1 < JMOD_NR_SMALL ? "," : "");
 	}
-	seq_puts(m, "],\n\"large\":[\n");
+	seq_puts(m, "],\n\"lextents\":[\n");
 	for (i = JMOD_NR_SMALL; i < jmod_nr_classes; i++) {
 		json_class(m, &v->cls[i], i);
 		seq_printf(m, ",\"curruns\":%llu}%s\n", v->cls[i].cur,

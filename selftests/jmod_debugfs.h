@@ -4,9 +4,9 @@
  * files, knobs, stats.json parsed with tools/jmodctl/json.c (linked in
  * by the Makefile) and per-class lookups in it.
  *
- * stats.json has two members named "large" (the back end summary, an
- * object, and the per-class array) and two named "huge" (the summary and
- * the object with curallocs): the lookups below pick by type or content.
+ * stats.json's per-class arrays are "bins" (small) and "lextents" (large,
+ * jemalloc's name); "small", "large" and "huge" are the back end
+ * summaries, "huge" with curallocs.
  */
 #ifndef JMOD_DEBUGFS_H
 #define JMOD_DEBUGFS_H
@@ -143,7 +143,7 @@ static inline struct json *jm_stats_json(char *msg, size_t msglen)
 	return j;
 }
 
-/* Top-level members that share a name */
+/* Top-level members */
 static inline struct json *jm_bins(const struct json *j)
 {
 	return json_get_type(j, "bins", JSON_ARRAY);
@@ -151,7 +151,7 @@ static inline struct json *jm_bins(const struct json *j)
 
 static inline struct json *jm_large_classes(const struct json *j)
 {
-	return json_get_type(j, "large", JSON_ARRAY);
+	return json_get_type(j, "lextents", JSON_ARRAY);
 }
 
 static inline struct json *jm_huge(const struct json *j)

@@ -243,7 +243,7 @@ TEST_F(cli, stats_json)
 	j = json_parse(r.out, strlen(r.out), msg, sizeof(msg));
 	EXPECT_NE(NULL, j) TH_LOG("stats --json: %s", msg);
 	if (j) {
-		EXPECT_EQ(1ULL, jm_num(j, "schema"));
+		EXPECT_EQ(2ULL, jm_num(j, "schema"));
 		EXPECT_NE(NULL, jm_bins(j));
 		EXPECT_NE(NULL, jm_large_classes(j));
 		EXPECT_NE(NULL, json_get(j, "summary"));

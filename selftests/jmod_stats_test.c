@@ -294,7 +294,8 @@ TEST_F(stats, json_schema)
 {
 	static const char *const keys[] = {
 		"schema", "abi", "uptime_ns", "since_reset_ns", "config",
-		"summary", "small", "large", "huge", "tcache", "bins", "arenas",
+		"summary", "small", "large", "huge", "tcache", "bins",
+		"lextents", "arenas",
 	};
 	static const char *const summary[] = {
 		"allocated", "requested", "active", "mapped", "retained",
@@ -319,7 +320,7 @@ TEST_F(stats, json_schema)
 		EXPECT_NE(~0ULL, jm_num(json_get(j, "summary"), summary[i]))
 			TH_LOG("summary.%s", summary[i]);
 	}
-	EXPECT_EQ(1ULL, jm_num(j, "schema"));
+	EXPECT_EQ(2ULL, jm_num(j, "schema"));
 	EXPECT_EQ(JMOD_ABI_VERSION, jm_num(j, "abi"));
 	EXPECT_EQ(self->v.page_size, jm_num(j, "config.page_size"));
 	EXPECT_EQ(self->v.chunk_size, jm_num(j, "config.chunk_size"));
@@ -331,7 +332,7 @@ TEST_F(stats, json_schema)
 	EXPECT_EQ(self->v.nr_arenas, jm_num(j, "config.nr_arenas"));
 	EXPECT_EQ(0ULL, jm_num(j, "config.tcache"));	/* the fixture */
 
-	/* the back end summaries and the class arrays share names */
+	/* the back end summaries, then the class arrays */
 	EXPECT_NE(NULL, json_get_type(j, "small", JSON_OBJECT));
 	EXPECT_NE(NULL, json_get_type(j, "large", JSON_OBJECT));
 	EXPECT_NE(NULL, jm_huge(j));
