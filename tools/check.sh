@@ -90,6 +90,28 @@ debug_module_step() {
 	fi
 }
 
+# Every shell script git knows (by name or by its #! line) must pass the
+# shell linter.
+# shellcheck disable=SC2317 # called through step()
+shellcheck_step() {
+	local f files=()
+
+	command -v shellcheck >/dev/null || {
+		echo "shellcheck not installed (tools/setup.sh)"
+		return 1
+	}
+	while IFS= read -r f; do
+		[ -f "$f" ] || continue
+		case $f in
+		*.sh|.ci/run|tools/vm/init) files+=("$f") ;;
+		*.c|*.h|*.md|*.py|*.json|Makefile|*/Makefile|Kbuild) ;;
+		*) head -n1 "$f" | grep -Eq '^#! */bin/(ba)?sh' && files+=("$f") ;;
+		esac
+	done < <(git ls-files)
+	echo "shellcheck ${files[*]}"
+	shellcheck "${files[@]}"
+}
+
 has_extra() {
 	case " $EXTRA " in *" $1 "*) return 0 ;; esac
 	return 1
@@ -107,6 +129,7 @@ if has_extra debug; then
 fi
 step kernels "${MAKE[@]}" kernels
 step checkpatch "${MAKE[@]}" checkpatch
+step shellcheck shellcheck_step
 step sparse "${MAKE[@]}" sparse
 step selftests "${MAKE[@]}" selftests
 step tools tools_step
