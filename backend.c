@@ -11,9 +11,9 @@
  * to 8 KiB and PAGE_SIZE << order above, whole pages for the page
  * allocator and vmalloc).
  *
- * JMOD_NOTCACHE is jmod with the tcache switched off; the switch is
- * global, so callers turn it off around the whole batch or run
- * (jmod_backend_begin()/jmod_backend_end()).
+ * JMOD_NOTCACHE is jmod with its per-CPU tcache bypassed, for this back
+ * end's own calls only: other users keep theirs, and no global switch
+ * (a static key, patched into the code) flips while others allocate.
  */
 
 #define pr_fmt(fmt) "jmod: " fmt
@@ -35,6 +35,16 @@ static void *be_jmod_alloc(size_t size, gfp_t gfp)
 static void be_jmod_free(void *p, size_t size)
 {
 	jmod_free(p);
+}
+
+static void *be_jmod_nt_alloc(size_t size, gfp_t gfp)
+{
+	return jmod_alloc_nocache(size, 0, gfp);
+}
+
+static void be_jmod_nt_free(void *p, size_t size)
+{
+	jmod_free_nocache(p);
 }
 
 static size_t be_jmod_usable(const void *p, size_t size)
@@ -91,8 +101,8 @@ static const struct jmod_backend_ops jmod_backends[JMOD_BACKEND_NR] = {
 		false,
 	},
 	[JMOD_BACKEND_JMOD_NOTCACHE] = {
-		"jmod-notcache", be_jmod_alloc, be_jmod_free, be_jmod_usable,
-		false,
+		"jmod-notcache", be_jmod_nt_alloc, be_jmod_nt_free,
+		be_jmod_usable, false,
 	},
 	[JMOD_BACKEND_PAGES] = {
 		"pages", be_pages_alloc, be_pages_free, be_pages_usable, false,
@@ -106,23 +116,4 @@ static const struct jmod_backend_ops jmod_backends[JMOD_BACKEND_NR] = {
 const struct jmod_backend_ops *jmod_backend(unsigned int id)
 {
 	return id < JMOD_BACKEND_NR ? &jmod_backends[id] : NULL;
-}
-
-/*
- * Prepare back end @id for a run; returns the tcache state to hand to
- * jmod_backend_end().  Context: process context, may sleep.
- */
-bool jmod_backend_begin(unsigned int id)
-{
-	bool was_on = jmod_tcache_is_enabled();
-
-	if (id == JMOD_BACKEND_JMOD_NOTCACHE && was_on)
-		jmod_tcache_set_enabled(false);
-	return was_on;
-}
-
-void jmod_backend_end(unsigned int id, bool was_on)
-{
-	if (id == JMOD_BACKEND_JMOD_NOTCACHE && was_on)
-		jmod_tcache_set_enabled(true);
 }

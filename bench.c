@@ -453,7 +453,7 @@ int jmod_bench_run(struct jmod_bench *a)
 	unsigned int i, n, cpu, nr_cpus;
 	struct bench_thread *th;
 	cpumask_var_t cpus;
-	bool remote, tc;
+	bool remote;
 	int err;
 	u64 t0;
 
@@ -502,7 +502,6 @@ int jmod_bench_run(struct jmod_bench *a)
 		kthread_bind(t->task, t->cpu);
 	}
 
-	tc = jmod_backend_begin(a->backend);
 	a->mapped_start = jmod_mapped_pages();
 	for (i = 0; i < n; i++)
 		wake_up_process(th[i].task);
@@ -516,7 +515,6 @@ int jmod_bench_run(struct jmod_bench *a)
 	}
 	a->elapsed_ns = ktime_get_ns() - t0;
 	a->mapped_end = jmod_mapped_pages();
-	jmod_backend_end(a->backend, tc);
 
 	a->thread_ns = 0;
 	a->total_ops = 0;

@@ -412,7 +412,6 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 	u64 elapsed = 0;
 	u32 done = 0;
 	int err = 0;
-	bool tc;
 
 	if (b->__pad || b->backend >= JMOD_BACKEND_NR || !b->count)
 		return -EINVAL;
@@ -427,8 +426,6 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 	ops = kmalloc_array(JMOD_BATCH_CHUNK, sizeof(*ops), GFP_KERNEL);
 	if (!ops)
 		return -ENOMEM;
-	tc = jmod_backend_begin(b->backend);
-
 	while (done < b->count) {
 		u32 n = min_t(u32, b->count - done, JMOD_BATCH_CHUNK);
 		u32 i, ok = 0;
@@ -461,7 +458,6 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 			break;
 		}
 	}
-	jmod_backend_end(b->backend, tc);
 	kfree(ops);
 	b->elapsed_ns = elapsed;
 	b->done = done;

@@ -257,6 +257,7 @@ void jmod_tcache_bin_stats(unsigned int cpu, unsigned int cls,
 /* everything cached goes back: tcaches, empty slabs, free chunks */
 void jmod_purge(void);
 void *jmod_alloc_nocache(size_t size, size_t align, gfp_t gfp);
+void jmod_free_nocache(const void *p);
 
 /* === Statistics: per-CPU counters, summed on read (stats.c) === */
 
@@ -319,8 +320,6 @@ struct jmod_backend_ops {
 };
 
 const struct jmod_backend_ops *jmod_backend(unsigned int id);
-bool jmod_backend_begin(unsigned int id);
-void jmod_backend_end(unsigned int id, bool was_on);
 
 struct jmod_bench;
 int jmod_bench_run(struct jmod_bench *a);

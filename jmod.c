@@ -71,9 +71,9 @@ static __always_inline void *jmod_alloc_class(unsigned int cls, size_t size,
 
 /* Free a live small or large object of class @cls that is not a sample. */
 static __always_inline void jmod_free_class(unsigned int cls, void *p,
-					    unsigned long caller)
+					    unsigned long caller, bool cache)
 {
-	if (jmod_tcache_serves(cls))
+	if (cache && jmod_tcache_serves(cls))
 		jmod_tcache_free(cls, p);
 	else if (cls < JMOD_NR_SMALL)
 		jmod_small_free(cls, p);
@@ -273,7 +273,8 @@ static void jmod_free_huge(const void *p, unsigned long caller)
 		jmod_report_bad_free("free", caller);
 }
 
-static void __jmod_free(const void *p, unsigned long caller)
+static __always_inline void __jmod_free(const void *p, unsigned long caller,
+					bool cache)
 {
 	unsigned int lcls;
 	bool sampled;
@@ -294,7 +295,7 @@ static void __jmod_free(const void *p, unsigned long caller)
 		if (unlikely(cls < 0))
 			jmod_report_bad_free("free", caller);
 		else
-			jmod_free_class(cls, (void *)p, caller);
+			jmod_free_class(cls, (void *)p, caller, cache);
 		return;
 	}
 	switch (jmod_large_lookup(p, &lcls, &sampled, NULL)) {
@@ -303,7 +304,7 @@ static void __jmod_free(const void *p, unsigned long caller)
 			jmod_prof_forget(p);
 			jmod_large_free(p, caller);
 		} else {
-			jmod_free_class(lcls, (void *)p, caller);
+			jmod_free_class(lcls, (void *)p, caller, cache);
 		}
 		return;
 	case JMOD_OWNER_NONE:
@@ -317,6 +318,12 @@ static void __jmod_free(const void *p, unsigned long caller)
 			jmod_report_bad_free("free", caller);
 		return;
 	}
+}
+
+/* jmod_free() bypassing the tcache */
+void jmod_free_nocache(const void *p)
+{
+	__jmod_free(p, _RET_IP_, false);
 }
 
 /**
@@ -333,7 +340,7 @@ static void __jmod_free(const void *p, unsigned long caller)
  */
 void jmod_free(const void *p)
 {
-	__jmod_free(p, _RET_IP_);
+	__jmod_free(p, _RET_IP_, true);
 }
 EXPORT_SYMBOL_GPL(jmod_free);
 
@@ -355,10 +362,11 @@ void jmod_free_sized(const void *p, size_t size)
 	if (likely(!ZERO_OR_NULL_PTR(p) && size - 1 < JMOD_SMALL_MAX &&
 		   !jmod_debug && !is_vmalloc_addr(p) &&
 		   folio_test_slab(virt_to_folio(p)))) {
-		jmod_free_class(jmod_size_class(size), (void *)p, _RET_IP_);
+		jmod_free_class(jmod_size_class(size), (void *)p, _RET_IP_,
+				true);
 		return;
 	}
-	__jmod_free(p, _RET_IP_);
+	__jmod_free(p, _RET_IP_, true);
 }
 EXPORT_SYMBOL_GPL(jmod_free_sized);
 
@@ -457,7 +465,7 @@ void *jmod_realloc(void *p, size_t new_size, gfp_t gfp)
 	if (ZERO_OR_NULL_PTR(p))
 		return __jmod_malloc(new_size, gfp, _RET_IP_);
 	if (!new_size) {
-		__jmod_free(p, _RET_IP_);
+		__jmod_free(p, _RET_IP_, true);
 		return ZERO_SIZE_PTR;
 	}
 	old = jmod_usable_size(p);
@@ -471,7 +479,7 @@ void *jmod_realloc(void *p, size_t new_size, gfp_t gfp)
 	if (!q)
 		return NULL;
 	memcpy(q, p, min(old, new_size));
-	__jmod_free(p, _RET_IP_);
+	__jmod_free(p, _RET_IP_, true);
 	return q;
 }
 EXPORT_SYMBOL_GPL(jmod_realloc);

@@ -763,19 +763,24 @@ static unsigned long long stat_u64(const char *path)
 }
 
 /*
- * The child: touch anonymous memory (at most @bytes) a MiB at a time
- * until free memory is HOG_MARGIN_KB above the min watermark.  The test
+ * The child: touch anonymous memory (at most @bytes, MemTotal: the
+ * watermarks stop it, MemAvailable would stop it above the high one
+ * once they are raised) a MiB at a time until free memory is
+ * HOG_MARGIN_KB above the min watermark.  The test
  * raises vm.watermark_scale_factor first (WSF_PRESSURE: low and high
  * watermarks ~10% and ~20% of memory above min), so there the child is
  * far below the low watermark, where kswapd reclaims and runs the
  * shrinkers, and still far above min, where direct reclaim and the OOM
  * killer (whose report would fail the run) would start; a few MiB above
- * min were not enough on the KASAN kernel.
+ * min were not enough on the KASAN kernel.  Watermark boosting is off
+ * meanwhile (vm.watermark_boost_factor 0): a boost after fragmentation
+ * raised min by 84 MiB there and put the child below it.
  */
 #define HOG_HOLD_S		10
 #define HOG_MARGIN_KB		(64 * 1024)
 #define WSF			"/proc/sys/vm/watermark_scale_factor"
 #define WSF_PRESSURE		"1000"
+#define WBF			"/proc/sys/vm/watermark_boost_factor"
 
 static void hog(size_t bytes)
 {
@@ -813,6 +818,23 @@ static void hog(size_t bytes)
 	_exit(3);
 }
 
+/* A /proc/vmstat counter, ~0ULL if missing */
+static unsigned long long vm_counter(const char *key)
+{
+	unsigned long long v = ~0ULL;
+	size_t len = strlen(key);
+	char line[128];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			v = strtoull(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
 #define PRESSURE_LIVE		32
 #define PRESSURE_CACHED		256
 
@@ -820,10 +842,11 @@ TEST_F_TIMEOUT(stress, pressure, 300)
 {
 	static const __u64 small[] = { 16, 96, 512, 2048, 8192 };
 	unsigned long long mapped0, mapped1, retained0, retained1;
-	unsigned long long cached0, cached1, avail;
+	unsigned long long cached0, cached1, avail, scanned0, scanned1;
+	bool reclaimed;
 	char wsf_val[32];
-	long long wsf = 0;
-	int wsf_ret;
+	long long wsf = 0, wbf = 0;
+	int wsf_ret, wbf_ret;
 	__u64 live[PRESSURE_LIVE], lsize[PRESSURE_LIVE];
 	__u64 *h, big;
 	unsigned int i, k;
@@ -876,33 +899,55 @@ TEST_F_TIMEOUT(stress, pressure, 300)
 	if (wsf_ret)
 		TH_LOG("%s: %s (kswapd may not wake before the OOM killer)",
 		       WSF, strerror(-wsf_ret));
+	wbf_ret = read_ll(WBF, &wbf);
+	if (!wbf_ret)
+		wbf_ret = write_str(WBF, "0");
+	scanned0 = vm_counter("slabs_scanned");
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		hog(avail * 1024);
+		hog(meminfo_kb("MemTotal") * 1024);
 	ret = waitpid(pid, &status, 0);
 	if (!wsf_ret) {
 		snprintf(wsf_val, sizeof(wsf_val), "%lld", wsf);
 		write_str(WSF, wsf_val);
 	}
+	if (!wbf_ret) {
+		snprintf(wsf_val, sizeof(wsf_val), "%lld", wbf);
+		write_str(WBF, wsf_val);
+	}
 	ASSERT_EQ(pid, ret);
+	scanned1 = vm_counter("slabs_scanned");
+	/*
+	 * Judge the shrinkers only if the kernel reclaimed slab at all.  On
+	 * Debian's stock kernels in these guests kswapd may run no slab
+	 * reclaim before the hog stops (slabs_scanned does not move);
+	 * jmod_tcache_test's drop_caches case checks the shrinkers there.
+	 */
+	reclaimed = scanned0 != ~0ULL && scanned1 != ~0ULL &&
+		    scanned1 > scanned0;
 	if (WIFSIGNALED(status))
 		TH_LOG("the child died of signal %d (an OOM kill: its report fails the run)",
 		       WTERMSIG(status));
-	EXPECT_TRUE(WIFSIGNALED(status) || !WEXITSTATUS(status))
+	EXPECT_TRUE(WIFSIGNALED(status) || !WEXITSTATUS(status) ||
+		    (WEXITSTATUS(status) == 3 && !reclaimed))
 		TH_LOG("the child exited with %d (3: jmod still held retained or cached memory after %d s under pressure)",
 		       WEXITSTATUS(status), HOG_HOLD_S);
 
 	mapped1 = stat_u64("summary.mapped");
 	retained1 = stat_u64("summary.retained");
 	cached1 = stat_u64("summary.tcache_cached");
-	TH_LOG("after: mapped %llu retained %llu tcache_cached %llu",
-	       mapped1, retained1, cached1);
+	TH_LOG("after: mapped %llu retained %llu tcache_cached %llu; slabs_scanned +%llu",
+	       mapped1, retained1, cached1, scanned1 - scanned0);
 	ASSERT_NE(~0ULL, mapped1);
-	EXPECT_EQ(0ULL, retained1) TH_LOG("retained memory survived pressure");
-	EXPECT_TRUE(!cached0 || cached1 < cached0)
-		TH_LOG("the tcaches were not drained");
-	EXPECT_GT(mapped0, mapped1) TH_LOG("the shrinker released nothing");
+	if (reclaimed) {
+		EXPECT_EQ(0ULL, retained1)
+			TH_LOG("retained memory survived pressure");
+		EXPECT_TRUE(!cached0 || cached1 < cached0)
+			TH_LOG("the tcaches were not drained");
+		EXPECT_GT(mapped0, mapped1)
+			TH_LOG("the shrinker released nothing");
+	}
 
 	/* nothing that should not fail did: live data intact, allocs work */
 	for (i = 0; i < PRESSURE_LIVE; i++) {
@@ -918,6 +963,8 @@ TEST_F_TIMEOUT(stress, pressure, 300)
 		ASSERT_EQ(0, jm_free(self->fd, h[i]));
 	free(h);
 	expect_quiet(_metadata, "after pressure");
+	if (!reclaimed && _metadata->passed)
+		SKIP(return, "the kernel ran no slab reclaim under the hog (slabs_scanned +0): shrinkers not judged here");
 }
 
 /* === unload === */

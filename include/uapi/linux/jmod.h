@@ -159,7 +159,7 @@ enum jmod_op_code {
 enum jmod_backend {
 	JMOD_BACKEND_JMOD = 0,		/* jmod_malloc / jmod_free */
 	JMOD_BACKEND_KMALLOC = 1,	/* kmalloc / kfree */
-	/* jmod with the tcache switched off for the duration of the call */
+	/* jmod bypassing the per-CPU tcache (for these calls only) */
 	JMOD_BACKEND_JMOD_NOTCACHE = 2,
 	JMOD_BACKEND_PAGES = 3,		/* alloc_pages_exact / free_pages_exact */
 	JMOD_BACKEND_VMALLOC = 4,	/* vmalloc / vfree */
