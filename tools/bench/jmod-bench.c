@@ -514,6 +514,17 @@ int main(int argc, char **argv)
 					 ",\"prof_sample\":%s", old);
 				run_case(c, 1, extra);
 			}
+			/*
+			 * Armed but never sampling (1 GiB between samples):
+			 * the hot-path cost of the profiler alone, an upper
+			 * bound for prof_sample=0, where a static key leaves
+			 * only a nop in the allocation path.
+			 */
+			if (write_param(PROF_PARAM, "1073741824") < 0)
+				die("write " PROF_PARAM);
+			run_case(c, 1, ",\"prof_sample\":1073741824");
+			if (write_param(PROF_PARAM, old) < 0)
+				die("write " PROF_PARAM);
 		}
 	} else {
 		enum group g = !strcmp(group, "scaling") ? G_SCALING : G_MAIN;

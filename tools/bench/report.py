@@ -219,7 +219,12 @@ def targets(cases, main_smp):
         'remote-64 vs local-64, ns per op')
     off = find(cases, 'prof-pair-64', 'prof', prof=0)
     on = [c for c in cases if c['name'] == 'prof-pair-64' and
-          c.get('prof_sample')]
+          c.get('prof_sample') and c.get('prof_sample') != 1 << 30]
+    armed = find(cases, 'prof-pair-64', 'prof', prof=1 << 30)
+    add('64 B pair, profiler armed but not sampling / off (jmod)', 1.02,
+        '<=', ratio(be_field(armed, 'jmod', 'ns_per_op'),
+                    be_field(off, 'jmod', 'ns_per_op')),
+        'prof-pair-64, prof_sample 1 GiB vs 0')
     on = on[0] if on else None
     pr = ratio(be_field(on, 'jmod', 'ns_per_op'),
                be_field(off, 'jmod', 'ns_per_op'))
