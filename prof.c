@@ -313,62 +313,66 @@ int jmod_prof_sites(struct jmod_prof_site *sites, unsigned int max)
 
 /* === debugfs: prof, prof.json, prof_reset === */
 
-static int prof_show(struct seq_file *m, void *unused)
+/* One site of the profile, as a text row (and its frames) or as JSON */
+static void prof_show_site(struct seq_file *m, const struct jmod_prof_site *s,
+			   unsigned int i, bool json)
+{
+	unsigned long *entries;
+	unsigned int j, nr;
+
+	nr = s->stack ? stack_depot_fetch(s->stack, &entries) : 0;
+	if (!json) {
+		seq_printf(m, "%14llu %12llu %8llu %14llu  %pS\n",
+			   s->est_bytes, s->est_objects, s->samples, s->bytes,
+			   nr ? (void *)entries[0] : NULL);
+		for (j = 1; j < nr && j < PROF_SHOW_FRAMES; j++)
+			seq_printf(m, "%52s  %pS\n", "", (void *)entries[j]);
+		return;
+	}
+	seq_printf(m, "%s\n{\"est_bytes\":%llu,\"est_objects\":%llu,\"samples\":%llu,\"sampled_bytes\":%llu,\"stack\":[",
+		   i ? "," : "", s->est_bytes, s->est_objects, s->samples,
+		   s->bytes);
+	for (j = 0; j < nr && j < PROF_DEPTH; j++)
+		seq_printf(m, "%s\"%pS\"", j ? "," : "", (void *)entries[j]);
+	seq_puts(m, "]}");
+}
+
+/* The profile by site, largest estimated live bytes first */
+static int prof_print(struct seq_file *m, bool json)
 {
 	struct jmod_prof_site *sites;
-	unsigned long *entries;
-	unsigned int i, j, nr;
-	int n;
+	int i, n;
 
 	sites = kvcalloc(PROF_MAX_SITES, sizeof(*sites), GFP_KERNEL);
 	if (!sites)
 		return -ENOMEM;
 	n = jmod_prof_sites(sites, PROF_MAX_SITES);
-	seq_printf(m, "heap profile: mean sample distance %lu bytes, %d sites\n",
-		   jmod_prof_rate(), n);
-	seq_printf(m, "%14s %12s %8s %14s  %s\n", "est_bytes", "est_objects",
-		   "samples", "sampled_bytes", "site");
-	for (i = 0; i < n; i++) {
-		nr = sites[i].stack ? stack_depot_fetch(sites[i].stack, &entries) : 0;
-		seq_printf(m, "%14llu %12llu %8llu %14llu  %pS\n",
-			   sites[i].est_bytes, sites[i].est_objects,
-			   sites[i].samples, sites[i].bytes,
-			   nr ? (void *)entries[0] : NULL);
-		for (j = 1; j < nr && j < PROF_SHOW_FRAMES; j++)
-			seq_printf(m, "%52s  %pS\n", "", (void *)entries[j]);
+	if (json) {
+		seq_printf(m, "{\"schema\":1,\"prof_sample\":%lu,\"sites\":[",
+			   jmod_prof_rate());
+	} else {
+		seq_printf(m, "heap profile: mean sample distance %lu bytes, %d sites\n",
+			   jmod_prof_rate(), n);
+		seq_printf(m, "%14s %12s %8s %14s  %s\n", "est_bytes",
+			   "est_objects", "samples", "sampled_bytes", "site");
 	}
+	for (i = 0; i < n; i++)
+		prof_show_site(m, &sites[i], i, json);
+	if (json)
+		seq_puts(m, "\n]}\n");
 	kvfree(sites);
 	return 0;
+}
+
+static int prof_show(struct seq_file *m, void *unused)
+{
+	return prof_print(m, false);
 }
 DEFINE_SHOW_ATTRIBUTE(prof);
 
 static int prof_json_show(struct seq_file *m, void *unused)
 {
-	struct jmod_prof_site *sites;
-	unsigned long *entries;
-	unsigned int i, j, nr;
-	int n;
-
-	sites = kvcalloc(PROF_MAX_SITES, sizeof(*sites), GFP_KERNEL);
-	if (!sites)
-		return -ENOMEM;
-	n = jmod_prof_sites(sites, PROF_MAX_SITES);
-	seq_printf(m, "{\"schema\":1,\"prof_sample\":%lu,\"sites\":[",
-		   jmod_prof_rate());
-	for (i = 0; i < n; i++) {
-		nr = sites[i].stack ? stack_depot_fetch(sites[i].stack, &entries) : 0;
-		seq_printf(m, "%s\n{\"est_bytes\":%llu,\"est_objects\":%llu,\"samples\":%llu,\"sampled_bytes\":%llu,\"stack\":[",
-			   i ? "," : "", sites[i].est_bytes,
-			   sites[i].est_objects, sites[i].samples,
-			   sites[i].bytes);
-		for (j = 0; j < nr && j < PROF_DEPTH; j++)
-			seq_printf(m, "%s\"%pS\"", j ? "," : "",
-				   (void *)entries[j]);
-		seq_puts(m, "]}");
-	}
-	seq_puts(m, "\n]}\n");
-	kvfree(sites);
-	return 0;
+	return prof_print(m, true);
 }
 DEFINE_SHOW_ATTRIBUTE(prof_json);
 

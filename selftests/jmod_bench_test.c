@@ -49,15 +49,8 @@ FIXTURE(bench) {
 
 FIXTURE_SETUP(bench)
 {
-	self->fd = jm_open();
-	if (self->fd < 0) {
-		if (jm_dev_missing(-self->fd))
-			SKIP(return, "%s: %s (is jmalloc.ko loaded?)",
-			     JMOD_DEVICE, strerror(-self->fd));
-		ASSERT_LE(0, self->fd)
-			TH_LOG("open %s: %s", JMOD_DEVICE, strerror(-self->fd));
-	}
-	ASSERT_EQ(0, jm_version(self->fd, &self->v));
+	if (!jm_setup_dev(_metadata, &self->fd, &self->v))
+		return;
 	self->debugfs = jm_debugfs_present();
 }
 

@@ -38,15 +38,8 @@ FIXTURE(core) {
 
 FIXTURE_SETUP(core)
 {
-	self->fd = jm_open();
-	if (self->fd < 0) {
-		if (jm_dev_missing(-self->fd))
-			SKIP(return, "%s: %s (is jmalloc.ko loaded?)",
-			     JMOD_DEVICE, strerror(-self->fd));
-		ASSERT_LE(0, self->fd)
-			TH_LOG("open %s: %s", JMOD_DEVICE, strerror(-self->fd));
-	}
-	ASSERT_EQ(0, jm_version(self->fd, &self->v));
+	if (!jm_setup_dev(_metadata, &self->fd, &self->v))
+		return;
 	self->ncls = jm_size_classes(self->v.max_large, self->cls,
 				     JM_MAX_CLASSES);
 	ASSERT_LT(0U, self->ncls);
@@ -625,15 +618,8 @@ FIXTURE_VARIANT_ADD(trace, kmalloc) {
 
 FIXTURE_SETUP(trace)
 {
-	self->fd = jm_open();
-	if (self->fd < 0) {
-		if (jm_dev_missing(-self->fd))
-			SKIP(return, "%s: %s (is jmalloc.ko loaded?)",
-			     JMOD_DEVICE, strerror(-self->fd));
-		ASSERT_LE(0, self->fd)
-			TH_LOG("open %s: %s", JMOD_DEVICE, strerror(-self->fd));
-	}
-	ASSERT_EQ(0, jm_version(self->fd, &self->v));
+	if (!jm_setup_dev(_metadata, &self->fd, &self->v))
+		return;
 }
 
 FIXTURE_TEARDOWN(trace)

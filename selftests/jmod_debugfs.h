@@ -36,6 +36,22 @@ static inline bool jm_debugfs_present(void)
 	return !stat(JM_DEBUGFS, &st);
 }
 
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * For FIXTURE_SETUP, after jm_setup_dev(): false when debugfs is not
+ * mounted; then *@fd is closed and the test marked skipped.
+ */
+static inline bool jm_setup_debugfs(struct __test_metadata *_metadata,
+				    int *fd)
+{
+	if (jm_debugfs_present())
+		return true;
+	close(*fd);
+	*fd = -1;
+	SKIP(return false, "%s missing (debugfs not mounted?)", JM_DEBUGFS);
+}
+#endif
+
 /* Whole debugfs file @name, NUL-terminated, malloc'ed; NULL and errno */
 static inline char *jm_read_file(const char *name, size_t *lenp)
 {

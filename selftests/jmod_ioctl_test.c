@@ -111,15 +111,8 @@ FIXTURE(jmod) {
 
 FIXTURE_SETUP(jmod)
 {
-	self->fd = jm_open();
-	if (self->fd < 0) {
-		if (jm_dev_missing(-self->fd))
-			SKIP(return, "%s: %s (is jmalloc.ko loaded?)",
-			     JMOD_DEVICE, strerror(-self->fd));
-		ASSERT_LE(0, self->fd)
-			TH_LOG("open %s: %s", JMOD_DEVICE, strerror(-self->fd));
-	}
-	ASSERT_EQ(0, jm_version(self->fd, &self->v));
+	if (!jm_setup_dev(_metadata, &self->fd, &self->v))
+		return;
 }
 
 FIXTURE_TEARDOWN(jmod)
@@ -517,15 +510,8 @@ FIXTURE_VARIANT_ADD(batch, kmalloc) {
 
 FIXTURE_SETUP(batch)
 {
-	self->fd = jm_open();
-	if (self->fd < 0) {
-		if (jm_dev_missing(-self->fd))
-			SKIP(return, "%s: %s (is jmalloc.ko loaded?)",
-			     JMOD_DEVICE, strerror(-self->fd));
-		ASSERT_LE(0, self->fd)
-			TH_LOG("open %s: %s", JMOD_DEVICE, strerror(-self->fd));
-	}
-	ASSERT_EQ(0, jm_version(self->fd, &self->v));
+	if (!jm_setup_dev(_metadata, &self->fd, &self->v))
+		return;
 }
 
 FIXTURE_TEARDOWN(batch)

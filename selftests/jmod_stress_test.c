@@ -156,20 +156,9 @@ FIXTURE_SETUP(stress)
 	self->saved = false;
 	self->cpu1_touched = false;
 	self->faults_touched = false;
-	self->fd = jm_open();
-	if (self->fd < 0) {
-		if (jm_dev_missing(-self->fd))
-			SKIP(return, "%s: %s (is jmalloc.ko loaded?)",
-			     JMOD_DEVICE, strerror(-self->fd));
-		ASSERT_LE(0, self->fd)
-			TH_LOG("open %s: %s", JMOD_DEVICE, strerror(-self->fd));
-	}
-	if (!jm_debugfs_present()) {
-		close(self->fd);
-		self->fd = -1;
-		SKIP(return, "%s missing (debugfs not mounted?)", JM_DEBUGFS);
-	}
-	ASSERT_EQ(0, jm_version(self->fd, &self->v));
+	if (!jm_setup_dev(_metadata, &self->fd, &self->v) ||
+	    !jm_setup_debugfs(_metadata, &self->fd))
+		return;
 	ASSERT_EQ(0, jm_read_knob("tcache", &self->tcache_was));
 	ASSERT_EQ(0, jm_read_knob("decay_ms", &self->decay_was));
 	self->saved = true;

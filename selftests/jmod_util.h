@@ -53,6 +53,29 @@ static inline int jm_version(int fd, struct jmod_version *v)
 	return jm_ioctl(fd, JMOD_IOC_VERSION, v);
 }
 
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * For FIXTURE_SETUP: open the device into *@fd and read its version into
+ * @v.  Returns false when it marked the test skipped (the module is not
+ * loaded): the caller returns then.  A device that is there but does not
+ * open, or does not answer VERSION, fails the test.
+ */
+static inline bool jm_setup_dev(struct __test_metadata *_metadata, int *fd,
+				struct jmod_version *v)
+{
+	*fd = jm_open();
+	if (*fd < 0) {
+		if (jm_dev_missing(-*fd))
+			SKIP(return false, "%s: %s (is jmalloc.ko loaded?)",
+			     JMOD_DEVICE, strerror(-*fd));
+		ASSERT_LE(0, *fd)
+			TH_LOG("open %s: %s", JMOD_DEVICE, strerror(-*fd));
+	}
+	ASSERT_EQ(0, jm_version(*fd, v));
+	return true;
+}
+#endif
+
 static inline int jm_alloc(int fd, __u64 size, __u64 align, __u32 flags,
 			   __u64 *handle, __u64 *usable)
 {
