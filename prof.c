@@ -25,15 +25,21 @@
  * jmod_prof_forget() on its free; debugfs prof / prof.json walk the
  * table and aggregate by stack depot handle.
  *
- * Locking: jmod_prof_samples is an xarray with IRQ-safe locking (samples
- * come and go in any context); records are freed with kfree_rcu() after
- * removal, so readers walk the table under rcu_read_lock() without
+ * The samples live in a hash table keyed by the object's address
+ * (PROF_HASH_BITS buckets): a record is one kmalloc, inserting and
+ * removing it allocates nothing else, and the free of a huge object,
+ * which always asks whether it was sampled, costs one bucket walk.
+ *
+ * Locking: jmod_prof_lock (IRQ-safe: samples come and go in any context)
+ * serialises changes to the table; records are freed with kfree_rcu()
+ * after removal, so readers walk the table under rcu_read_lock() without
  * blocking allocations.  The per-CPU PRNG is used with interrupts off.
  */
 
 #define pr_fmt(fmt) "jmod: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/hashtable.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
@@ -45,18 +51,20 @@
 #include <linux/sort.h>
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
-#include <linux/xarray.h>
 
 #include "internal.h"
 
 #define PROF_DEPTH		16
 #define PROF_MAX_SITES		1024
 #define PROF_SHOW_FRAMES	8
+#define PROF_HASH_BITS		12
 #define Q32			BIT_ULL(32)
 #define E_MINUS_1_Q32		1580030169ULL	/* exp(-1) * 2^32 */
 #define LN2_Q16			45426ULL	/* ln(2) * 2^16 */
 
 struct jmod_prof_rec {
+	struct hlist_node node;		/* in jmod_prof_hash, by @ptr */
+	const void *ptr;		/* the sampled object */
 	u32 stack;
 	u64 size;
 	u64 rate;		/* mean sampling distance when taken */
@@ -65,7 +73,8 @@ struct jmod_prof_rec {
 
 DEFINE_STATIC_KEY_FALSE(jmod_prof_key);
 static unsigned long jmod_prof_sample = 512 << 10;
-static DEFINE_XARRAY_FLAGS(jmod_prof_samples, XA_FLAGS_LOCK_IRQ);
+static DEFINE_HASHTABLE(jmod_prof_hash, PROF_HASH_BITS);
+static DEFINE_SPINLOCK(jmod_prof_lock);	/* changes to jmod_prof_hash */
 static struct rnd_state __percpu *jmod_prof_rnd;
 static DEFINE_MUTEX(jmod_prof_mutex);	/* rate changes */
 static bool jmod_prof_ready;
@@ -169,15 +178,13 @@ void jmod_prof_record(const void *p, size_t size, unsigned long caller)
 	if (i == n)
 		i = 0;
 	rec->stack = stack_depot_save(entries + i, n - i, GFP_NOWAIT);
+	rec->ptr = p;
 	rec->size = size;
 	rec->rate = READ_ONCE(jmod_prof_sample) ?: 1;
 
-	xa_lock_irqsave(&jmod_prof_samples, flags);
-	if (xa_err(__xa_store(&jmod_prof_samples, (unsigned long)p >> PAGE_SHIFT,
-			      rec, GFP_NOWAIT | __GFP_NOWARN))) {
-		kfree(rec);
-	}
-	xa_unlock_irqrestore(&jmod_prof_samples, flags);
+	spin_lock_irqsave(&jmod_prof_lock, flags);
+	hash_add_rcu(jmod_prof_hash, &rec->node, (unsigned long)p);
+	spin_unlock_irqrestore(&jmod_prof_lock, flags);
 }
 
 /* @p is being freed: drop its sample, if it has one.  Context: any. */
@@ -186,26 +193,32 @@ void jmod_prof_forget(const void *p)
 	struct jmod_prof_rec *rec;
 	unsigned long flags;
 
-	xa_lock_irqsave(&jmod_prof_samples, flags);
-	rec = __xa_erase(&jmod_prof_samples, (unsigned long)p >> PAGE_SHIFT);
-	xa_unlock_irqrestore(&jmod_prof_samples, flags);
-	if (rec)
-		kfree_rcu(rec, rcu);
+	spin_lock_irqsave(&jmod_prof_lock, flags);
+	hash_for_each_possible(jmod_prof_hash, rec, node, (unsigned long)p) {
+		if (rec->ptr == p) {
+			hash_del_rcu(&rec->node);
+			spin_unlock_irqrestore(&jmod_prof_lock, flags);
+			kfree_rcu(rec, rcu);
+			return;
+		}
+	}
+	spin_unlock_irqrestore(&jmod_prof_lock, flags);
 }
 
 /* Forget every sample (the objects stay); reseed the sampling. */
 void jmod_prof_reset_seed(u64 seed)
 {
 	struct jmod_prof_rec *rec;
-	unsigned long index, flags;
-	unsigned int cpu;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	unsigned int cpu, bkt;
 
-	xa_lock_irqsave(&jmod_prof_samples, flags);
-	xa_for_each(&jmod_prof_samples, index, rec) {
-		__xa_erase(&jmod_prof_samples, index);
+	spin_lock_irqsave(&jmod_prof_lock, flags);
+	hash_for_each_safe(jmod_prof_hash, bkt, tmp, rec, node) {
+		hash_del_rcu(&rec->node);
 		kfree_rcu(rec, rcu);
 	}
-	xa_unlock_irqrestore(&jmod_prof_samples, flags);
+	spin_unlock_irqrestore(&jmod_prof_lock, flags);
 
 	for_each_possible_cpu(cpu) {
 		prandom_seed_state(per_cpu_ptr(jmod_prof_rnd, cpu), seed + cpu);
@@ -280,12 +293,11 @@ static int site_cmp(const void *a, const void *b)
 int jmod_prof_sites(struct jmod_prof_site *sites, unsigned int max)
 {
 	struct jmod_prof_rec *rec;
-	unsigned long index = 0;
-	unsigned int n = 0, i;
+	unsigned int n = 0, i, bkt;
 
 	/* records are freed after a grace period: read them under RCU */
 	rcu_read_lock();
-	xa_for_each(&jmod_prof_samples, index, rec) {
+	hash_for_each_rcu(jmod_prof_hash, bkt, rec, node) {
 		u64 q = exp_neg_q32(rec->size, rec->rate);
 		u64 w_q16 = q >= Q32 ? 1ULL << 16 :
 			    div64_u64(1ULL << 48, Q32 - q);
@@ -427,7 +439,6 @@ void jmod_prof_exit(void)
 	static_branch_disable(&jmod_prof_key);
 	jmod_prof_reset();
 	rcu_barrier();
-	xa_destroy(&jmod_prof_samples);
 	free_percpu(jmod_prof_rnd);
 	jmod_prof_rnd = NULL;
 }
