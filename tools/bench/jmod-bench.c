@@ -274,6 +274,17 @@ static void run_case(const struct bcase *c, unsigned int threads,
 		run_case_once(c, threads, extra);
 }
 
+/* One round of a prof case at prof_sample @rate */
+static void prof_case(const struct bcase *c, const char *rate)
+{
+	char extra[96];
+
+	if (write_param(PROF_PARAM, rate) < 0)
+		die("write " PROF_PARAM);
+	snprintf(extra, sizeof(extra), ",\"prof_sample\":%s", rate);
+	run_case_once(c, 1, extra);
+}
+
 /*
  * Warm up: fault in jmod's arenas and tcache bins and the kmalloc caches
  * on every CPU once, so the first case measured does not pay for it.
@@ -494,35 +505,26 @@ int main(int argc, char **argv)
 
 		if (read_param(PROF_PARAM, old, sizeof(old)) < 0)
 			die(PROF_PARAM);
+		/* the default rate, unless the module was loaded with another */
+		if (!strcmp(old, "0"))
+			strcpy(old, "524288");
 		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 			const struct bcase *c = &cases[k];
 
 			if (c->group != G_PROF)
 				continue;
-			if (write_param(PROF_PARAM, "0") < 0)
-				die("write " PROF_PARAM);
-			run_case(c, 1, ",\"prof_sample\":0");
-			/* the default rate, unless the module was loaded with another */
-			if (!strcmp(old, "0"))
-				strcpy(old, "524288");
-			if (write_param(PROF_PARAM, old) < 0)
-				die("write " PROF_PARAM);
-			{
-				char extra[96];
-
-				snprintf(extra, sizeof(extra),
-					 ",\"prof_sample\":%s", old);
-				run_case(c, 1, extra);
-			}
 			/*
-			 * Armed but never sampling (1 GiB between samples):
-			 * the hot-path cost of the profiler alone, an upper
-			 * bound for prof_sample=0, where a static key leaves
-			 * only a nop in the allocation path.
+			 * The rates alternate within every round, so drifting
+			 * host load lands on all three alike.  1 GiB between
+			 * samples is the profiler armed but never sampling:
+			 * the hot-path cost alone, an upper bound for
+			 * prof_sample=0, where a static key leaves only a nop.
 			 */
-			if (write_param(PROF_PARAM, "1073741824") < 0)
-				die("write " PROF_PARAM);
-			run_case(c, 1, ",\"prof_sample\":1073741824");
+			for (round_no = 0; round_no < rounds; round_no++) {
+				prof_case(c, "0");
+				prof_case(c, old);
+				prof_case(c, "1073741824");
+			}
 			if (write_param(PROF_PARAM, old) < 0)
 				die("write " PROF_PARAM);
 		}
