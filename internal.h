@@ -308,6 +308,7 @@ void jmod_debugfs_init(void);
 void jmod_debugfs_exit(void);
 
 void jmod_report_bad_free(const char *what, unsigned long caller);
+size_t jmod_usable_for(size_t size);
 
 /* === Comparison back ends (backend.c) and the benchmark (bench.c) === */
 
@@ -316,6 +317,8 @@ struct jmod_backend_ops {
 	void *(*alloc)(size_t size, gfp_t gfp);
 	void (*free)(void *p, size_t size);
 	size_t (*usable)(const void *p, size_t size);
+	/* usable() from the size alone; 0 when it needs the pointer */
+	size_t (*usable_for)(size_t size);
 	bool sleeps;		/* process context only */
 };
 

@@ -160,6 +160,20 @@ static __always_inline void *__jmod_malloc(size_t size, gfp_t gfp,
 	return jmod_alloc_slow(size, 0, gfp, true);
 }
 
+/*
+ * The usable size jmod_malloc(@size) hands out, from the size alone
+ * (jemalloc's nallocx()): the class size, whole pages for huge sizes.
+ * 0 in debug mode, where red zones make it depend on the object.
+ */
+size_t jmod_usable_for(size_t size)
+{
+	if (!size || jmod_debug)
+		return 0;
+	if (size <= jmod_large_max)
+		return jmod_class_size[jmod_class_for(size, 0)];
+	return PAGE_ALIGN(size);
+}
+
 void jmod_report_bad_free(const char *what, unsigned long caller)
 {
 	this_cpu_inc(jmod_stats->nbadfree);
@@ -252,9 +266,14 @@ void *jmod_aligned_alloc(size_t align, size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(jmod_aligned_alloc);
 
-/* jmod_aligned_alloc() (@align 0: jmod_malloc()) bypassing the tcache */
+/*
+ * jmod_aligned_alloc() (@align 0: jmod_malloc()) bypassing the tcache;
+ * heap profiling samples it like any other allocation.
+ */
 void *jmod_alloc_nocache(size_t size, size_t align, gfp_t gfp)
 {
+	if (jmod_prof_due(size))
+		return jmod_alloc_sampled(size, align, gfp, _RET_IP_);
 	return jmod_alloc_slow(size, align, gfp, false);
 }
 
