@@ -54,11 +54,6 @@ static size_t be_jmod_usable(const void *p, size_t size)
 	return jmod_usable_size(p);
 }
 
-static size_t be_jmod_usable_for(size_t size)
-{
-	return jmod_usable_for(size);
-}
-
 static void *be_kmalloc_alloc(size_t size, gfp_t gfp)
 {
 	return kmalloc(size, gfp);
@@ -74,11 +69,6 @@ static size_t be_kmalloc_usable(const void *p, size_t size)
 	return ksize(p);
 }
 
-static size_t be_kmalloc_usable_for(size_t size)
-{
-	return kmalloc_size_roundup(size);
-}
-
 static void *be_pages_alloc(size_t size, gfp_t gfp)
 {
 	return alloc_pages_exact(size, gfp);
@@ -89,14 +79,14 @@ static void be_pages_free(void *p, size_t size)
 	free_pages_exact(p, size);
 }
 
-static size_t be_pages_usable(const void *p, size_t size)
+static size_t be_pages_usable_for(size_t size)
 {
 	return PAGE_ALIGN(size);
 }
 
-static size_t be_pages_usable_for(size_t size)
+static size_t be_pages_usable(const void *p, size_t size)
 {
-	return PAGE_ALIGN(size);
+	return be_pages_usable_for(size);
 }
 
 static void *be_vmalloc_alloc(size_t size, gfp_t gfp)
@@ -112,15 +102,15 @@ static void be_vmalloc_free(void *p, size_t size)
 static const struct jmod_backend_ops jmod_backends[JMOD_BACKEND_NR] = {
 	[JMOD_BACKEND_JMOD] = {
 		"jmod", be_jmod_alloc, be_jmod_free, be_jmod_usable,
-		be_jmod_usable_for, false,
+		jmod_usable_for, false,
 	},
 	[JMOD_BACKEND_KMALLOC] = {
 		"kmalloc", be_kmalloc_alloc, be_kmalloc_free, be_kmalloc_usable,
-		be_kmalloc_usable_for, false,
+		kmalloc_size_roundup, false,
 	},
 	[JMOD_BACKEND_JMOD_NOTCACHE] = {
 		"jmod-notcache", be_jmod_nt_alloc, be_jmod_nt_free,
-		be_jmod_usable, be_jmod_usable_for, false,
+		be_jmod_usable, jmod_usable_for, false,
 	},
 	[JMOD_BACKEND_PAGES] = {
 		"pages", be_pages_alloc, be_pages_free, be_pages_usable,
