@@ -334,7 +334,8 @@ static inline struct jmod_arena *this_arena(void)
  *	profile sample) whose usable size is still the small class
  * @size: bytes requested (red zone and debug record)
  * @align: alignment, up to the chunk size (0 or <= PAGE_SIZE: a page)
- * @gfp: allocation flags; __GFP_ZERO zeroes the usable size (the request
+ * @gfp: allocation flags; want_init_on_alloc(@gfp) (__GFP_ZERO, or the
+ *	kernel's init_on_alloc policy) zeroes the usable size (the request
  *	only, in red-zone debug mode)
  * @sampled: mark the run as a heap profile sample
  *
@@ -378,7 +379,8 @@ void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
 		if (!(jmod_debug & JMOD_DBG_REDZONE))
 			usable = jmod_class_size[cls];
 	}
-	if (gfp & __GFP_ZERO)
+	/* a reused run holds its last owner's bytes: the policy decides */
+	if (want_init_on_alloc(gfp))
 		memset(p, 0, usable);
 	return p;
 }

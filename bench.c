@@ -17,10 +17,16 @@
  * ns/op compares across them.  Absolute times under QEMU TCG mean
  * nothing: compare back ends in the same boot.
  *
- * Memory: every thread tracks its live usable bytes with the back end's
- * footprint rule (backend.c), taken from the size alone and checked
- * against the object every 4096 ops, and keeps the peak; jmod's own page
- * count (chunks and huge pages) is sampled every 4096 ops.
+ * Memory, in pages taken from the page allocator, the same way for every
+ * back end: free pages (per-CPU page lists included, per-CPU counter
+ * deltas folded in: jmod_bench_pages()) are read before the run, every
+ * 4096 ops and after every batch, and after the run; the largest drop is
+ * the footprint at the peak of the live set.  Slab pages plus jmod's own
+ * chunk and huge pages are read alongside as a cross-check.  The timed
+ * loop calls nothing per object but the back end's alloc and free: the
+ * object-level figure (live usable bytes at the peak, from the size
+ * alone) comes from a dry run of the same request sequence before the
+ * threads start.
  *
  * Synchronisation: the caller creates the threads, releases them at once
  * with complete_all(&go) and waits for each thread's completion.  A
@@ -36,7 +42,11 @@
 #include <linux/cpumask.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
+#include <linux/log2.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
 #include <linux/prandom.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -71,17 +81,101 @@ struct bench_thread {
 	struct bench_ring *ring;	/* REMOTE */
 	struct bench_thread *peer;	/* REMOTE: the other end */
 	bool consumer;
+	bool dry;			/* accounting pass: nothing allocated */
+	u64 sample_mask;		/* sample the pages when !(ops & mask) */
 	u64 ns, ops, failed, requested, usable;
 	u64 live, live_req, peak, peak_req, mapped_peak;
-	u64 freed_usable, freed_req;	/* REMOTE: what this end freed */
+	s64 pages_peak, slab_peak;	/* drop of free pages, slab growth */
 };
 
 struct bench_run {
 	const struct jmod_bench *a;
 	const struct jmod_backend_ops *be;
+	struct jmod_pages_now base;	/* before the run */
 	struct completion go;
 	bool stop;
 };
+
+/* === Pages taken from the page allocator === */
+
+static unsigned long stat_snapshot(atomic_long_t *global, long diff_sum)
+{
+	long x = atomic_long_read(global) + diff_sum;
+
+	return max(x, 0L);
+}
+
+/**
+ * jmod_bench_pages() - read the page allocator's level
+ * @now: out: free pages (per-CPU lists included), unreclaimable slab
+ *	pages (kmalloc's large allocations included), jmod's own pages
+ *
+ * The per-CPU vmstat deltas are folded in, so two readings a few pages
+ * apart really differ by those pages (the global counters alone drift by
+ * up to the stat threshold per CPU).  Reads without locks: a racing
+ * update makes a reading a few pages off, never wrong by more.
+ *
+ * Context: any.
+ */
+void jmod_bench_pages(struct jmod_pages_now *now)
+{
+	long free = 0, slab = 0;
+	int nid, cpu, z;
+
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		long diff = 0;
+
+		for_each_online_cpu(cpu)
+			diff += READ_ONCE(per_cpu_ptr(pgdat->per_cpu_nodestats, cpu)
+					  ->vm_node_stat_diff[NR_SLAB_UNRECLAIMABLE_B]);
+		slab += stat_snapshot(&pgdat->vm_stat[NR_SLAB_UNRECLAIMABLE_B],
+				      diff);
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+
+			if (!populated_zone(zone))
+				continue;
+			free += zone_page_state_snapshot(zone, NR_FREE_PAGES);
+			for_each_online_cpu(cpu)
+				free += READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset,
+							      cpu)->count);
+		}
+	}
+	now->free = free;
+	now->slab = slab;
+	now->jmod = jmod_mapped_pages();
+}
+
+/* JMOD_POLICY_* of the running kernel */
+u32 jmod_bench_policy(void)
+{
+	return (want_init_on_alloc(0) ? JMOD_POLICY_INIT_ON_ALLOC : 0) |
+	       (want_init_on_free() ? JMOD_POLICY_INIT_ON_FREE : 0);
+}
+
+/* Pages taken since @base: the drop of free pages, the slab growth. */
+static void pages_since(const struct jmod_pages_now *base, s64 *pages,
+			s64 *slab)
+{
+	struct jmod_pages_now now;
+
+	jmod_bench_pages(&now);
+	*pages = (s64)base->free - (s64)now.free;
+	*slab = (s64)(now.slab + now.jmod) - (s64)(base->slab + base->jmod);
+}
+
+static void bench_sample(struct bench_thread *t)
+{
+	s64 pages, slab;
+
+	if (t->dry)
+		return;
+	pages_since(&t->run->base, &pages, &slab);
+	t->pages_peak = max(t->pages_peak, pages);
+	t->slab_peak = max(t->slab_peak, slab);
+	t->mapped_peak = max_t(u64, t->mapped_peak, jmod_mapped_pages());
+}
 
 /* === Sizes === */
 
@@ -125,60 +219,53 @@ static size_t bench_size(struct bench_thread *t)
 /* === Accounting === */
 
 /*
- * The footprint rule from the size alone where the back end can (no
- * pointer lookup in the timed loop), checked against the pointer's own
- * usable size every BENCH_SAMPLE_MASK + 1 ops: a difference counts as a
- * failed op.
+ * The dry run (t->dry) keeps the object-level figures from the size
+ * alone (the back end's usable_for(), e.g. kmalloc_size_roundup()) and
+ * allocates nothing; the timed run only allocates and frees.  The one
+ * branch on t->dry per op is the same for every back end.
  */
-static u64 bench_usable(struct bench_thread *t, const void *p, size_t size)
+static void *bench_alloc(struct bench_thread *t, size_t size)
 {
-	const struct jmod_backend_ops *be = t->run->be;
-	size_t u = be->usable_for(size), real;
+	void *p;
+	u64 u;
 
-	if (likely(u) && (t->ops & BENCH_SAMPLE_MASK))
-		return u;
-	real = be->usable(p, size);
-	if (u && u != real) {
-		pr_warn_once("bench: %s: usable size of %zu bytes: %zu, from the size %zu\n",
-			     be->name, size, real, u);
-		t->failed++;
+	if (!t->dry) {
+		p = t->run->be->alloc(size, GFP_KERNEL | __GFP_NOWARN);
+		if (unlikely(!p))
+			t->failed++;
+		return p;
 	}
-	return real;
-}
-
-static void *bench_alloc(struct bench_thread *t, size_t size, u64 *usable)
-{
-	void *p = t->run->be->alloc(size, GFP_KERNEL | __GFP_NOWARN);
-
-	if (!p) {
-		t->failed++;
-		return NULL;
-	}
-	*usable = bench_usable(t, p, size);
+	u = t->run->be->usable_for(size);
 	t->requested += size;
-	t->usable += *usable;
-	t->live += *usable;
+	t->usable += u;
+	t->live += u;
 	t->live_req += size;
 	if (t->live > t->peak) {
 		t->peak = t->live;
 		t->peak_req = t->live_req;
 	}
-	return p;
+	return t;	/* not NULL: the slot counts as live */
 }
 
-static void bench_free(struct bench_thread *t, void *p, size_t size,
-		       u64 usable)
+static void bench_free(struct bench_thread *t, void *p, size_t size)
 {
-	t->run->be->free(p, size);
-	t->live -= usable;
+	if (!t->dry) {
+		t->run->be->free(p, size);
+		return;
+	}
+	t->live -= t->run->be->usable_for(size);
 	t->live_req -= size;
 }
 
-/* every 1024 ops: yield, notice a stop; every 4096: sample jmod's pages */
+/*
+ * every 1024 ops: yield, notice a stop; every sample_mask + 1 ops (4096,
+ * or the live set rounded up to a power of two, at least 64): sample
+ * the pages, so a short run with a small live set still sees its peak
+ */
 static bool bench_tick(struct bench_thread *t)
 {
-	if (!(t->ops & BENCH_SAMPLE_MASK))
-		t->mapped_peak = max_t(u64, t->mapped_peak, jmod_mapped_pages());
+	if (!(t->ops & t->sample_mask))
+		bench_sample(t);
 	if (t->ops & BENCH_POLL_MASK)
 		return false;
 	cond_resched();
@@ -189,15 +276,15 @@ static bool bench_tick(struct bench_thread *t)
 
 static void run_pair(struct bench_thread *t)
 {
-	u64 n = t->run->a->ops, usable;
+	u64 n = t->run->a->ops;
 	size_t size;
 	void *p;
 
 	for (t->ops = 0; t->ops < n; t->ops++) {
 		size = bench_size(t);
-		p = bench_alloc(t, size, &usable);
+		p = bench_alloc(t, size);
 		if (p)
-			bench_free(t, p, size, usable);
+			bench_free(t, p, size);
 		if (bench_tick(t))
 			break;
 	}
@@ -206,21 +293,21 @@ static void run_pair(struct bench_thread *t)
 static void run_batch(struct bench_thread *t)
 {
 	const struct jmod_bench *a = t->run->a;
-	u64 i, j, k, usable;
+	u64 i, j, k;
 
 	for (i = 0; i < a->ops && !READ_ONCE(t->run->stop); i += k) {
 		k = min(a->live, a->ops - i);
 		for (j = 0; j < k; j++) {
 			t->len[j] = bench_size(t);
-			t->ptr[j] = bench_alloc(t, t->len[j], &usable);
+			t->ptr[j] = bench_alloc(t, t->len[j]);
 		}
+		/* the peak of this batch: once per @live ops */
+		bench_sample(t);
 		for (j = 0; j < k; j++) {
 			if (t->ptr[j])
-				bench_free(t, t->ptr[j], t->len[j],
-					   t->run->be->usable(t->ptr[j], t->len[j]));
+				bench_free(t, t->ptr[j], t->len[j]);
 		}
 		t->ops = i + k;
-		t->mapped_peak = max_t(u64, t->mapped_peak, jmod_mapped_pages());
 		cond_resched();
 	}
 }
@@ -228,28 +315,26 @@ static void run_batch(struct bench_thread *t)
 static void run_random(struct bench_thread *t)
 {
 	const struct jmod_bench *a = t->run->a;
-	u64 usable;
 	u32 s;
 
 	t->ops = 0;
 	while (t->ops < a->ops) {
 		s = prandom_u32_state(&t->rs) % a->live;
 		if (t->ptr[s]) {
-			bench_free(t, t->ptr[s], t->len[s],
-				   t->run->be->usable(t->ptr[s], t->len[s]));
+			bench_free(t, t->ptr[s], t->len[s]);
 			t->ptr[s] = NULL;
 			continue;
 		}
 		t->len[s] = bench_size(t);
-		t->ptr[s] = bench_alloc(t, t->len[s], &usable);
+		t->ptr[s] = bench_alloc(t, t->len[s]);
 		t->ops++;
 		if (bench_tick(t))
 			break;
 	}
+	bench_sample(t);	/* the live set as it stands at the end */
 	for (s = 0; s < a->live; s++) {
 		if (t->ptr[s])
-			bench_free(t, t->ptr[s], t->len[s],
-				   t->run->be->usable(t->ptr[s], t->len[s]));
+			bench_free(t, t->ptr[s], t->len[s]);
 		t->ptr[s] = NULL;
 	}
 }
@@ -257,12 +342,7 @@ static void run_random(struct bench_thread *t)
 /* Ring entries carry the object and its requested size. */
 static void ring_free_one(struct bench_thread *t, const struct bench_ent *e)
 {
-	u64 usable = t->run->be->usable(e->p, e->size);
-
-	t->run->be->free(e->p, e->size);
-	/* read by the producer for its live bytes */
-	WRITE_ONCE(t->freed_usable, t->freed_usable + usable);
-	WRITE_ONCE(t->freed_req, t->freed_req + e->size);
+	bench_free(t, e->p, e->size);
 }
 
 static bool ring_full(struct bench_ring *r)
@@ -293,10 +373,10 @@ static bool ring_pop(struct bench_ring *r, struct bench_ent *e)
 static void run_producer(struct bench_thread *t)
 {
 	struct bench_ring *r = t->ring;
-	struct bench_thread *end = t->peer ?: t;
-	bool local = !t->peer;
+	/* the dry run is sequential: it plays both ends, ring always full */
+	bool local = !t->peer || t->dry;
 	struct bench_ent old;
-	u64 usable, spins = 0;
+	u64 spins = 0;
 	size_t size;
 	void *p;
 
@@ -304,7 +384,7 @@ static void run_producer(struct bench_thread *t)
 		if (bench_tick(t))
 			break;
 		size = bench_size(t);
-		p = bench_alloc(t, size, &usable);
+		p = bench_alloc(t, size);
 		if (!p)
 			continue;
 		while (ring_full(r)) {
@@ -318,13 +398,6 @@ static void run_producer(struct bench_thread *t)
 				cond_resched();
 		}
 		ring_push(r, p, size);
-		/* in flight: produced minus what the consumer gave back */
-		t->live = t->usable - READ_ONCE(end->freed_usable);
-		t->live_req = t->requested - READ_ONCE(end->freed_req);
-		if (t->live > t->peak) {
-			t->peak = t->live;
-			t->peak_req = t->live_req;
-		}
 	}
 	while (local && ring_pop(r, &old))
 		ring_free_one(t, &old);
@@ -355,13 +428,8 @@ static void run_consumer(struct bench_thread *t)
 	}
 }
 
-static int bench_thread_fn(void *data)
+static void bench_workload(struct bench_thread *t)
 {
-	struct bench_thread *t = data;
-	u64 t0;
-
-	wait_for_completion(&t->run->go);
-	t0 = ktime_get_ns();
 	switch (t->run->a->workload) {
 	case JMOD_BENCH_PAIR:
 		run_pair(t);
@@ -379,8 +447,39 @@ static int bench_thread_fn(void *data)
 			run_producer(t);
 		break;
 	}
+}
+
+/*
+ * The dry run of thread @idx, in the caller before any thread starts:
+ * the same requests from the same seed, nothing allocated, for the
+ * object-level figures; then the thread's state is as new.
+ */
+static void bench_dry_run(struct bench_thread *t, unsigned int idx)
+{
+	t->dry = true;
+	bench_workload(t);
+	t->dry = false;
+	t->ops = 0;
+	t->live = 0;
+	t->live_req = 0;
+	prandom_seed_state(&t->rs, t->run->a->seed + idx);
+	if (t->ring) {
+		t->ring->head = 0;
+		t->ring->tail = 0;
+		t->ring->closed = false;
+	}
+}
+
+static int bench_thread_fn(void *data)
+{
+	struct bench_thread *t = data;
+	u64 t0;
+
+	wait_for_completion(&t->run->go);
+	t0 = ktime_get_ns();
+	bench_workload(t);
 	t->ns = ktime_get_ns() - t0;
-	t->mapped_peak = max_t(u64, t->mapped_peak, jmod_mapped_pages());
+	bench_sample(t);
 	complete(&t->done);
 	return 0;
 }
@@ -402,6 +501,8 @@ static int bench_check(const struct jmod_bench *a, const struct cpumask *cpus)
 		return -E2BIG;
 	if (a->max_size > READ_ONCE(jmod_quota_bytes))
 		return -EFBIG;
+	if (a->flags & ~JMOD_BENCH_PURGE)
+		return -EINVAL;
 	if ((a->backend == JMOD_BACKEND_PAGES ||
 	     a->backend == JMOD_BACKEND_VMALLOC) &&
 	    a->dist != JMOD_DIST_KERNEL && a->min_size < PAGE_SIZE)
@@ -449,6 +550,10 @@ static int bench_setup_thread(struct bench_run *run, struct bench_thread *t,
 	const struct jmod_bench *a = run->a;
 
 	t->run = run;
+	t->sample_mask = BENCH_SAMPLE_MASK;
+	if (a->workload != JMOD_BENCH_PAIR)
+		t->sample_mask = roundup_pow_of_two(clamp_t(u64, a->live, 64,
+							    BENCH_SAMPLE_MASK + 1)) - 1;
 	prandom_seed_state(&t->rs, a->seed + idx);
 	init_completion(&t->done);
 	if (a->workload == JMOD_BENCH_BATCH || a->workload == JMOD_BENCH_RANDOM) {
@@ -514,6 +619,12 @@ int jmod_bench_run(struct jmod_bench *a)
 		err = bench_setup_thread(&run, t, i);
 		if (err)
 			goto out_threads;
+		if (!t->consumer)
+			bench_dry_run(t, i);
+		if (READ_ONCE(run.stop) || fatal_signal_pending(current)) {
+			err = -EINTR;
+			goto out_threads;
+		}
 		t->task = kthread_create_on_node(bench_thread_fn, t,
 						 cpu_to_node(t->cpu),
 						 "jmod-bench/%u", t->cpu);
@@ -525,9 +636,10 @@ int jmod_bench_run(struct jmod_bench *a)
 		kthread_bind(t->task, t->cpu);
 	}
 
-	a->mapped_start = jmod_mapped_pages();
 	for (i = 0; i < n; i++)
 		wake_up_process(th[i].task);
+	a->mapped_start = jmod_mapped_pages();
+	jmod_bench_pages(&run.base);
 	t0 = ktime_get_ns();
 	complete_all(&run.go);
 	for (i = 0; i < n; i++) {
@@ -538,6 +650,15 @@ int jmod_bench_run(struct jmod_bench *a)
 	}
 	a->elapsed_ns = ktime_get_ns() - t0;
 	a->mapped_end = jmod_mapped_pages();
+	a->policy = jmod_bench_policy();
+	pages_since(&run.base, &a->pages_end, &a->slab_pages_end);
+	a->pages_purged = 0;
+	if (a->flags & JMOD_BENCH_PURGE) {
+		s64 slab;
+
+		jmod_purge();
+		pages_since(&run.base, &a->pages_purged, &slab);
+	}
 
 	a->thread_ns = 0;
 	a->total_ops = 0;
@@ -547,10 +668,14 @@ int jmod_bench_run(struct jmod_bench *a)
 	a->peak_bytes = 0;
 	a->peak_requested = 0;
 	a->mapped_peak = a->mapped_start;
+	a->pages_peak = a->pages_end;
+	a->slab_pages_peak = a->slab_pages_end;
 	for (i = 0; i < n; i++) {
 		struct bench_thread *t = &th[i];
 
 		a->mapped_peak = max(a->mapped_peak, t->mapped_peak);
+		a->pages_peak = max(a->pages_peak, t->pages_peak);
+		a->slab_pages_peak = max(a->slab_pages_peak, t->slab_peak);
 		if (t->consumer)
 			continue;
 		a->thread_ns += t->ns;

@@ -165,7 +165,14 @@ static int obj_alloc(struct jmod_file *jf, struct jmod_obj *o, u64 size,
 	o->ptr = p;
 	o->size = size;
 	o->backend = backend;
-	o->usable = be->usable(p, size);
+	/*
+	 * From the size alone where that is exact (no pointer lookup per op
+	 * in a timed batch, for any back end); aligned requests and debug
+	 * mode ask the object.
+	 */
+	o->usable = align ? 0 : be->usable_for(size);
+	if (!o->usable)
+		o->usable = be->usable(p, size);
 	if (o->usable > quota_left(jf, jf->bytes)) {
 		be->free(p, size);
 		o->ptr = NULL;
@@ -184,12 +191,23 @@ static void obj_free(struct jmod_file *jf, struct jmod_obj *o)
 	o->ptr = NULL;
 }
 
+/*
+ * FILL and CHECK stay within the usable size, and for kmalloc objects
+ * within the request: KASAN poisons the rest of the slab object unless
+ * ksize() was called, which the timed paths no longer do.
+ */
+static u64 obj_reach(const struct jmod_obj *o)
+{
+	return o->backend == JMOD_BACKEND_KMALLOC ? o->size : o->usable;
+}
+
 static int obj_pattern(struct jmod_obj *o, struct jmod_pattern *pat,
 		       bool check)
 {
+	u64 reach = obj_reach(o);
 	s64 bad;
 
-	if (pat->offset > o->usable || pat->len > o->usable - pat->offset)
+	if (pat->offset > reach || pat->len > reach - pat->offset)
 		return -ERANGE;
 	if (!check) {
 		jmod_pattern_fill(o->ptr, pat->offset, pat->len, pat->seed);
@@ -404,6 +422,24 @@ static s64 batch_op(struct jmod_file *jf, struct jmod_op *op, u32 backend)
 
 #define JMOD_BATCH_CHUNK 256
 
+/* JMOD_BATCH_PAGES: one sample of the page level, outside the timing */
+static void batch_sample(struct jmod_batch *b, bool end)
+{
+	struct jmod_pages_now now;
+	u64 slab;
+
+	if (!(b->flags & JMOD_BATCH_PAGES))
+		return;
+	jmod_bench_pages(&now);
+	slab = now.slab + now.jmod;
+	b->min_free_pages = min_t(u64, b->min_free_pages, now.free);
+	b->max_slab_pages = max(b->max_slab_pages, slab);
+	if (end) {
+		b->end_free_pages = now.free;
+		b->end_slab_pages = slab;
+	}
+}
+
 static int ioc_batch(struct jmod_file *jf, void *arg)
 {
 	struct jmod_batch *b = arg;
@@ -413,7 +449,8 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 	u32 done = 0;
 	int err = 0;
 
-	if (b->__pad || b->backend >= JMOD_BACKEND_NR || !b->count)
+	if (b->__pad || b->backend >= JMOD_BACKEND_NR || !b->count ||
+	    (b->flags & ~JMOD_BATCH_PAGES))
 		return -EINVAL;
 	if (b->count > JMOD_BATCH_MAX)
 		return -E2BIG;
@@ -426,6 +463,10 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 	ops = kmalloc_array(JMOD_BATCH_CHUNK, sizeof(*ops), GFP_KERNEL);
 	if (!ops)
 		return -ENOMEM;
+	b->policy = jmod_bench_policy();
+	b->min_free_pages = U64_MAX;
+	b->max_slab_pages = 0;
+	batch_sample(b, false);
 	while (done < b->count) {
 		u32 n = min_t(u32, b->count - done, JMOD_BATCH_CHUNK);
 		u32 i, ok = 0;
@@ -445,6 +486,7 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 			ok++;
 		}
 		elapsed += ktime_get_ns() - t0;
+		batch_sample(b, false);
 		if (copy_to_user(uops + done, ops, min(n, ok + 1) * sizeof(*ops))) {
 			err = -EFAULT;
 			break;
@@ -459,9 +501,25 @@ static int ioc_batch(struct jmod_file *jf, void *arg)
 		}
 	}
 	kfree(ops);
+	batch_sample(b, true);
+	if (!(b->flags & JMOD_BATCH_PAGES))
+		b->min_free_pages = 0;
 	b->elapsed_ns = elapsed;
 	b->done = done;
 	return err;
+}
+
+static int ioc_pages(struct jmod_file *jf, void *arg)
+{
+	struct jmod_pages *pg = arg;
+	struct jmod_pages_now now;
+
+	jmod_bench_pages(&now);
+	pg->free_pages = now.free;
+	pg->slab_pages = now.slab;
+	pg->jmod_pages = now.jmod;
+	pg->policy = jmod_bench_policy();
+	return 0;
 }
 
 static int ioc_selftest(struct jmod_file *jf, void *arg)
@@ -486,9 +544,10 @@ struct jmod_ioc {
 static_assert(sizeof(struct jmod_handle) == JMOD_HANDLE_SIZE_VER0);
 static_assert(sizeof(struct jmod_realloc) == JMOD_REALLOC_SIZE_VER0);
 static_assert(sizeof(struct jmod_pattern) == JMOD_PATTERN_SIZE_VER0);
-static_assert(sizeof(struct jmod_batch) == JMOD_BATCH_SIZE_VER0);
+static_assert(sizeof(struct jmod_batch) == JMOD_BATCH_SIZE_VER1);
 static_assert(sizeof(struct jmod_slots) == JMOD_SLOTS_SIZE_VER0);
-static_assert(sizeof(struct jmod_bench) == JMOD_BENCH_SIZE_VER0);
+static_assert(sizeof(struct jmod_bench) == JMOD_BENCH_SIZE_VER1);
+static_assert(sizeof(struct jmod_pages) == JMOD_PAGES_SIZE_VER0);
 
 static const struct jmod_ioc jmod_iocs[] = {
 	{ JMOD_IOC_VERSION, JMOD_VERSION_SIZE_VER0, ioc_version },
@@ -501,6 +560,7 @@ static const struct jmod_ioc jmod_iocs[] = {
 	{ JMOD_IOC_SELFTEST, JMOD_SELFTEST_SIZE_VER0, ioc_selftest },
 	{ JMOD_IOC_SLOTS, JMOD_SLOTS_SIZE_VER0, ioc_slots },
 	{ JMOD_IOC_BENCH, JMOD_BENCH_SIZE_VER0, ioc_bench },
+	{ JMOD_IOC_PAGES, JMOD_PAGES_SIZE_VER0, ioc_pages },
 };
 
 union jmod_ioc_arg {
@@ -513,6 +573,7 @@ union jmod_ioc_arg {
 	struct jmod_selftest selftest;
 	struct jmod_slots slots;
 	struct jmod_bench bench;
+	struct jmod_pages pages;
 };
 
 static long jmod_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

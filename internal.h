@@ -327,6 +327,16 @@ const struct jmod_backend_ops *jmod_backend(unsigned int id);
 struct jmod_bench;
 int jmod_bench_run(struct jmod_bench *a);
 
+/* the page allocator's level, for measuring any back end (bench.c) */
+struct jmod_pages_now {
+	unsigned long free;	/* free pages, per-CPU lists included */
+	unsigned long slab;	/* unreclaimable slab pages */
+	unsigned long jmod;	/* jmod's chunk and huge pages */
+};
+
+void jmod_bench_pages(struct jmod_pages_now *now);
+u32 jmod_bench_policy(void);
+
 /* === Test device /dev/jmod (chardev.c) and in-kernel cases (selftest.c) === */
 
 extern unsigned long jmod_quota_bytes;

@@ -197,7 +197,10 @@ void jmod_report_bad_free(const char *what, unsigned long caller)
  * the page allocator (vmalloc when contiguous pages are unavailable and
  * @gfp allows sleeping).  The object is aligned to at least 8 bytes, to
  * the largest power of two dividing its size class for small objects, and
- * to a page for large and huge ones.
+ * to a page for large and huge ones.  It is zeroed when kmalloc() would
+ * zero it: with __GFP_ZERO, or whenever the kernel's init_on_alloc policy
+ * is on (want_init_on_alloc(); Debian's kernels default to it), cached
+ * and reused objects included.  Under init_on_free, jmod_free() clears.
  *
  * Context: any context with a suitable @gfp: GFP_KERNEL may sleep,
  * GFP_ATOMIC and GFP_NOWAIT work in atomic and hard-IRQ context.
@@ -292,10 +295,22 @@ static void jmod_free_huge(const void *p, unsigned long caller)
 		jmod_report_bad_free("free", caller);
 }
 
+/*
+ * init_on_free for a large run going back to its arena (the tcache and
+ * SLUB do their own; huge pages go back through the page allocator,
+ * which does): the bytes must not outlive the free, as with kfree().
+ */
+static inline void jmod_init_on_free(void *p, size_t usable)
+{
+	if (want_init_on_free())
+		memset(p, 0, usable);
+}
+
 static __always_inline void __jmod_free(const void *p, unsigned long caller,
 					bool cache)
 {
 	unsigned int lcls;
+	size_t usable;
 	bool sampled;
 	int cls;
 
@@ -317,12 +332,15 @@ static __always_inline void __jmod_free(const void *p, unsigned long caller,
 			jmod_free_class(cls, (void *)p, caller, cache);
 		return;
 	}
-	switch (jmod_large_lookup(p, &lcls, &sampled, NULL)) {
+	switch (jmod_large_lookup(p, &lcls, &sampled, &usable)) {
 	case JMOD_OWNER_RUN:
 		if (unlikely(sampled)) {
 			jmod_prof_forget(p);
+			jmod_init_on_free((void *)p, usable);
 			jmod_large_free(p, caller);
 		} else {
+			if (!(cache && jmod_tcache_serves(lcls)))
+				jmod_init_on_free((void *)p, usable);
 			jmod_free_class(lcls, (void *)p, caller, cache);
 		}
 		return;
@@ -441,6 +459,9 @@ static bool jmod_realloc_inplace(void *p, size_t old, size_t new_size,
 		if (new_size <= JMOD_SMALL_MAX || new_size > jmod_large_max)
 			return false;
 		new_usable = jmod_class_size[jmod_size_class(new_size)];
+		/* a tail given back is the arena's once resized: clear it first */
+		if (new_usable < old)
+			jmod_init_on_free(p + new_usable, old - new_usable);
 		if (jmod_large_resize(p, jmod_size_class(new_size)) !=
 		    JMOD_OWNER_RUN)
 			return false;
@@ -455,7 +476,8 @@ static bool jmod_realloc_inplace(void *p, size_t old, size_t new_size,
 		else
 			return false;
 	}
-	if ((gfp & __GFP_ZERO) && new_usable > old)
+	/* grown into pages another object used: the policy decides */
+	if (want_init_on_alloc(gfp) && new_usable > old)
 		memset(p + old, 0, new_usable - old);
 	this_cpu_inc(jmod_stats->nrealloc_inplace);
 	return true;
@@ -470,8 +492,9 @@ static bool jmod_realloc_inplace(void *p, size_t old, size_t new_size,
  * Stays in place when the size class does not change, when a large run
  * can shrink or grow into a free neighbour, or when a huge allocation
  * shrinks; otherwise moves the contents (up to the smaller of the two
- * sizes) to a new object.  With __GFP_ZERO, bytes past the old usable
- * size are zeroed.
+ * sizes) to a new object.  With __GFP_ZERO, or whenever the kernel's
+ * init_on_alloc policy is on (want_init_on_alloc()), bytes past the old
+ * usable size are zeroed; with init_on_free, bytes given back are.
  *
  * Context: as jmod_malloc().
  * Return: the object, or NULL on failure, in which case @p is unchanged.

@@ -1103,6 +1103,126 @@ out:
 	return err;
 }
 
+/* === zeroing: the kernel's init_on_alloc / init_on_free policy === */
+
+/*
+ * Does @p show a previous owner's 0x5a bytes where init_on_alloc wants
+ * zeroes?  SLUB poisoning (slub_debug=P, or jmod's debug=P) hands out
+ * poison instead of zeroes, as kmalloc() does then: that is no leak.
+ */
+static bool zero_leaks(const void *p, size_t n)
+{
+	if (jmod_debug & JMOD_DBG_POISON)
+		return memchr(p, 0x5a, n);
+	return !all_zero(p, n);
+}
+
+/*
+ * One class: allocate, fill with 0x5a, free, allocate the same size
+ * again.  Under init_on_alloc the second object must be all zero whether
+ * or not it is the same one (tcache hit, refilled bin, reused run); with
+ * both policies off a reused object must still hold the old bytes (jmod
+ * zeroes nothing the caller did not ask for).  __GFP_ZERO always zeroes.
+ * Returns 1 when the object was reused, 0 when not, or -errno.
+ */
+static int zero_one(size_t size, bool init, bool clear, char *msg)
+{
+	size_t usable;
+	void *p, *q;
+	int reused;
+
+	p = jmod_malloc(size, GFP_KERNEL);
+	if (!p)
+		return fail(msg, "malloc(%zu) failed", size);
+	usable = jmod_usable_size(p);
+	memset(p, 0x5a, usable);
+	jmod_free(p);
+	q = jmod_malloc(size, GFP_KERNEL);
+	if (!q)
+		return fail(msg, "malloc(%zu) failed", size);
+	reused = q == p;
+	usable = jmod_usable_size(q);
+	if (init && zero_leaks(q, usable)) {
+		jmod_free(q);
+		return fail(msg, "init_on_alloc: %zu bytes: %s object not zeroed",
+			    size, reused ? "reused" : "new");
+	}
+	if (!init && !clear && reused && all_zero(q, usable)) {
+		jmod_free(q);
+		return fail(msg, "init_on_alloc=0: %zu bytes zeroed unasked",
+			    size);
+	}
+	memset(q, 0x5a, usable);
+	jmod_free(q);
+	q = jmod_zalloc(size, GFP_KERNEL);
+	if (!q)
+		return fail(msg, "zalloc(%zu) failed", size);
+	if (!all_zero(q, jmod_usable_size(q))) {
+		jmod_free(q);
+		return fail(msg, "zalloc(%zu) not zeroed", size);
+	}
+	jmod_free(q);
+	return reused;
+}
+
+/* A large run grown in place into pages another object just used. */
+static int zero_grow(bool init, bool clear, char *msg)
+{
+	size_t big = 64 << 10, small = 16 << 10;
+	u8 *p, *q;
+	int err = 0;
+
+	if (jmod_debug)
+		return 0;	/* realloc moves in debug mode */
+	preempt_disable();
+	p = jmod_malloc(big, GFP_ATOMIC);
+	if (!p) {
+		preempt_enable();
+		return fail(msg, "malloc(%zu) failed", big);
+	}
+	memset(p, 0x5a, big);
+	q = jmod_realloc(p, small, GFP_ATOMIC);
+	if (q == p)
+		q = jmod_realloc(p, big, GFP_ATOMIC);
+	preempt_enable();
+	if (q != p)
+		err = fail(msg, "64 KiB -> 16 KiB -> 64 KiB did not stay in place");
+	else if (init && !all_zero(q + small, big - small))
+		err = fail(msg, "init_on_alloc: grown part not zeroed");
+	else if (!init && !clear && all_zero(q + small, big - small))
+		err = fail(msg, "init_on_alloc=0: grown part zeroed unasked");
+	jmod_free(q ?: p);
+	return err;
+}
+
+static int st_zeroing(u32 arg, char *msg)
+{
+	bool init = want_init_on_alloc(GFP_KERNEL), clear = want_init_on_free();
+	unsigned int i, reused = 0, n = 0;
+	int ret;
+
+	for (i = 0; i < jmod_nr_classes; i++, n++) {
+		ret = zero_one(jmod_class_size[i], init, clear, msg);
+		if (ret < 0)
+			return ret;
+		reused += ret;
+	}
+	/* huge: pages from the page allocator, which applies the policy */
+	ret = zero_one(jmod_large_max + 3 * PAGE_SIZE, init, clear, msg);
+	if (ret < 0)
+		return ret;
+	ret = zero_grow(init, clear, msg);
+	if (ret)
+		return ret;
+	/* a fresh boot may not hand the same object back everywhere */
+	if (!init && !clear && !reused)
+		return fail(msg, "init_on_alloc=0: no class reused an object");
+	snprintf(msg, MSG_LEN,
+		 "init_on_alloc=%d init_on_free=%d: %u classes + huge, %u reused, policy obeyed",
+		 init, clear, n, reused);
+	return 0;
+}
+
 /* === quiesce: nothing live, every page back (run this last) === */
 
 static int st_quiesce(u32 arg, char *msg)
@@ -1153,6 +1273,7 @@ static const struct jmod_selftest_case jmod_cases[] = {
 	{ "tcache", st_tcache },
 	{ "debug", st_debug },
 	{ "prof", st_prof },
+	{ "zeroing", st_zeroing },
 	{ "quiesce", st_quiesce },
 };
 

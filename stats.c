@@ -311,6 +311,8 @@ static int stats_show(struct seq_file *m, void *unused)
 		   jmod_tcache_is_enabled() ? "on" : "off",
 		   jmod_tcache_max_size());
 	seq_printf(m, "%-17s %u\n", "decay_ms:", READ_ONCE(jmod_decay_ms));
+	seq_printf(m, "%-17s init_on_alloc=%d init_on_free=%d\n", "zeroing:",
+		   want_init_on_alloc(0), want_init_on_free());
 	ms_print(m, "uptime:", ktime_get_boottime_ns() - jmod_load_ns);
 	ms_print(m, "since_reset:", v->since_reset_ns);
 	seq_printf(m, "%-17s %llu\n", "allocated:", v->allocated);
@@ -500,12 +502,13 @@ static int stats_json_show(struct seq_file *m, void *unused)
 	seq_printf(m, "{\"schema\":%u,\"abi\":%u,\"uptime_ns\":%llu,\"since_reset_ns\":%llu,\n",
 		   JMOD_STATS_SCHEMA, JMOD_ABI_VERSION,
 		   ktime_get_boottime_ns() - jmod_load_ns, v->since_reset_ns);
-	seq_printf(m, "\"config\":{\"page_size\":%lu,\"chunk_size\":%lu,\"nr_small\":%u,\"nr_large\":%u,\"max_small\":%u,\"max_large\":%zu,\"tcache\":%d,\"tcache_max\":%lu,\"decay_ms\":%u,\"nr_arenas\":%u,\"debug\":%u,\"prof_sample\":%lu},\n",
+	seq_printf(m, "\"config\":{\"page_size\":%lu,\"chunk_size\":%lu,\"nr_small\":%u,\"nr_large\":%u,\"max_small\":%u,\"max_large\":%zu,\"tcache\":%d,\"tcache_max\":%lu,\"decay_ms\":%u,\"nr_arenas\":%u,\"debug\":%u,\"prof_sample\":%lu,\"init_on_alloc\":%d,\"init_on_free\":%d},\n",
 		   PAGE_SIZE, PAGE_SIZE << jmod_chunk_order, JMOD_NR_SMALL,
 		   jmod_nr_classes - JMOD_NR_SMALL, JMOD_SMALL_MAX,
 		   jmod_large_max, jmod_tcache_is_enabled(),
 		   jmod_tcache_max_size(), READ_ONCE(jmod_decay_ms),
-		   num_possible_cpus(), jmod_debug, jmod_prof_rate());
+		   num_possible_cpus(), jmod_debug, jmod_prof_rate(),
+		   want_init_on_alloc(0), want_init_on_free());
 	seq_printf(m, "\"summary\":{\"allocated\":%llu,\"requested\":%llu,\"active\":%llu,\"mapped\":%llu,\"slab_pages_known\":%s,\"retained\":%llu,\"metadata\":%llu,\"tcache_cached\":%llu,\"bad_frees\":%llu,\"realloc_inplace\":%llu,\"debug_errors\":%llu,\"prof_samples\":%llu},\n",
 		   v->allocated,
 		   v->requested[0] + v->requested[1] + v->requested[2],

@@ -196,7 +196,12 @@ static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
 	local_unlock(&jmod_tcache->lock);
 
 	tcache_release(cls, objs, got - keep);
-	if (gfp & __GFP_ZERO)
+	/*
+	 * SLUB zeroed the batch if init_on_alloc is on and the cache is not
+	 * poisoned (slub_debug=P): not knowable here, so zero this one again
+	 * (once per fill); the objects kept are zeroed when popped.
+	 */
+	if (want_init_on_alloc(gfp))
 		memset(p, 0, jmod_class_size[cls]);
 	return p;
 }
@@ -256,7 +261,8 @@ void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 		tcache_gc_event();
 	if (unlikely(!p))
 		return tcache_fill(cls, gfp);
-	if (gfp & __GFP_ZERO)
+	/* a cached object holds its last owner's bytes: the policy decides */
+	if (want_init_on_alloc(gfp))
 		memset(p, 0, jmod_class_size[cls]);
 	return p;
 }
@@ -292,6 +298,9 @@ void jmod_tcache_free(unsigned int cls, void *p)
 {
 	struct jmod_tbin *tb;
 
+	/* as kfree() would: the bytes must not outlive the free */
+	if (want_init_on_free())
+		memset(p, 0, jmod_class_size[cls]);
 	local_lock(&jmod_tcache->lock);
 	tb = &this_cpu_ptr(jmod_tcache)->bins[cls];
 	if (likely(tb->ncached < tb->ncached_max)) {

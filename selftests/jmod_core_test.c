@@ -274,6 +274,92 @@ TEST_F_TIMEOUT(core, zeroing, 300)
 	}
 }
 
+/* The kernel's zeroing policy (JMOD_POLICY_*), from JMOD_IOC_PAGES */
+static int policy_of(int fd, __u32 *policy)
+{
+	struct jmod_pages pg;
+	int ret;
+
+	memset(&pg, 0, sizeof(pg));
+	ret = jm_ioctl(fd, JMOD_IOC_PAGES, &pg);
+	*policy = pg.policy;
+	return ret;
+}
+
+/* SLUB poisons this jmod cache (slub_debug=P): it hands out poison then */
+static bool cache_poisoned(__u64 size)
+{
+	char path[96], c = '0';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/jmod-%llu/poison",
+		 (unsigned long long)size);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fread(&c, 1, 1, f) != 1)
+		c = '0';
+	fclose(f);
+	return c == '1';
+}
+
+/*
+ * The kernel's init_on_alloc policy, for every class and a huge size,
+ * through the tcache and around it: an object of a size just freed
+ * dirty (a tcache hit, a refilled bin, a reused run) comes back all zero
+ * without JMOD_ALLOC_ZERO, as kmalloc's would.  With the policy off
+ * (init_on_alloc=0 on the command line) the old bytes must show through
+ * somewhere: jmod zeroes nothing it was not asked to.
+ */
+TEST_F_TIMEOUT(core, init_on_alloc, 300)
+{
+	static const __u32 flags[] = { 0, JMOD_ALLOC_NOCACHE };
+	unsigned int i, j, n = 0, dirty = 0, skipped = 0;
+	__u64 sizes[JM_MAX_CLASSES + 1];
+	__u64 h, usable, bad;
+	__u32 policy;
+	bool init;
+
+	if (self->fd < 0)
+		return;
+	ASSERT_EQ(0, policy_of(self->fd, &policy));
+	init = policy & JMOD_POLICY_INIT_ON_ALLOC;
+	for (i = 0; i < self->ncls; i++)
+		sizes[i] = self->cls[i];
+	sizes[i++] = self->v.max_large + 3 * self->v.page_size;	/* huge */
+	for (i = 0; i < self->ncls + 1; i++) {
+		for (j = 0; j < ARRAY_SIZE(flags); j++) {
+			ASSERT_EQ(0, jm_alloc(self->fd, sizes[i], 0, flags[j],
+					      &h, &usable));
+			ASSERT_EQ(0, jm_fill(self->fd, h, 0, usable, 0x5a5a));
+			ASSERT_EQ(0, jm_free(self->fd, h));
+			ASSERT_EQ(0, jm_alloc(self->fd, sizes[i], 0, flags[j],
+					      &h, &usable));
+			n++;
+			if (jm_check(self->fd, h, 0, usable, 0, &bad) == -EILSEQ) {
+				dirty++;
+				if (init && flags[j] && sizes[i] <= self->v.max_small &&
+				    cache_poisoned(sizes[i])) {
+					skipped++;	/* SLUB's poison, not data */
+				} else {
+					EXPECT_FALSE(init)
+						TH_LOG("init_on_alloc: size %llu%s: byte %llu of %llu not zero",
+						       (unsigned long long)sizes[i],
+						       flags[j] ? " (no tcache)" : "",
+						       (unsigned long long)bad,
+						       (unsigned long long)usable);
+				}
+			}
+			ASSERT_EQ(0, jm_free(self->fd, h));
+		}
+	}
+	TH_LOG("policy %#x: %u reuses, %u not zero (%u SLUB-poisoned)",
+	       policy, n, dirty, skipped);
+	if (!init && !(policy & JMOD_POLICY_INIT_ON_FREE))
+		EXPECT_LT(0U, dirty)
+			TH_LOG("init_on_alloc=0, yet every reused object was zeroed");
+}
+
 /*
  * Allocates @size aligned to @align, writes and checks its first and last
  * (up to) 4 KiB, frees it.

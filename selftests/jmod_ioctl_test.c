@@ -990,6 +990,72 @@ TEST_F_TIMEOUT(jmod, close_frees_all, 120)
 		TH_LOG("quiesce after close: %s", st.msg);
 }
 
+/*
+ * JMOD_IOC_PAGES reads the page allocator's level and changes nothing;
+ * BATCH with JMOD_BATCH_PAGES sees the pages its allocations take; bad
+ * flags of BATCH and BENCH are refused.
+ */
+TEST_F(jmod, pages)
+{
+	struct jmod_pages a, b;
+	struct jmod_op ops[64];
+	struct jmod_batch bt;
+	struct jmod_bench bn;
+	unsigned int i;
+
+	if (self->fd < 0)
+		return;
+	memset(&a, 0xff, sizeof(a));
+	ASSERT_EQ(0, jm_ioctl(self->fd, JMOD_IOC_PAGES, &a));
+	ASSERT_LT(0ULL, a.free_pages);
+	ASSERT_LT(0ULL, a.slab_pages);
+	ASSERT_EQ(0U, a.__pad);
+	ASSERT_EQ(0U, a.policy & ~(JMOD_POLICY_INIT_ON_ALLOC |
+				   JMOD_POLICY_INIT_ON_FREE));
+	/* the write direction is not this command's */
+	ASSERT_EQ(-ENOTTY, jm_ioctl(self->fd, _IOW(JMOD_IOC_MAGIC, 0x0a,
+						   struct jmod_pages), &b));
+
+	/* 64 MiB live in one batch: the free pages drop by at least that */
+	ASSERT_EQ(0, jm_slots(self->fd, ARRAY_SIZE(ops)));
+	for (i = 0; i < ARRAY_SIZE(ops); i++)
+		jm_op(&ops[i], JMOD_OP_ALLOC, i, MiB, 0);
+	memset(&bt, 0, sizeof(bt));
+	bt.ops = (uintptr_t)ops;
+	bt.count = ARRAY_SIZE(ops);
+	bt.backend = JMOD_BACKEND_JMOD;
+	bt.flags = JMOD_BATCH_PAGES;
+	ASSERT_EQ(0, jm_ioctl(self->fd, JMOD_IOC_BATCH, &bt));
+	ASSERT_EQ(ARRAY_SIZE(ops), bt.done);
+	ASSERT_EQ(a.policy, bt.policy);
+	ASSERT_LE(bt.min_free_pages, bt.end_free_pages);
+	EXPECT_LE(bt.min_free_pages + ARRAY_SIZE(ops) * MiB / self->v.page_size,
+		  a.free_pages)
+		TH_LOG("free pages %llu before, %llu with 64 MiB live",
+		       (unsigned long long)a.free_pages,
+		       (unsigned long long)bt.min_free_pages);
+	EXPECT_LE(a.jmod_pages + ARRAY_SIZE(ops) * MiB / self->v.page_size,
+		  bt.max_slab_pages);
+	ASSERT_EQ(0, jm_ioctl(self->fd, JMOD_IOC_PAGES, &b));
+	EXPECT_LE(a.jmod_pages + ARRAY_SIZE(ops) * MiB / self->v.page_size,
+		  b.jmod_pages);
+	ASSERT_EQ(0, jm_slots(self->fd, 0));
+
+	/* unknown flags: refused, nothing run */
+	bt.flags = 1U << 7;
+	bt.count = 1;
+	ASSERT_EQ(-EINVAL, jm_ioctl(self->fd, JMOD_IOC_BATCH, &bt));
+	memset(&bn, 0, sizeof(bn));
+	bn.workload = JMOD_BENCH_PAIR;
+	bn.backend = JMOD_BACKEND_JMOD;
+	bn.nr_threads = 1;
+	bn.min_size = bn.max_size = 64;
+	bn.ops = 10;
+	bn.flags = 1U << 5;
+	ASSERT_EQ(-EINVAL, jm_ioctl(self->fd, JMOD_IOC_BENCH, &bn));
+	ASSERT_EQ(0ULL, bn.total_ops);
+}
+
 TEST_F(jmod, unknown_cmd)
 {
 	unsigned char buf[256] = { 0 };

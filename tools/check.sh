@@ -4,7 +4,8 @@
 # `make check`: every host step, then the QEMU test runs on both kernels,
 # then the extra runs: the whole suite on the debug kernel (KASAN, lockdep,
 # kmemleak, fault injection; tools/debug-kernel/), the whole suite on 6.1
-# with tcache=0, and the core tests on 6.1 with debug=FZPU.
+# with tcache=0, the core tests on 6.1 with debug=FZPU, and the zeroing
+# tests on 6.1 booted with init_on_alloc=0 (the policy's other side).
 # Prints one TAP-ish line per host step (its output is in
 # build/check/<step>.log, and its tail is shown when it fails), the runner
 # test's and the VM runs' own result lines, and ends with exactly one line
@@ -14,7 +15,7 @@
 #
 # Environment: JMOD_CACHE (/var/cache/jmod), CHECK_KERNELS ("6.1 6.12"),
 # CHECK_SMP (2), CHECK_VM_ARGS (extra tools/vm/run.sh options),
-# CHECK_EXTRA ("debug tcache0 fzpu": which extra runs; "" for none).
+# CHECK_EXTRA ("debug tcache0 fzpu noinit": which extra runs; "" for none).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +23,7 @@ cd "$top" || exit 1
 logdir=$top/build/check
 mkdir -p "$logdir"
 KERNELS=${CHECK_KERNELS:-6.1 6.12}
-EXTRA=${CHECK_EXTRA-debug tcache0 fzpu}
+EXTRA=${CHECK_EXTRA-debug tcache0 fzpu noinit}
 SMP=${CHECK_SMP:-2}
 read -r -a VM_ARGS <<<"${CHECK_VM_ARGS:-}"
 MAKE=(make --no-print-directory -j"$(nproc)")
@@ -198,6 +199,12 @@ if has_extra fzpu; then
 	echo "# VM test run: kernel 6.1, debug=FZPU (incore, ioctl), smp $SMP"
 	vm_run "6.1-fzpu-$SMP" 6.1 --module-args debug=FZPU \
 		--tests jmod_incore_test,jmod_ioctl_test
+fi
+
+if has_extra noinit; then
+	echo "# VM test run: kernel 6.1, init_on_alloc=0 (incore, core), smp $SMP"
+	vm_run "6.1-noinit-$SMP" 6.1 --append init_on_alloc=0 \
+		--tests jmod_incore_test,jmod_core_test
 fi
 
 summary

@@ -15,7 +15,8 @@
 # Idempotent: stamps are keyed by the resolved kernel ABI (and by the
 # linux-source version), so a second run only asks apt-cache and returns.
 #
-# Usage: tools/setup.sh [--tools-only|--kernels-only] [--dkms]
+# Usage: tools/setup.sh [--tools-only|--kernels-only] [--dkms] [--bench]
+#   --bench also installs what `make bench` needs (gnuplot for the charts).
 #   JMOD_CACHE (default /var/cache/jmod), JMOD_LINES (default "6.1 6.12").
 set -euo pipefail
 
@@ -26,12 +27,14 @@ export DEBIAN_FRONTEND=noninteractive
 do_tools=1
 do_kernels=1
 want_dkms=0
+want_bench=0
 for arg in "$@"; do
 	case $arg in
 	--tools-only) do_kernels=0 ;;
 	--kernels-only) do_tools=0 ;;
 	--dkms) want_dkms=1 ;;
-	-h|--help) sed -n '3,20p' "$0"; exit 0 ;;
+	--bench) want_bench=1 ;;
+	-h|--help) sed -n '3,21p' "$0"; exit 0 ;;
 	*) echo "setup: unknown argument $arg" >&2; exit 2 ;;
 	esac
 done
@@ -94,6 +97,7 @@ dep_matching() {
 
 if [ "$do_tools" = 1 ]; then
 	[ "$want_dkms" = 1 ] && PKGS+=(dkms dpkg-dev patch)
+	[ "$want_bench" = 1 ] && PKGS+=(gnuplot-nox)
 	install_pkgs "${PKGS[@]}"
 fi
 

@@ -5,7 +5,9 @@
 #
 #   make bench          for each kernel of BENCH_KERNELS: boot QEMU with
 #                       1, 2 and 4 vCPUs (BENCH_SMP), run every workload on
-#                       every back end in the same boot (tools/bench/run.sh),
+#                       every back end in the same boot (tools/bench/run.sh)
+#                       under init_on_alloc=1, and once more with
+#                       init_on_alloc=0 (main set and replay, BENCH_MAIN_SMP),
 #                       write bench/<kernel>/{results.json,RESULTS.md,
 #                       results.png}; then bench/results.json and
 #                       bench/RESULTS.md over all kernels
@@ -19,6 +21,9 @@
 #   BENCH_KERNELS="6.1 6.12"  BENCH_SMP="1 2 4"  BENCH_MAIN_SMP=2
 #   BENCH_SCALE=1 (multiplies every op count; 0.2 for a quick look)
 #   BENCH_ROUNDS=3 (median shown)  BENCH_TRACE=bench/traces/...ops
+#   BENCH_COPIES=200 (interleaved copies of the trace in the replay)
+#   BENCH_NOINIT=1 (a second boot per kernel with init_on_alloc=0: the
+#   main set and the replay without the kernel's zeroing; 0: skip it)
 
 BENCH_KERNELS ?= 6.1 6.12
 BENCH_SMP ?= 1 2 4
@@ -26,6 +31,8 @@ BENCH_MAIN_SMP ?= 2
 BENCH_SCALE ?= 1
 BENCH_ROUNDS ?= 3
 BENCH_TRACE ?= $(CURDIR)/bench/traces/debian61-workload.ops
+BENCH_COPIES ?= 200
+BENCH_NOINIT ?= 1
 BENCH_OUT := $(CURDIR)/bench
 BENCH_DRIVER := $(BUILD)/bench/jmod-bench
 
@@ -35,11 +42,13 @@ $(BENCH_DRIVER): tools/bench/jmod-bench.c $(UAPI_INC)/linux/jmod.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -static -I$(UAPI_INC) -o $@ $<
 
+# A fresh machine gets what the benchmark needs (as make check does):
+# the packages and kernels of tools/setup.sh, plus gnuplot.
 bench-deps:
-	@command -v gnuplot >/dev/null || \
-		{ echo "bench: gnuplot missing (apt-get install gnuplot-nox)" >&2; exit 1; }
-	@command -v python3 >/dev/null || \
-		{ echo "bench: python3 missing" >&2; exit 1; }
+	@if ! command -v gnuplot >/dev/null || ! command -v python3 >/dev/null || \
+	    ! [ -f $(JMOD_CACHE)/kernels/6.1/env ]; then \
+		$(SETUP) --bench; \
+	fi
 
 bench: bench-deps $(BENCH_DRIVER) \
 		$(foreach k,$(BENCH_KERNELS),$(BUILD)/$(k)/jmalloc.ko)
@@ -49,6 +58,7 @@ bench: bench-deps $(BENCH_DRIVER) \
 			--module $(BUILD)/$$k/jmalloc.ko --smp "$(BENCH_SMP)" \
 			--main-smp $(BENCH_MAIN_SMP) --scale $(BENCH_SCALE) \
 			--rounds $(BENCH_ROUNDS) --trace $(BENCH_TRACE) \
+			--copies $(BENCH_COPIES) --noinit $(BENCH_NOINIT) \
 			--raw $(BUILD)/bench/$$k --out $(BENCH_OUT)/$$k; \
 	done
 	python3 tools/bench/report.py --combine $(BENCH_OUT) \

@@ -19,7 +19,20 @@
  *   --rounds N        run every case N times (default 3), back ends
  *                     interleaved; the host takes the median
  *   --only NAME       only cases whose name starts with NAME
+ *   --copies N        replay: N copies of the trace interleaved op by op
+ *                     (slots renumbered), so the live set is N times the
+ *                     trace's (default 200)
  *   --tag K=V         add "K":"V" to every JSON line (e.g. the vCPU count)
+ *
+ * Memory is measured in pages taken from the page allocator, the same
+ * way for every back end: every run starts cold (every slab cache's
+ * /sys/kernel/slab/<cache>/shrink written, jmod purged), the kernel
+ * reports the drop of free pages (per-CPU page lists included) at the
+ * peak and after the run, and for jmod after a purge (pages_peak,
+ * pages_end, pages_purged), with slab + jmod pages as a cross-check.
+ * peak_bytes (live usable bytes from the size alone) is object-level
+ * waste, not a footprint.  "policy" is the kernel's zeroing policy
+ * (init_on_alloc, init_on_free) the run measured under.
  *
  * One op is one allocation with its free.  Fields: ns_per_op =
  * thread_ns / total_ops (CPU time per op, summed over threads), ops_per_s
@@ -27,6 +40,7 @@
  * under QEMU TCG mean nothing; compare back ends of the same boot.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -141,6 +155,8 @@ static const struct bcase cases[] = {
 };
 
 #define PROF_PARAM "/sys/module/jmalloc/parameters/prof_sample"
+#define SLAB_DIR "/sys/kernel/slab"
+#define PURGE_KNOB "/sys/kernel/debug/jmod/purge"
 
 static int fd = -1;
 static double scale = 1.0;
@@ -195,6 +211,40 @@ static int write_param(const char *path, const char *val)
 	return rc ? -1 : 0;
 }
 
+/*
+ * Start a measurement cold on both sides: jmod gives back what it caches
+ * and every slab cache (kmalloc's, jmod's, everyone's) its empty slabs.
+ */
+static void cold_start(void)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	if (write_param(PURGE_KNOB, "1") < 0)
+		die("write " PURGE_KNOB);
+	d = opendir(SLAB_DIR);
+	if (!d)
+		return;		/* no SLUB sysfs: jmod's purge only */
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), SLAB_DIR "/%s/shrink", de->d_name);
+		write_param(path, "1");	/* aliases and read-only: ignored */
+	}
+	closedir(d);
+}
+
+static const char *policy_name(unsigned int policy)
+{
+	static const char *const names[] = {
+		"init_on_alloc=0 init_on_free=0", "init_on_alloc=1 init_on_free=0",
+		"init_on_alloc=0 init_on_free=1", "init_on_alloc=1 init_on_free=1",
+	};
+
+	return names[policy & 3];
+}
+
 static void print_result(const struct bcase *c, const struct jmod_bench *b,
 			 unsigned int be, int err, const char *extra)
 {
@@ -210,6 +260,9 @@ static void print_result(const struct bcase *c, const struct jmod_bench *b,
 	       "\"peak_bytes\":%llu,\"peak_requested\":%llu,"
 	       "\"usable_bytes\":%llu,\"requested_bytes\":%llu,"
 	       "\"mapped_start\":%llu,\"mapped_peak\":%llu,\"mapped_end\":%llu,"
+	       "\"policy\":\"%s\",\"pages_peak\":%lld,\"pages_end\":%lld,"
+	       "\"pages_purged\":%lld,\"slab_pages_peak\":%lld,"
+	       "\"slab_pages_end\":%lld,"
 	       "\"failed\":%llu,\"error\":%d,\"round\":%d%s%s}\n",
 	       c->name, workload_name[c->workload], backend_name[be],
 	       dist_name[c->dist], (unsigned long long)c->min,
@@ -224,12 +277,16 @@ static void print_result(const struct bcase *c, const struct jmod_bench *b,
 	       (unsigned long long)b->requested_bytes,
 	       (unsigned long long)b->mapped_start,
 	       (unsigned long long)b->mapped_peak,
-	       (unsigned long long)b->mapped_end,
+	       (unsigned long long)b->mapped_end, policy_name(b->policy),
+	       (long long)b->pages_peak, (long long)b->pages_end,
+	       (long long)b->pages_purged, (long long)b->slab_pages_peak,
+	       (long long)b->slab_pages_end,
 	       (unsigned long long)b->failed, err, round_no,
 	       extra ? extra : "", tags);
-	printf("# %-22s %-13s %10.1f ns/op %12.0f ops/s peak %llu B%s\n",
+	printf("# %-22s %-13s %10.1f ns/op %12.0f ops/s pages peak %lld end %lld%s\n",
 	       c->name, backend_name[be], nsop, opss,
-	       (unsigned long long)b->peak_bytes, err ? " ERROR" : "");
+	       (long long)b->pages_peak, (long long)b->pages_end,
+	       err ? " ERROR" : "");
 	fflush(stdout);
 }
 
@@ -258,6 +315,8 @@ static void run_case_once(const struct bcase *c, unsigned int threads,
 			b.ops = 1;
 		b.live = c->live;
 		b.seed = seed;
+		b.flags = JMOD_BENCH_PURGE;
+		cold_start();
 		if (ioctl(fd, JMOD_IOC_BENCH, &b) < 0) {
 			err = -errno;
 			fprintf(stderr, "jmod-bench: %s/%s: %s\n", c->name,
@@ -317,11 +376,123 @@ static void warm_up(void)
 
 /* === Trace replay (tools/trace/FORMAT.md) === */
 
-static void replay(const char *path, int repeat)
+struct trace_op {
+	unsigned int op;
+	uint64_t slot, size;
+};
+
+/* Pages taken since @base, from a JMOD_IOC_PAGES reading now. */
+static long long pages_now(const struct jmod_pages *base, uint64_t free_pages)
 {
-	struct jmod_op *ops = NULL;
-	size_t n = 0, cap = 0, nalloc = 0;
-	uint64_t max_slot = 0, req = 0;
+	return (long long)base->free_pages - (long long)free_pages;
+}
+
+static void read_pages(struct jmod_pages *pg)
+{
+	memset(pg, 0, sizeof(*pg));
+	if (ioctl(fd, JMOD_IOC_PAGES, pg) < 0)
+		die("JMOD_IOC_PAGES");
+}
+
+/*
+ * One replay of @copies interleaved copies of the trace on back end @be,
+ * in batches of at most JMOD_BATCH_MAX ops, the page level sampled by
+ * the kernel every 256 ops.  Prints one JSON line.
+ */
+static void replay_once(const struct trace_op *t, size_t n, uint64_t nslots,
+			unsigned int copies, unsigned int be, int r,
+			const char *path, uint64_t peak_req, uint64_t req,
+			size_t nalloc)
+{
+	size_t total = n * copies, done_all = 0, i = 0;
+	long long peak = 0, slab_peak = 0, end = 0, slab_end = 0, purged;
+	struct jmod_pages base, after;
+	static struct jmod_op *ops;
+	unsigned int k = 0;
+	uint64_t ns = 0;
+	int err = 0;
+
+	if (!ops) {
+		/* touched now: its pages must not count as the back end's */
+		ops = calloc(JMOD_BATCH_MAX, sizeof(*ops));
+		if (!ops)
+			die("calloc");
+		memset(ops, 0xff, JMOD_BATCH_MAX * sizeof(*ops));
+	}
+	cold_start();
+	read_pages(&base);
+	while (done_all < total && !err) {
+		size_t m = 0;
+		struct jmod_batch b;
+
+		while (m < JMOD_BATCH_MAX && i < n) {
+			struct jmod_op *op = &ops[m++];
+
+			memset(op, 0, sizeof(*op));
+			op->op = t[i].op;
+			op->slot = t[i].slot + (uint64_t)k * nslots;
+			op->size = t[i].size;
+			if (++k == copies) {
+				k = 0;
+				i++;
+			}
+		}
+		memset(&b, 0, sizeof(b));
+		b.ops = (uintptr_t)ops;
+		b.count = m;
+		b.backend = be;
+		b.flags = JMOD_BATCH_PAGES;
+		if (ioctl(fd, JMOD_IOC_BATCH, &b) < 0)
+			err = -errno;
+		else if (b.done != m)
+			err = (int)ops[b.done].result;
+		if (err)
+			fprintf(stderr, "jmod-bench: replay %s: op %zu: %s\n",
+				backend_name[be], done_all + b.done,
+				strerror(-err));
+		ns += b.elapsed_ns;
+		done_all += b.done;
+		if (pages_now(&base, b.min_free_pages) > peak)
+			peak = pages_now(&base, b.min_free_pages);
+		if ((long long)(b.max_slab_pages - base.slab_pages -
+				base.jmod_pages) > slab_peak)
+			slab_peak = b.max_slab_pages - base.slab_pages -
+				    base.jmod_pages;
+		end = pages_now(&base, b.end_free_pages);
+		slab_end = b.end_slab_pages - base.slab_pages - base.jmod_pages;
+	}
+	if (write_param(PURGE_KNOB, "1") < 0)
+		die("write " PURGE_KNOB);
+	read_pages(&after);
+	purged = pages_now(&base, after.free_pages);
+	printf("{\"name\":\"replay\",\"workload\":\"replay\","
+	       "\"backend\":\"%s\",\"trace\":\"%s\",\"round\":%d,"
+	       "\"cpus\":%ld,\"count\":%zu,\"copies\":%u,\"ops\":%zu,"
+	       "\"allocs\":%zu,\"requested_bytes\":%llu,"
+	       "\"peak_requested\":%llu,\"slots\":%llu,\"done\":%zu,"
+	       "\"elapsed_ns\":%llu,\"ns_per_op\":%.2f,\"policy\":\"%s\","
+	       "\"pages_peak\":%lld,\"pages_end\":%lld,\"pages_purged\":%lld,"
+	       "\"slab_pages_peak\":%lld,\"slab_pages_end\":%lld,"
+	       "\"error\":%d%s}\n",
+	       backend_name[be], path, r, online_cpus(), n, copies, total,
+	       nalloc * copies, (unsigned long long)req * copies,
+	       (unsigned long long)peak_req * copies,
+	       (unsigned long long)nslots * copies, done_all,
+	       (unsigned long long)ns, total ? (double)ns / total : 0,
+	       policy_name(base.policy), peak, end, purged, slab_peak,
+	       slab_end, err, tags);
+	printf("# replay round %d %-8s x%u %llu ns, pages peak %lld end %lld purged %lld%s\n",
+	       r, backend_name[be], copies, (unsigned long long)ns, peak, end,
+	       purged, err ? " ERROR" : "");
+	fflush(stdout);
+}
+
+static void replay(const char *path, int repeat, unsigned int copies)
+{
+	struct trace_op *t = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t max_slot = 0, req = 0, live = 0, peak_req = 0, *sz;
+	size_t nalloc = 0;
 	struct jmod_slots sl;
 	char line[256];
 	FILE *f = fopen(path, "r");
@@ -331,7 +502,6 @@ static void replay(const char *path, int repeat)
 		die(path);
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long slot, size = 0;
-		struct jmod_op *op;
 		char c;
 
 		if (line[0] == '#' || line[0] == '\n')
@@ -343,75 +513,51 @@ static void replay(const char *path, int repeat)
 		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 4096;
-			ops = realloc(ops, cap * sizeof(*ops));
-			if (!ops)
+			t = realloc(t, cap * sizeof(*t));
+			if (!t)
 				die("realloc");
 		}
-		op = &ops[n++];
-		memset(op, 0, sizeof(*op));
-		op->op = c == 'a' ? JMOD_OP_ALLOC : JMOD_OP_FREE;
-		op->slot = slot;
-		op->size = size;
-		if (c == 'a') {
-			nalloc++;
-			req += size;
-		}
+		t[n].op = c == 'a' ? JMOD_OP_ALLOC : JMOD_OP_FREE;
+		t[n].slot = slot;
+		t[n].size = size;
+		n++;
 		if (slot > max_slot)
 			max_slot = slot;
 	}
 	fclose(f);
-	if (!n || n > JMOD_BATCH_MAX) {
-		fprintf(stderr, "jmod-bench: %s: %zu ops (1..%u)\n", path, n,
-			JMOD_BATCH_MAX);
+	/* the live set of one copy, requested bytes, at its peak */
+	sz = calloc(max_slot + 1, sizeof(*sz));
+	if (!n || !sz) {
+		fprintf(stderr, "jmod-bench: %s: no ops\n", path);
 		exit(1);
 	}
-	sl.nr_slots = max_slot + 1;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].op == JMOD_OP_ALLOC) {
+			sz[t[i].slot] = t[i].size;
+			nalloc++;
+			live += t[i].size;
+			req += t[i].size;
+			if (live > peak_req)
+				peak_req = live;
+		} else {
+			live -= sz[t[i].slot];
+		}
+	}
+	free(sz);
+	sl.nr_slots = (max_slot + 1) * copies;
 	if (ioctl(fd, JMOD_IOC_SLOTS, &sl) < 0)
 		die("JMOD_IOC_SLOTS");
 
+	/* kmalloc and jmod alternate, so drifting host load hits both */
 	for (r = 0; r < repeat; r++) {
-		unsigned int k;
-
-		for (k = 0; k < 2; k++) {
-			unsigned int be = k ? JMOD_BACKEND_JMOD : JMOD_BACKEND_KMALLOC;
-			struct jmod_batch b;
-			size_t i;
-			int err = 0;
-
-			for (i = 0; i < n; i++)
-				ops[i].result = 0;
-			memset(&b, 0, sizeof(b));
-			b.ops = (uintptr_t)ops;
-			b.count = n;
-			b.backend = be;
-			if (ioctl(fd, JMOD_IOC_BATCH, &b) < 0)
-				err = -errno;
-			else if (b.done != n)
-				err = (int)ops[b.done].result;
-			if (err)
-				fprintf(stderr, "jmod-bench: replay %s: op %u: %s\n",
-					backend_name[be], b.done, strerror(-err));
-			printf("{\"name\":\"replay\",\"workload\":\"replay\","
-			       "\"backend\":\"%s\",\"trace\":\"%s\",\"round\":%d,"
-			       "\"cpus\":%ld,\"count\":%zu,\"allocs\":%zu,"
-			       "\"requested_bytes\":%llu,\"slots\":%llu,"
-			       "\"done\":%u,\"elapsed_ns\":%llu,"
-			       "\"ns_per_op\":%.2f,\"error\":%d%s}\n",
-			       backend_name[be], path, r, online_cpus(), n,
-			       nalloc, (unsigned long long)req,
-			       (unsigned long long)sl.nr_slots, b.done,
-			       (unsigned long long)b.elapsed_ns,
-			       nalloc ? (double)b.elapsed_ns / nalloc : 0, err,
-			       tags);
-			printf("# replay round %d %-8s %llu ns (%zu ops)%s\n", r,
-			       backend_name[be], (unsigned long long)b.elapsed_ns,
-			       n, err ? " ERROR" : "");
-			fflush(stdout);
-		}
+		replay_once(t, n, max_slot + 1, copies, JMOD_BACKEND_KMALLOC, r,
+			    path, peak_req, req, nalloc);
+		replay_once(t, n, max_slot + 1, copies, JMOD_BACKEND_JMOD, r,
+			    path, peak_req, req, nalloc);
 	}
 	sl.nr_slots = 0;
 	ioctl(fd, JMOD_IOC_SLOTS, &sl);
-	free(ops);
+	free(t);
 }
 
 static void usage(void)
@@ -420,7 +566,8 @@ static void usage(void)
 		"usage: jmod-bench [--group main|scaling|prof|replay] "
 		"[--threads N] [--scale F] [--rounds N]\n"
 		"                  [--only NAME] [--replay FILE] [--repeat N] "
-		"[--tag K=V] [--seed N] [--list]\n");
+		"[--copies N]\n"
+		"                  [--tag K=V] [--seed N] [--list]\n");
 	exit(2);
 }
 
@@ -428,7 +575,7 @@ int main(int argc, char **argv)
 {
 	const char *group = "main", *trace = NULL;
 	unsigned int threads = 0;
-	int i, repeat = 5, list = 0;
+	int i, repeat = 5, list = 0, copies = 200;
 	struct jmod_version v;
 	double t0 = now_s();
 	size_t k;
@@ -456,6 +603,8 @@ int main(int argc, char **argv)
 			rounds = atoi(val);
 		else if (!strcmp(a, "--repeat"))
 			repeat = atoi(val);
+		else if (!strcmp(a, "--copies"))
+			copies = atoi(val);
 		else if (!strcmp(a, "--seed"))
 			seed = strtoul(val, NULL, 0);
 		else if (!strcmp(a, "--tag")) {
@@ -499,7 +648,9 @@ int main(int argc, char **argv)
 	if (!strcmp(group, "replay")) {
 		if (!trace)
 			usage();
-		replay(trace, repeat);
+		if (copies < 1)
+			usage();
+		replay(trace, repeat, copies);
 	} else if (!strcmp(group, "prof")) {
 		char old[64];
 

@@ -13,6 +13,10 @@
 #   --rounds N          repetitions of every case (default 3; median)
 #   --trace FILE        ops trace to replay (default
 #                       bench/traces/debian61-workload.ops, if present)
+#   --copies N          interleaved copies of the trace per replay (200)
+#   --noinit 0|1        1 (default): one more boot with init_on_alloc=0
+#                       running the main set and the replay; the other
+#                       boots run with init_on_alloc=1 (Debian's default)
 #   --raw DIR           raw guest output (default build/bench)
 #   --out DIR           results.json, RESULTS.md, results.png (default bench)
 #   --report-only       do not boot, rebuild the report from --raw
@@ -22,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kernel=6.1 smps="1 2 4" main_smp=2 scale=1 rounds=3 driver='' module=''
 trace=$top/bench/traces/debian61-workload.ops raw=$top/build/bench out=$top/bench
-report_only=0
+report_only=0 copies=200 noinit=1
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 
@@ -36,10 +40,12 @@ while [ $# -gt 0 ]; do
 	--scale) scale=$2; shift ;;
 	--rounds) rounds=$2; shift ;;
 	--trace) trace=$2; shift ;;
+	--copies) copies=$2; shift ;;
+	--noinit) noinit=$2; shift ;;
 	--raw) raw=$2; shift ;;
 	--out) out=$2; shift ;;
 	--report-only) report_only=1 ;;
-	-h|--help) sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1" ;;
 	esac
 	shift
@@ -57,24 +63,38 @@ if [ "$report_only" = 0 ]; then
 		files+=(--file "$trace:/trace.ops")
 		have_trace=1
 	fi
-	for smp in $smps; do
-		job=$raw/job-smp$smp.sh
-		common="--scale $scale --rounds $rounds --tag vcpus=$smp"
+	boots=$smps
+	[ "$noinit" = 1 ] && boots="$boots noinit"
+	for boot in $boots; do
+		smp=$boot policy=init_on_alloc=1 tag=default
+		if [ "$boot" = noinit ]; then
+			smp=$main_smp policy=init_on_alloc=0 tag=noinit
+		fi
+		job=$raw/job-$boot.sh
+		common="--scale $scale --rounds $rounds --tag vcpus=$smp --tag boot=$tag"
+		replay="jmod-bench --group replay --replay /trace.ops --repeat $rounds --copies $copies $common --tag set=replay"
 		{
 			echo "set -e"
-			echo "jmod-bench --group scaling --threads $smp $common --tag set=scaling"
-			[ "$smp" -gt 1 ] &&
-				echo "jmod-bench --group scaling --threads 1 $common --tag set=scaling"
-			if [ "$smp" = "$main_smp" ]; then
+			if [ "$boot" = noinit ]; then
 				echo "jmod-bench --group main $common --tag set=main"
-				echo "jmod-bench --group prof $common --tag set=prof"
-				[ "$have_trace" = 1 ] &&
-					echo "jmod-bench --group replay --replay /trace.ops --repeat $((rounds * 2 - 1)) --tag vcpus=$smp --tag set=replay"
+				[ "$have_trace" = 1 ] && echo "$replay"
+			else
+				echo "jmod-bench --group scaling --threads $smp $common --tag set=scaling"
+				[ "$smp" -gt 1 ] &&
+					echo "jmod-bench --group scaling --threads 1 $common --tag set=scaling"
+				if [ "$smp" = "$main_smp" ]; then
+					echo "jmod-bench --group main $common --tag set=main"
+					echo "jmod-bench --group prof $common --tag set=prof"
+					[ "$have_trace" = 1 ] && echo "$replay"
+				fi
 			fi
 		} >"$job"
+		out_name=smp$smp
+		[ "$boot" = noinit ] && out_name=smp$smp-noinit
 		"$here/vm.sh" --kernel "$kernel" --smp "$smp" --module "$module" \
-			--job "$job" --out "$raw/smp$smp.jsonl" --timeout 2400 \
-			"${files[@]}" --label "bench $kernel/smp$smp"
+			--job "$job" --out "$raw/$out_name.jsonl" --timeout 2400 \
+			--append "$policy" "${files[@]}" \
+			--label "bench $kernel/smp$smp $policy"
 	done
 	{
 		KVER=''
@@ -83,6 +103,7 @@ if [ "$report_only" = 0 ]; then
 		printf 'kernel=%s\nkver=%s\n' "$kernel" "$KVER"
 		printf 'srcversion=%s\n' "$(modinfo -F srcversion "$module")"
 		printf 'scale=%s\nrounds=%s\nsmp=%s\nmain_smp=%s\n' "$scale" "$rounds" "$smps" "$main_smp"
+		printf 'copies=%s\nnoinit=%s\n' "$copies" "$noinit"
 		printf 'seconds=%s\n' $(($(date +%s) - start))
 		printf 'trace=%s\n' "$( [ -f "$trace" ] && realpath --relative-to="$top" "$trace")"
 	} >"$raw/meta.env"

@@ -17,6 +17,7 @@
 #   --file SRC[:DST]    copy SRC into the initramfs (default DST /bin/NAME)
 #   --log FILE          console log (default: --out with .console)
 #   --timeout S         kill QEMU after S seconds (default 1800)
+#   --append ARGS       extra kernel command line (e.g. init_on_alloc=0)
 #   --label TEXT        prefix of progress lines
 #   --quiet             no progress lines
 set -euo pipefail
@@ -24,7 +25,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 JMOD_CACHE=${JMOD_CACHE:-/var/cache/jmod}
 kernel=6.1 smp=2 mem=1536 module='' module_args='' job='' out='' log=''
-timeout=1800 label='' quiet=0
+timeout=1800 label='' quiet=0 append=''
 files=()
 
 die() { echo "bench-vm: error: $*" >&2; exit 1; }
@@ -41,9 +42,10 @@ while [ $# -gt 0 ]; do
 	--file) files+=("$2"); shift ;;
 	--log) log=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
+	--append) append=$2; shift ;;
 	--label) label=$2; shift ;;
 	--quiet) quiet=1 ;;
-	-h|--help) sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1" ;;
 	esac
 	shift
@@ -109,6 +111,7 @@ mkdir -p "$(dirname "$out")" "$(dirname "$log")"
 rm -f "$out" "$log"
 : >"$out"
 cmdline="console=ttyS0,115200 loglevel=4 panic=-1 oops=panic rdinit=/init"
+[ -n "$append" ] && cmdline+=" $append"
 # shellcheck disable=SC2054 # commas belong to QEMU options
 qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem"
       -smp "$smp" -nodefaults -display none -no-reboot -monitor none

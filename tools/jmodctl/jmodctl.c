@@ -20,6 +20,7 @@
  * root), 5 debugfs not mounted.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -346,7 +347,9 @@ static void usage_demo(FILE *f)
 		"\n"
 		"Replay one deterministic alloc/free trace through JMOD_IOC_BATCH,\n"
 		"on the jmod backend and on plain kmalloc, and compare the time\n"
-		"the kernel spent.  Sizes follow a kernel-like mix from 8 B to\n"
+		"the kernel spent and the pages each took from the page allocator\n"
+		"at the peak (every replay starts cold: jmod purged, every slab\n"
+		"cache shrunk).  Sizes follow a kernel-like mix from 8 B to\n"
 		"64 KiB plus a few objects of 1 MiB and more.\n"
 		"\n"
 		"  -n OPS     operations per replay (default %d, at most %u)\n"
@@ -458,18 +461,87 @@ static const char *backend_name(__u32 backend)
 	return backend == JMOD_BACKEND_JMOD ? "jmod" : "kmalloc";
 }
 
-/* One replay; returns the kernel's elapsed_ns or 0 after an error */
-static __u64 demo_replay(int fd, struct demo_trace *t, __u32 backend)
+/* Writes "1" to @path; false when it cannot be written */
+static bool poke(const char *path)
 {
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, "1", 1) == 1;
+	close(fd);
+	return ok;
+}
+
+/*
+ * Start cold on both sides: jmod purged, every slab cache's empty slabs
+ * back (/sys/kernel/slab/<cache>/shrink).  False when jmod could not be
+ * purged (no debugfs): the pages figures then favour kmalloc.
+ */
+static bool demo_cold(void)
+{
+	char path[512];
+	struct dirent *de;
+	bool ok = poke(JMOD_DEBUGFS "/purge");
+	DIR *d = opendir("/sys/kernel/slab");
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink",
+			 de->d_name);
+		poke(path);
+	}
+	if (d)
+		closedir(d);
+	return ok;
+}
+
+struct demo_pages {
+	long long peak;		/* pages taken at the peak of the replay */
+	long long end;		/* ... still held after it */
+	__u32 policy;
+};
+
+static const char *policy_str(__u32 policy)
+{
+	static char buf[48];
+
+	snprintf(buf, sizeof(buf), "init_on_alloc=%d init_on_free=%d",
+		 !!(policy & JMOD_POLICY_INIT_ON_ALLOC),
+		 !!(policy & JMOD_POLICY_INIT_ON_FREE));
+	return buf;
+}
+
+/*
+ * One replay, started cold, pages sampled by the kernel; returns the
+ * kernel's elapsed_ns or 0 after an error
+ */
+static __u64 demo_replay(int fd, struct demo_trace *t, __u32 backend,
+			 struct demo_pages *pg)
+{
+	struct jmod_pages base;
 	struct jmod_batch b;
 	const struct jmod_op *op;
 	int ret;
 
+	demo_cold();
+	memset(&base, 0, sizeof(base));
+	ret = xioctl(fd, JMOD_IOC_PAGES, &base);
+	if (ret) {
+		err("JMOD_IOC_PAGES: %s", strerror(-ret));
+		return 0;
+	}
 	memset(&b, 0, sizeof(b));
 	b.ops = (__u64)(uintptr_t)t->ops;
 	b.count = t->n;
 	b.backend = backend;
+	b.flags = JMOD_BATCH_PAGES;
 	ret = xioctl(fd, JMOD_IOC_BATCH, &b);
+	pg->peak = (long long)base.free_pages - (long long)b.min_free_pages;
+	pg->end = (long long)base.free_pages - (long long)b.end_free_pages;
+	pg->policy = b.policy;
 	if (ret) {
 		err("JMOD_IOC_BATCH (%s): %s", backend_name(backend),
 		    strerror(-ret));
@@ -526,6 +598,8 @@ static int cmd_demo(int argc, char **argv)
 	};
 	__u64 n = DEMO_OPS, rounds = DEMO_ROUNDS, seed = DEMO_SEED;
 	__u64 best[2] = { 0, 0 }, total[2] = { 0, 0 };
+	long long peak[2] = { 0, 0 }, end[2] = { 0, 0 };
+	struct demo_pages pg = { 0 };
 	struct demo_trace t;
 	struct jmod_slots slots = { .nr_slots = DEMO_SLOTS };
 	unsigned int r, i;
@@ -590,7 +664,7 @@ static int cmd_demo(int argc, char **argv)
 		/* Alternate which backend goes first */
 		for (i = 0; i < 2; i++) {
 			unsigned int b = (i + r) % 2;
-			__u64 ns = demo_replay(fd, &t, backends[b]);
+			__u64 ns = demo_replay(fd, &t, backends[b], &pg);
 
 			if (!ns) {
 				printf("\n");
@@ -600,21 +674,38 @@ static int cmd_demo(int argc, char **argv)
 			if (!best[b] || ns < best[b])
 				best[b] = ns;
 			total[b] += ns;
-			printf("  %-7s %10.3f ms", backend_name(backends[b]),
-			       ns / 1e6);
+			/* pages: the best (lowest) round, as for time */
+			if (!r || pg.peak < peak[b])
+				peak[b] = pg.peak;
+			if (!r || pg.end < end[b])
+				end[b] = pg.end;
+			printf("  %-7s %10.3f ms %7.2f MiB", backend_name(backends[b]),
+			       ns / 1e6, pg.peak * 4096.0 / (1 << 20));
 		}
 		printf("\n");
 		fflush(stdout);
 	}
 
-	printf("\n%-8s %8s %14s %14s %10s\n", "backend", "ops", "best ms",
-	       "mean ms", "ns/op");
+	printf("\nzeroing policy: %s%s\n", policy_str(pg.policy),
+	       pg.policy & JMOD_POLICY_INIT_ON_ALLOC ?
+	       " (both back ends zero every object they hand out)" :
+	       " (neither back end zeroes unasked)");
+	printf("\n%-8s %8s %12s %12s %10s %14s %14s\n", "backend", "ops",
+	       "best ms", "mean ms", "ns/op", "pages at peak", "pages after");
 	for (i = 0; i < 2; i++)
-		printf("%-8s %8u %14.3f %14.3f %10.1f\n",
+		printf("%-8s %8u %12.3f %12.3f %10.1f %14lld %14lld\n",
 		       backend_name(backends[i]), t.n, best[i] / 1e6,
-		       total[i] / 1e6 / rounds, (double)best[i] / t.n);
+		       total[i] / 1e6 / rounds, (double)best[i] / t.n,
+		       peak[i], end[i]);
 	printf("\njmod/kmalloc time ratio: %.3f (below 1: jmod faster)\n",
 	       (double)best[0] / best[1]);
+	if (peak[1] > 0)
+		printf("jmod/kmalloc pages ratio at the peak: %.3f (below 1: jmod smaller; %.2f vs %.2f MiB)\n",
+		       (double)peak[0] / peak[1], peak[0] * 4096.0 / (1 << 20),
+		       peak[1] * 4096.0 / (1 << 20));
+	printf("pages: free pages (MemFree + per-CPU lists) taken from the page allocator, each\n"
+	       "replay started cold (jmod purged, every slab cache shrunk), best of %llu rounds.\n",
+	       (unsigned long long)rounds);
 	printf("note: under QEMU TCG the absolute times mean nothing; only the ratio does.\n");
 	print_stats();
 

@@ -194,10 +194,20 @@ struct jmod_op {
  * @elapsed_ns: out: time spent in the ops, measured in the kernel
  * @done: out: ops completed; if below @count, ops[@done].result is -errno
  * @__pad: must be zero
+ * @flags: JMOD_BATCH_PAGES: sample the page level (struct jmod_pages)
+ *	after every 256 ops, outside the timed part; other bits -EINVAL
+ * @policy: out: JMOD_POLICY_* the kernel runs with
+ * @min_free_pages: out (JMOD_BATCH_PAGES): lowest free_pages sampled,
+ *	i.e. the batch's peak use of the page allocator
+ * @max_slab_pages: out (JMOD_BATCH_PAGES): highest slab_pages +
+ *	jmod_pages sampled (the cross-check of @min_free_pages)
+ * @end_free_pages: out (JMOD_BATCH_PAGES): free_pages after the last op
+ * @end_slab_pages: out (JMOD_BATCH_PAGES): slab_pages + jmod_pages then
  *
  * The ioctl returns 0 when the batch ran (even if an op failed); the
  * results of ops are written back.  Slot errors: -ERANGE slot beyond the
- * table or FILL/CHECK past the usable size, -EEXIST alloc into a live
+ * table or FILL/CHECK past the usable size (past the request for a
+ * kmalloc slot: KASAN guards the rest of the slab object), -EEXIST alloc into a live
  * slot, -ENOENT free, fill or check of an empty slot, -EDQUOT, -ENOMEM,
  * -EILSEQ from CHECK.
  */
@@ -207,6 +217,43 @@ struct jmod_batch {
 	__u32 backend;
 	__u64 elapsed_ns;
 	__u32 done;
+	__u32 __pad;
+	/* end of version 0 */
+	__u32 flags;
+	__u32 policy;
+	__u64 min_free_pages;
+	__u64 max_slab_pages;
+	__u64 end_free_pages;
+	__u64 end_slab_pages;
+};
+
+#define JMOD_BATCH_PAGES	(1U << 0)
+
+/* The kernel's zeroing policy, as want_init_on_alloc(0) / _free() say */
+#define JMOD_POLICY_INIT_ON_ALLOC	(1U << 0)
+#define JMOD_POLICY_INIT_ON_FREE	(1U << 1)
+
+/**
+ * struct jmod_pages - JMOD_IOC_PAGES: where the page allocator stands
+ * @free_pages: out: free pages of every populated zone, per-CPU page
+ *	lists included (MemFree leaves those out), per-CPU counter deltas
+ *	folded in: what every back end's use of memory is measured against
+ * @slab_pages: out: pages of unreclaimable slabs (NR_SLAB_UNRECLAIMABLE_B,
+ *	which also counts kmalloc's large allocations), deltas folded in
+ * @jmod_pages: out: pages jmod holds outside slabs: arena chunks and
+ *	huge allocations
+ * @policy: out: JMOD_POLICY_*
+ * @__pad: out: zero
+ *
+ * Nothing is changed.  Two readings bracket a workload; the difference
+ * of @free_pages is the pages it took from the page allocator, whichever
+ * allocator it ran on.
+ */
+struct jmod_pages {
+	__u64 free_pages;
+	__u64 slab_pages;
+	__u64 jmod_pages;
+	__u32 policy;
 	__u32 __pad;
 };
 
@@ -254,13 +301,33 @@ enum jmod_bench_dist {
  * @failed: out: allocations that returned NULL (the run goes on)
  * @requested_bytes: out: bytes requested in all
  * @usable_bytes: out: bytes handed out in all (usable sizes)
- * @peak_bytes: out: highest live usable bytes of one run, summed over
- *	threads: ksize() for kmalloc (slab objects, or PAGE_SIZE << order),
- *	jmod_usable_size() for jmod, whole pages for PAGES/VMALLOC
+ * @peak_bytes: out: object-level figure, not a footprint: the highest
+ *	live usable bytes of one run, summed over threads, from the size
+ *	alone: kmalloc_size_roundup() for kmalloc (the slab object, or
+ *	PAGE_SIZE << order), jmod's class size, whole pages for
+ *	PAGES/VMALLOC (0 for jmod in debug mode, where it depends on the
+ *	object)
  * @peak_requested: out: live requested bytes at that peak
  * @mapped_start: out: jmod's pages (chunks + huge) before the run
  * @mapped_peak: out: highest jmod page count sampled during the run
  * @mapped_end: out: jmod's pages after the run (cached, retained)
+ * @flags: JMOD_BENCH_PURGE: after the run, give back everything jmod
+ *	caches (as debugfs purge) and report @pages_purged; other bits
+ *	-EINVAL
+ * @policy: out: JMOD_POLICY_* the kernel ran with
+ * @pages_peak: out: the highest drop of free_pages (struct jmod_pages)
+ *	below its level before the run, sampled every 4096 ops and after
+ *	every batch: the pages the back end took at the peak of its live
+ *	set, measured the same way for every back end
+ * @pages_end: out: the drop after the run (what the back end keeps)
+ * @pages_purged: out: the drop after JMOD_BENCH_PURGE (else 0)
+ * @slab_pages_peak: out: the highest growth of slab_pages + jmod_pages,
+ *	the cross-check of @pages_peak (misses PAGES and VMALLOC)
+ * @slab_pages_end: out: that growth after the run
+ *
+ * @peak_bytes and @peak_requested come from a dry run of the same
+ * sequence of requests (no allocation, nothing timed): the timed loop
+ * makes no call per object but the back end's alloc and free.
  *
  * Errors: -EINVAL bad workload, backend, dist, sizes, cpu_mask or zero
  * ops/live; -E2BIG above the limits; -EFBIG sizes above max_alloc.
@@ -287,7 +354,17 @@ struct jmod_bench {
 	__u64 mapped_start;
 	__u64 mapped_peak;
 	__u64 mapped_end;
+	/* end of version 0 */
+	__u32 flags;
+	__u32 policy;
+	__s64 pages_peak;
+	__s64 pages_end;
+	__s64 pages_purged;
+	__s64 slab_pages_peak;
+	__s64 slab_pages_end;
 };
+
+#define JMOD_BENCH_PURGE	(1U << 0)
 
 #define JMOD_SLOTS_DEFAULT	65536
 
@@ -339,6 +416,7 @@ struct jmod_selftest {
 #define JMOD_IOC_SELFTEST	_IOWR(JMOD_IOC_MAGIC, 0x07, struct jmod_selftest)
 #define JMOD_IOC_SLOTS		_IOW(JMOD_IOC_MAGIC, 0x08, struct jmod_slots)
 #define JMOD_IOC_BENCH		_IOWR(JMOD_IOC_MAGIC, 0x09, struct jmod_bench)
+#define JMOD_IOC_PAGES		_IOR(JMOD_IOC_MAGIC, 0x0a, struct jmod_pages)
 
 /* Sizes of the first published version of each structure */
 #define JMOD_VERSION_SIZE_VER0	48
@@ -350,5 +428,9 @@ struct jmod_selftest {
 #define JMOD_SELFTEST_SIZE_VER0	136
 #define JMOD_SLOTS_SIZE_VER0	8
 #define JMOD_BENCH_SIZE_VER0	152
+#define JMOD_PAGES_SIZE_VER0	32
+/* Sizes of the second version, where there is one */
+#define JMOD_BATCH_SIZE_VER1	72
+#define JMOD_BENCH_SIZE_VER1	200
 
 #endif /* _UAPI_LINUX_JMOD_H */
