@@ -28,6 +28,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -207,17 +208,26 @@ static int obj_pattern(struct jmod_obj *o, struct jmod_pattern *pat,
 	u64 reach = obj_reach(o);
 	s64 bad;
 
+	u64 off, end, n;
+
 	if (pat->offset > reach || pat->len > reach - pat->offset)
 		return -ERANGE;
-	if (!check) {
-		jmod_pattern_fill(o->ptr, pat->offset, pat->len, pat->seed);
-		return 0;
+	/* objects go up to the quota (256 MiB): a MiB at a time, rescheduling */
+	end = pat->offset + pat->len;
+	for (off = pat->offset; off < end; off += n) {
+		n = min_t(u64, end - off, SZ_1M);
+		if (!check) {
+			jmod_pattern_fill(o->ptr, off, n, pat->seed);
+		} else {
+			bad = jmod_pattern_check(o->ptr, off, n, pat->seed);
+			if (bad >= 0) {
+				pat->bad_offset = bad;
+				return -EILSEQ;
+			}
+		}
+		cond_resched();
 	}
-	bad = jmod_pattern_check(o->ptr, pat->offset, pat->len, pat->seed);
-	if (bad < 0)
-		return 0;
-	pat->bad_offset = bad;
-	return -EILSEQ;
+	return 0;
 }
 
 /* === Handle commands === */

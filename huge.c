@@ -8,7 +8,11 @@
  * a 2.1 MiB request costs 2.1 MiB rounded to pages, not 4 MiB.  When no
  * contiguous block is available (or the size is above the largest buddy
  * order) and the caller may sleep, the request falls back to vmalloc.
- * Atomic callers never reach vmalloc.
+ * Atomic callers never reach vmalloc, but may free a vmalloc'ed object:
+ * vfree() may sleep, so when the caller cannot (!preemptible()) the
+ * object goes on a lock-free list (the llist node lives in the object,
+ * as vfree_atomic() does it; that one is not exported) and a work item
+ * vfree()s it; unload flushes the work.
  *
  * Pointer -> owner: two xarrays record every live huge allocation and the
  * bytes requested, jmod_huge_pages keyed by pfn and jmod_huge_vmap keyed
@@ -23,8 +27,10 @@
 #define pr_fmt(fmt) "jmod: " fmt
 
 #include <linux/kernel.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
@@ -125,6 +131,33 @@ void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp)
 	return p;
 }
 
+static void huge_vfree_fn(struct work_struct *work);
+static LLIST_HEAD(huge_deferred);	/* vmalloc'ed objects freed atomically */
+static DECLARE_WORK(huge_vfree_work, huge_vfree_fn);
+
+static void huge_vfree_fn(struct work_struct *work)
+{
+	struct llist_node *n, *next;
+
+	llist_for_each_safe(n, next, llist_del_all(&huge_deferred))
+		vfree(n);
+}
+
+/*
+ * vfree() when the caller may sleep; else defer it.  Without
+ * CONFIG_PREEMPT_COUNT preemptible() is always false: every free is
+ * deferred there, which is always safe.
+ */
+static void huge_vfree(void *p)
+{
+	if (preemptible()) {
+		vfree(p);
+		return;
+	}
+	if (llist_add((struct llist_node *)p, &huge_deferred))
+		schedule_work(&huge_vfree_work);
+}
+
 /* Returns false when @p is not a live huge allocation. */
 bool jmod_huge_free(const void *p, unsigned long caller)
 {
@@ -140,7 +173,7 @@ bool jmod_huge_free(const void *p, unsigned long caller)
 		nr = size_pages(size);
 		jmod_debug_check_redzone((void *)p, size, nr << PAGE_SHIFT,
 					 JMOD_HUGE_SLOT, NULL, caller);
-		vfree(p);
+		huge_vfree((void *)p);
 	} else {
 		struct page *page = virt_to_page(p);
 
@@ -209,6 +242,7 @@ void jmod_huge_exit(void)
 	unsigned long index;
 	void *entry;
 
+	flush_work(&huge_vfree_work);
 	/* Every user is gone; anything left is a leak by a caller. */
 	xa_for_each(&jmod_huge_pages, index, entry) {
 		pr_err("huge allocation of %lu bytes live at unload\n",

@@ -253,6 +253,7 @@ unsigned long jmod_tcache_max_size(void);
 unsigned long jmod_tcache_cached_bytes(void);
 void jmod_tcache_bin_stats(unsigned int cpu, unsigned int cls,
 			   struct jmod_tbin_stats *st);
+void jmod_tcache_stats_reset(void);
 
 /* everything cached goes back: tcaches, empty slabs, free chunks */
 void jmod_purge(void);

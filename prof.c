@@ -436,7 +436,14 @@ void jmod_prof_exit(void)
 {
 	if (!jmod_prof_rnd)
 		return;
+	/*
+	 * The prof_sample parameter stays writable until sysfs is torn
+	 * down after exit: from here on a write only stores the rate.
+	 */
+	mutex_lock(&jmod_prof_mutex);
+	jmod_prof_ready = false;
 	static_branch_disable(&jmod_prof_key);
+	mutex_unlock(&jmod_prof_mutex);
 	jmod_prof_reset();
 	rcu_barrier();
 	free_percpu(jmod_prof_rnd);

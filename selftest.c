@@ -9,8 +9,10 @@
  * one-line message; messages never contain addresses.
  *
  * Locking: cases run in process context under the calling fd's mutex and
- * take no jmod lock themselves.  The decay and purge cases change
- * decay_ms for their duration and restore it.
+ * jmod_selftest_mutex (cases on other fds change the same global state,
+ * so they never run concurrently), and take no jmod lock themselves.
+ * The decay and purge cases change decay_ms for their duration and
+ * restore it.
  */
 
 #define pr_fmt(fmt) "jmod: " fmt
@@ -20,6 +22,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
+#include <linux/mutex.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -1103,6 +1106,66 @@ out:
 	return err;
 }
 
+/* === huge_atomic: vmalloc'ed huge objects freed where nothing may sleep === */
+
+/*
+ * Above the largest buddy order a huge object is vmalloc'ed.  Freeing it
+ * under a spinlock, with interrupts off, or by a realloc that moves it
+ * must not call vfree() (it may sleep): on a DEBUG_ATOMIC_SLEEP kernel
+ * that is a "sleeping function called from invalid context" splat, which
+ * fails the run.
+ */
+static int st_huge_atomic(u32 arg, char *msg)
+{
+	size_t size = (PAGE_SIZE << JMOD_MAX_PAGE_ORDER) + (4 << 20);
+	static DEFINE_SPINLOCK(lock);
+	unsigned long flags;
+	unsigned int i, vm = 0;
+	void *p, *q;
+
+	for (i = 0; i < 3; i++) {
+		p = jmod_malloc(size, GFP_KERNEL | __GFP_NOWARN);
+		if (!p)
+			return fail(msg, "malloc(%zu) failed", size);
+		vm += is_vmalloc_addr(p);
+		jmod_pattern_fill(p, 0, PAGE_SIZE, i + 1);
+		switch (i) {
+		case 0:
+			spin_lock(&lock);
+			jmod_free(p);
+			spin_unlock(&lock);
+			break;
+		case 1:
+			local_irq_save(flags);
+			jmod_free(p);
+			local_irq_restore(flags);
+			break;
+		default:
+			/* moves to a large run, frees the old one atomically */
+			spin_lock_irqsave(&lock, flags);
+			q = jmod_realloc(p, 64 << 10, GFP_ATOMIC | __GFP_NOWARN);
+			spin_unlock_irqrestore(&lock, flags);
+			if (!q) {
+				jmod_free(p);
+				return fail(msg, "realloc to 64 KiB under a lock failed");
+			}
+			if (jmod_pattern_check(q, 0, PAGE_SIZE, i + 1) >= 0) {
+				jmod_free(q);
+				return fail(msg, "realloc lost the contents");
+			}
+			jmod_free(q);
+			break;
+		}
+	}
+	if (vm != 3)
+		return fail(msg, "only %u of 3 objects of %zu bytes were vmalloc'ed",
+			    vm, size);
+	snprintf(msg, MSG_LEN,
+		 "3 vmalloc'ed objects of %zu MiB freed: spinlock, irqs off, realloc",
+		 size >> 20);
+	return 0;
+}
+
 /* === zeroing: the kernel's init_on_alloc / init_on_free policy === */
 
 /*
@@ -1273,9 +1336,12 @@ static const struct jmod_selftest_case jmod_cases[] = {
 	{ "tcache", st_tcache },
 	{ "debug", st_debug },
 	{ "prof", st_prof },
+	{ "huge_atomic", st_huge_atomic },
 	{ "zeroing", st_zeroing },
 	{ "quiesce", st_quiesce },
 };
+
+static DEFINE_MUTEX(jmod_selftest_mutex);	/* serialises every case */
 
 unsigned int jmod_selftest_count(void)
 {
@@ -1296,7 +1362,10 @@ int jmod_selftest_run(struct jmod_selftest *st)
 	memset(st->msg, 0, sizeof(st->msg));
 	if (st->flags & JMOD_SELFTEST_QUERY)
 		return 0;
+	/* cases change global state (decay_ms, the profile): one at a time */
+	mutex_lock(&jmod_selftest_mutex);
 	err = c->fn(st->cpu_mask_or_arg, st->msg);
+	mutex_unlock(&jmod_selftest_mutex);
 	pr_info("selftest %s: %s: %s\n", c->name, err ? "FAIL" : "ok", st->msg);
 	return err;
 }

@@ -111,6 +111,7 @@ static void stats_reset(void)
 {
 	mutex_lock(&jmod_stats_mutex);
 	jmod_stats_read(jmod_stats_base);
+	jmod_tcache_stats_reset();
 	jmod_reset_ns = ktime_get_boottime_ns();
 	mutex_unlock(&jmod_stats_mutex);
 }
@@ -192,7 +193,12 @@ static struct jmod_view *view_build(bool with_slabs)
 		c->ndalloc = v->raw.ndalloc[i] - base->ndalloc[i];
 		c->nrequests = v->raw.nrequests[i] - base->nrequests[i];
 		c->requested = v->raw.requested[i] - base->requested[i];
-		c->cur = v->raw.nmalloc[i] - v->raw.ndalloc[i];
+		/*
+		 * A free on one CPU can be summed before its allocation on
+		 * another: clamp instead of wrapping to 2^64 - n.
+		 */
+		c->cur = v->raw.nmalloc[i] > v->raw.ndalloc[i] ?
+			 v->raw.nmalloc[i] - v->raw.ndalloc[i] : 0;
 	}
 	v->bad_frees = v->raw.nbadfree - base->nbadfree;
 	v->realloc_inplace = v->raw.nrealloc_inplace - base->nrealloc_inplace;

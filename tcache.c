@@ -37,7 +37,8 @@
  * enabled, so fills and bulk flushes run only when the caller has
  * interrupts on; callers with interrupts off get single-object calls.
  * Counters in a bin are written under tc->lock by their CPU and read by
- * anyone without it.
+ * anyone without it; "reset" records them as a base (tcache_base) that
+ * readers subtract, so no CPU's bin is written by another.
  */
 
 #define pr_fmt(fmt) "jmod: " fmt
@@ -99,6 +100,8 @@ static unsigned long jmod_tcache_max = 32 << 10;
 static enum cpuhp_state jmod_tcache_hp;
 static struct workqueue_struct *jmod_tcache_wq;	/* WQ_MEM_RECLAIM: shrinker */
 static unsigned long *idle_seen;	/* worker's view of gc_seq */
+/* event counters at the last reset, [cpu * jmod_nr_tbins + class] */
+static struct jmod_tbin_stats *tcache_base;
 
 static void tcache_idle_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(tcache_idle_work, tcache_idle_fn);
@@ -412,11 +415,17 @@ static void tcache_idle_fn(struct work_struct *work)
 
 /* === Statistics === */
 
+/* Event counter @now less its value at the last reset, never below 0 */
+static u64 since_reset(u64 now, u64 base)
+{
+	return now > base ? now - base : 0;
+}
+
 /**
  * jmod_tcache_bin_stats() - one CPU's counters for one cached class
  * @cpu: possible CPU
  * @cls: class below jmod_nr_tbins
- * @st: out
+ * @st: out: event counters since the last jmod_tcache_stats_reset()
  *
  * Context: any; the counters are read without the owner's lock.
  */
@@ -424,13 +433,44 @@ void jmod_tcache_bin_stats(unsigned int cpu, unsigned int cls,
 			   struct jmod_tbin_stats *st)
 {
 	const struct jmod_tbin *tb = &per_cpu_ptr(jmod_tcache, cpu)->bins[cls];
+	const struct jmod_tbin_stats *b = &tcache_base[cpu * jmod_nr_tbins + cls];
 
-	st->nrequests = READ_ONCE(tb->nrequests);
-	st->nhits = READ_ONCE(tb->nhits);
-	st->nfills = READ_ONCE(tb->nfills);
-	st->nflushes = READ_ONCE(tb->nflushes);
+	st->nrequests = since_reset(READ_ONCE(tb->nrequests), READ_ONCE(b->nrequests));
+	st->nhits = since_reset(READ_ONCE(tb->nhits), READ_ONCE(b->nhits));
+	st->nfills = since_reset(READ_ONCE(tb->nfills), READ_ONCE(b->nfills));
+	st->nflushes = since_reset(READ_ONCE(tb->nflushes), READ_ONCE(b->nflushes));
 	st->ncached = READ_ONCE(tb->ncached);
 	st->ncached_max = tb->ncached_max;
+}
+
+/**
+ * jmod_tcache_stats_reset() - start the event counters from zero
+ *
+ * As stats.c does for its counters: the bins are not written (they
+ * belong to their CPUs); their current values become the base that
+ * jmod_tcache_bin_stats() subtracts.
+ *
+ * Context: process context, under the statistics mutex (one resetter).
+ */
+void jmod_tcache_stats_reset(void)
+{
+	unsigned int cpu, i;
+
+	if (!jmod_tcache)
+		return;
+	for_each_possible_cpu(cpu) {
+		for (i = 0; i < jmod_nr_tbins; i++) {
+			const struct jmod_tbin *tb =
+				&per_cpu_ptr(jmod_tcache, cpu)->bins[i];
+			struct jmod_tbin_stats *b =
+				&tcache_base[cpu * jmod_nr_tbins + i];
+
+			WRITE_ONCE(b->nrequests, READ_ONCE(tb->nrequests));
+			WRITE_ONCE(b->nhits, READ_ONCE(tb->nhits));
+			WRITE_ONCE(b->nfills, READ_ONCE(tb->nfills));
+			WRITE_ONCE(b->nflushes, READ_ONCE(tb->nflushes));
+		}
+	}
 }
 
 /* Bytes held in every CPU's tcache. */
@@ -600,8 +640,10 @@ int jmod_tcache_init(void)
 	jmod_tcache = __alloc_percpu(struct_size(jmod_tcache, bins, jmod_nr_tbins),
 				     __alignof__(struct jmod_tcache));
 	idle_seen = kcalloc(nr_cpu_ids, sizeof(*idle_seen), GFP_KERNEL);
+	tcache_base = kvcalloc(array_size(nr_cpu_ids, jmod_nr_tbins),
+			       sizeof(*tcache_base), GFP_KERNEL);
 	jmod_tcache_wq = alloc_workqueue("jmod_tcache", WQ_MEM_RECLAIM, 0);
-	if (!jmod_tcache || !idle_seen || !jmod_tcache_wq)
+	if (!jmod_tcache || !idle_seen || !tcache_base || !jmod_tcache_wq)
 		goto nomem;
 	for_each_possible_cpu(cpu) {
 		struct jmod_tcache *tc = per_cpu_ptr(jmod_tcache, cpu);
@@ -652,6 +694,8 @@ err:
 	jmod_tcache = NULL;
 	kfree(idle_seen);
 	idle_seen = NULL;
+	kvfree(tcache_base);
+	tcache_base = NULL;
 	if (jmod_tcache_wq)
 		destroy_workqueue(jmod_tcache_wq);
 	jmod_tcache_wq = NULL;
@@ -664,7 +708,14 @@ void jmod_tcache_exit(void)
 {
 	if (!jmod_tcache)
 		return;
+	/*
+	 * The tcache parameter stays writable until sysfs is torn down
+	 * after exit: from here on a write only records the wish.
+	 */
+	mutex_lock(&jmod_tcache_mutex);
+	jmod_tcache_ready = false;
 	static_branch_disable(&jmod_tcache_key);
+	mutex_unlock(&jmod_tcache_mutex);
 	cancel_delayed_work_sync(&tcache_idle_work);
 	tcache_shrinker_unregister();
 	cpuhp_remove_state_nocalls(jmod_tcache_hp);
@@ -676,4 +727,6 @@ void jmod_tcache_exit(void)
 	jmod_tcache = NULL;
 	kfree(idle_seen);
 	idle_seen = NULL;
+	kvfree(tcache_base);
+	tcache_base = NULL;
 }

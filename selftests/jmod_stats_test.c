@@ -544,6 +544,20 @@ TEST_F(stats, reset_identity_when_quiet)
 	ASSERT_EQ(0, jm_write_knob("reset", "1"));
 	j = snap(_metadata);
 	ASSERT_NE(NULL, j);
+	/* every event counter starts from 0, the tcache's included */
+	{
+		static const char *const keys[] = {
+			"requests", "hits", "misses", "fills", "flushes",
+		};
+		const struct json *tc = json_get(j, "tcache");
+		unsigned int i;
+
+		ASSERT_NE(NULL, tc);
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			EXPECT_EQ(0ULL, jm_num(tc, keys[i]))
+				TH_LOG("tcache %s right after reset", keys[i]);
+		EXPECT_EQ(0ULL, jm_num(json_get(j, "summary"), "bad_frees"));
+	}
 	nh = alloc_pattern(_metadata, self->fd, j, p, np, h);
 	json_free(j);
 	j = snap(_metadata);

@@ -29,11 +29,13 @@ init_on_alloc=0 that runs the main set and the replay again.  Older raw
 data without them counts as the default boot, under init_on_alloc=1
 (init_on_alloc=0 if tagged boot=noinit).  Medians are taken per
 (policy, boot, set, vCPUs, case, threads, prof_sample): the two boots
-never mix.  Policies are listed headline first (init_on_alloc=1, then
-init_on_alloc=0, then any other).  If one policy was measured by two
-boots (e.g. a kernel ignoring init_on_alloc=0), both boots' cases are
-listed, and the targets and the replay of that policy use the default
-boot's.
+never mix.  Lines without the set tag (jmod-bench run by hand) count as
+"scaling" for scale-*, "prof" with a prof_sample, "main" otherwise; the
+vCPU count falls back on "cpus".  Policies are listed headline first
+(init_on_alloc=1, then init_on_alloc=0, then any other).  If one
+policy was measured by two boots (e.g. a kernel ignoring
+init_on_alloc=0), both boots' cases are listed, and the targets and the
+replay of that policy use the default boot's.
 
 Measures.  Ratios are jmod / kmalloc in the same boot: below 1 means
 jmod is faster or smaller.
@@ -148,6 +150,17 @@ def row_policy(r):
     return NOINIT if row_boot(r) == 'noinit' else HEADLINE
 
 
+def row_set(r):
+    """The set tag; untagged lines (a guest run by hand) by the case."""
+    if r.get('set'):
+        return r['set']
+    if r.get('name', '').startswith('scale-'):
+        return 'scaling'
+    if 'prof_sample' in r:
+        return 'prof'
+    return 'main'
+
+
 def policy_rank(p):
     return (p != HEADLINE, p != NOINIT, p)
 
@@ -196,7 +209,7 @@ def aggregate(rows):
     for r in rows:
         if r.get('name') in ('meta', 'replay'):
             continue
-        key = (row_policy(r), row_boot(r), r.get('set', ''),
+        key = (row_policy(r), row_boot(r), row_set(r),
                int(r.get('vcpus', r.get('cpus', 0))),
                r['name'], int(r.get('threads', 1)),
                r.get('prof_sample'))
@@ -306,12 +319,12 @@ def targets(cases, main_smp, policy, rp):
     replay summary of @policy (or None)."""
     t = []
 
-    def add(tid, what, goal, cmp, value, detail):
+    def add(tid, what, goal, cmp, value, detail, why=None):
         met = None
         if value is not None:
             met = value <= goal if cmp == '<=' else value >= goal
         else:
-            detail += ' (no data under this policy)'
+            detail += ' (%s)' % (why or 'no data under this policy')
         t.append({'id': tid, 'target': what, 'goal': '%s %g' % (cmp, goal),
                   'measured': value, 'met': met, 'detail': detail,
                   'policy': policy})
@@ -333,6 +346,12 @@ def targets(cases, main_smp, policy, rp):
         w = max(vals, key=lambda x: x[1]) if vals else (None, None)
         return w, vals
 
+    def pages_why(name):
+        k = be_field(case(name), 'kmalloc', 'pages_peak')
+        if k is not None and k <= 0:
+            return "no ratio: kmalloc's pages at peak is <= 0"
+        return None
+
     def pages_detail(name):
         c = case(name)
         return ('%s pages at peak: jmod %s, kmalloc %s; object-level '
@@ -346,7 +365,7 @@ def targets(cases, main_smp, policy, rp):
     (wn, wv), vals = worst([c for c in main if c['workload'] == 'batch'],
                            'time')
     add('batch-time', 'batch 8 B..8 KiB time, jmod/kmalloc (worst size)',
-        1.0, '<=', wv, 'worst: %s; all: %s' % (wn, ', '.join(
+        1.0, '<=', wv, 'worst: %s; all: %s' % (wn or '-', ', '.join(
             '%s %.2f' % (n, v) for n, v in vals)))
     (wn, wv), vals = worst([c for c in main
                             if c['name'].startswith('large-pair')], 'time')
@@ -355,9 +374,9 @@ def targets(cases, main_smp, policy, rp):
             'no zeroing on allocation (%s)' % policy.split()[0])
     add('large-pair-time',
         'large pairs 16 KiB..1 MiB time, jmod/kmalloc (worst size)', 0.7,
-        '<=', wv, '%s; worst: %s; all: %s' % (zero, wn, ', '.join(
+        '<=', wv, '%s; worst: %s; all: %s' % (zero, wn or '-', ', '.join(
             '%s %.2f' % (n, v) for n, v in vals)))
-    rpd = ('%s interleaved copies of %s, median of %s rounds' % (
+    rpd = ('%s interleaved copies of %s, median of %s round(s)' % (
         rp.get('copies'), rp.get('trace'), rp.get('rounds'))
         if rp else 'no replay under this policy')
     add('replay-time', 'trace replay time, jmod/kmalloc', 1.0, '<=',
@@ -365,11 +384,13 @@ def targets(cases, main_smp, policy, rp):
     add('pages-uniform-1-16k',
         'pages at peak, uniform 1 B..16 KiB, jmod/kmalloc', 0.85, '<=',
         r('random-uniform-1-16k', 'pages'),
-        pages_detail('random-uniform-1-16k'))
+        pages_detail('random-uniform-1-16k'),
+        pages_why('random-uniform-1-16k'))
     add('pages-uniform-16k-1m',
         'pages at peak, uniform 16 KiB..1 MiB, jmod/kmalloc', 0.80, '<=',
         r('large-random-16k-1m', 'pages'),
-        pages_detail('large-random-16k-1m'))
+        pages_detail('large-random-16k-1m'),
+        pages_why('large-random-16k-1m'))
     if rp:
         b = rp['backends']
         rpd = ('pages ratio of %s interleaved copies of the trace: jmod %s, '
@@ -675,7 +696,10 @@ def chart(doc, outdir):
         fh.write('''# gnuplot script written by tools/bench/report.py
 set terminal png size 1400,700 font ",10"
 set output "results.png"
-set title "jmod / kmalloc in the same boot (%s, %d vCPUs, %s; below 1 = jmod better)"
+set title "jmod / kmalloc in the same boot (%s, %d vCPUs, %s; \\
+below 1 = jmod better)" noenhanced
+set rmargin 10
+set bmargin 9
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
