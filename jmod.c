@@ -369,9 +369,12 @@ void jmod_free_nocache(const void *p)
  *
  * Finds the owner from the pointer alone.  A pointer jmod did not hand
  * out, a pointer into the middle of a large or huge object and a second
- * free of one are detected where cheap (large and huge always, small when
- * the object size is not a jmod class), reported once per burst in the
- * kernel log, counted as bad_frees, and refused.
+ * free of one are detected where cheap (huge always, large once the run
+ * is back in its arena, small when the object size is not a jmod class),
+ * reported once per burst in the kernel log, counted as bad_frees, and
+ * refused.  Not detected: a second free of an object still cached in the
+ * tcache, and a pointer into the middle of a small object.  Under
+ * init_on_free the object is cleared.
  *
  * Context: any context, including hard IRQ.
  */

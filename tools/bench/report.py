@@ -54,7 +54,7 @@ jmod is faster or smaller.
             be negative (pages freed by others during the run).
   object    object-level, NOT a footprint: peak_bytes, the usable bytes
             live at the peak from the size alone (jmod's class size,
-            ksize() for kmalloc, whole pages for pages/vmalloc).
+            kmalloc_size_roundup() for kmalloc, whole pages for pages/vmalloc).
   int_frag  (usable - requested) / requested over all allocations.
 
 results.json (schema 2):
@@ -573,7 +573,7 @@ def markdown(doc):
             'the page allocator may free pages during a run).',
             '* **object-level**: usable bytes at the peak, from the size '
             'alone by one rule for every back end (jmod: class size; '
-            'kmalloc: `ksize()`; pages/vmalloc: whole pages).  Object-level '
+            'kmalloc: `kmalloc_size_roundup()`; pages/vmalloc: whole pages).  Object-level '
             'waste, not a footprint.',
             '* **int. frag**: (usable - requested) / requested over all '
             'allocations.', '']
