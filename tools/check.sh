@@ -202,9 +202,9 @@ if has_extra fzpu; then
 fi
 
 if has_extra noinit; then
-	echo "# VM test run: kernel 6.1, init_on_alloc=0 (incore, core), smp $SMP"
+	echo "# VM test run: kernel 6.1, init_on_alloc=0 (incore, core, extmod), smp $SMP"
 	vm_run "6.1-noinit-$SMP" 6.1 --append init_on_alloc=0 \
-		--tests jmod_incore_test,jmod_core_test
+		--tests jmod_incore_test,jmod_core_test,jmod_extmod_test
 fi
 
 summary

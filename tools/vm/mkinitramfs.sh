@@ -3,7 +3,8 @@
 #
 # Build the jmod test guest's initramfs (gzip'ed newc cpio):
 #   /bin/busybox (static) + applet symlinks, /init (tools/vm/init),
-#   /etc/jmod.conf, /jmalloc.ko, /selftests/<binaries>, /bin/jmodctl.
+#   /etc/jmod.conf, /jmalloc.ko (and /jmod_ext_test.ko if built beside
+#   it), /selftests/<binaries>, /bin/jmodctl.
 #
 # Usage: mkinitramfs.sh --out FILE --module KO [--selftests DIR]
 #          [--tests "a b"] [--jmodctl BIN] [--mode test|demo]
@@ -60,6 +61,10 @@ if [ "$(id -u)" = 0 ]; then
 fi
 install -m 755 "$here/init" "$stage/init"
 cp "$module" "$stage/$(basename "$module")"
+# The external user of the API (jmod_ext_test.ko) built with the module:
+# jmod_extmod_test loads it from /.
+ext=$(dirname "$module")/jmod_ext_test.ko
+[ -f "$ext" ] && cp "$ext" "$stage/jmod_ext_test.ko"
 
 # Selftests: every executable regular file, or only the named ones.
 if [ -n "$tests" ] && [ "$tests" != none ]; then
