@@ -8,19 +8,26 @@
 #                       running kernel's /lib/modules/$(uname -r)/build if
 #                       present, else the cached Debian 6.1 headers)
 #   make setup          tools/setup.sh: host packages + kernel cache
-#   make kernels        build/6.1 and build/6.12 with W=1, zero warnings
+#   make kernels        build/<line> with W=1, zero warnings, for every
+#                       line of KERNELS (6.1 6.12 7.3 7.3-rt)
 #   make debug-kernel   the cached debug kernel (tools/debug-kernel/build.sh)
 #   make lint           checkpatch (--strict for the module) + sparse (C=2)
 #   make selftests      selftests/ -> build/selftests/ (static binaries)
 #   make tools          tools/jmodctl -> build/tools/
-#   make vm             one QEMU run: KERNEL=6.1|6.12|debug TESTS=a,b|none
+#   make vm             one QEMU run: KERNEL=6.1|6.12|7.3|7.3-rt|debug|kdir
+#                       (kdir: the tree KDIR=, see tools/kdir-line.sh)
+#                       TESTS=a,b|none
 #                       MODULE_ARGS="decay_ms=100" SMP=2 MODE=test|demo
 #                       VM_ARGS="--numa --timeout 900 ..."
-#   make demo           VM demo on 6.1: jmodctl demo + debugfs stats
+#   make demo           VM demo (KERNEL=6.1 by default): jmodctl demo +
+#                       debugfs stats
 #   make test-runner    tests/runner: the runner catches a WARN
 #   make dkms           dkms build against the cached 6.1 headers
+#                       (DKMS_LINE=)
 #   make bench, trace   benchmarks and trace capture (tools/bench/bench.mk)
 #   make check          all of the above (tools/check.sh), as CI runs it
+#   make check KDIR=T   the same on your own built kernel tree T: build
+#                       against it, boot its bzImage, run the suite
 #   make clean
 #
 # The module is never loaded on the host, only in QEMU guests.
@@ -28,7 +35,10 @@
 JMOD_CACHE ?= /var/cache/jmod
 export JMOD_CACHE
 
-KERNELS := 6.1 6.12
+# 7.3 and 7.3-rt (trixie-backports) build in the Debian 13 chroot that
+# tools/setup.sh prepares: their env file names it (CHROOT=), and
+# tools/chroot-make.sh runs kbuild there.
+KERNELS ?= 6.1 6.12 7.3 7.3-rt
 BUILD := $(CURDIR)/build
 SETUP := $(CURDIR)/tools/setup.sh
 KSFT_DIR := $(JMOD_CACHE)/src-6.1/tools/testing/selftests
@@ -44,8 +54,13 @@ USER_C := $(wildcard selftests/*.c selftests/*.h tools/jmodctl/*.c tools/jmodctl
 
 # KDIR of a cached kernel line, read when a recipe runs (after setup).
 kdir_of = $(shell sed -n 's/^KDIR=//p' $(JMOD_CACHE)/kernels/$(1)/env 2>/dev/null)
-# build/<line>[-warn] -> <line>
-line_of = $(firstword $(subst -, ,$(1)))
+# CHROOT of a cached kernel line (empty: build on the host).
+chroot_of = $(shell sed -n 's/^CHROOT=//p' $(JMOD_CACHE)/kernels/$(1)/env 2>/dev/null)
+# kbuild for line $(1) on module dir $(2): on the host, or in the chroot.
+kbuild = $(if $(call chroot_of,$(1)),$(CURDIR)/tools/chroot-make.sh $(1) $(2),\
+	$(MAKE) -C $(call kdir_of,$(1)) M=$(2))
+# build/<line>[-warn] -> <line> (7.3-rt is a line of its own)
+line_of = $(patsubst %-warn,%,$(1))
 
 HOST_KDIR := /lib/modules/$(shell uname -r)/build
 ifeq ($(origin KDIR),undefined)
@@ -84,6 +99,14 @@ debug-kernel:
 $(JMOD_CACHE)/kernels/debug/env:
 	tools/debug-kernel/build.sh
 
+# The user's own kernel build tree as line "kdir" (make check KDIR=...,
+# make vm KERNEL=kdir KDIR=...): tools/kdir-line.sh checks the tree and
+# describes it, every time (KDIR may point elsewhere than last time).
+ifneq ($(filter command line environment,$(origin KDIR)),)
+$(JMOD_CACHE)/kernels/kdir/env: FORCE
+	tools/kdir-line.sh $(KDIR)
+endif
+
 $(CHECKPATCH) $(KSFT_DIR)/kselftest_harness.h:
 	$(SETUP)
 
@@ -95,13 +118,13 @@ modules:
 	$(MAKE) -C $(or $(KDIR),$(call kdir_of,6.1)) M=$(BUILD)/kdir modules
 	@echo "built $(BUILD)/kdir/jmalloc.ko"
 
-# build/6.1/jmalloc.ko, build/6.12/jmalloc.ko; build/<line>-warn/ is the
+# build/<line>/jmalloc.ko (6.1, 6.12, 7.3, 7.3-rt); build/<line>-warn/ is the
 # JMOD_TEST_WARN variant (module init WARNs) used by tests/runner; "y"
 # because Kbuild reads it as ccflags-$(JMOD_TEST_WARN).
 .SECONDEXPANSION:
 $(BUILD)/%/jmalloc.ko: FORCE | $(JMOD_CACHE)/kernels/$$(call line_of,$$*)/env
 	$(call sync_src,$(BUILD)/$*)
-	$(MAKE) -C $(call kdir_of,$(call line_of,$*)) M=$(BUILD)/$* \
+	$(call kbuild,$(call line_of,$*),$(BUILD)/$*) \
 		$(if $(findstring -warn,$*),JMOD_TEST_WARN=y) modules
 build/%/jmalloc.ko: $(BUILD)/%/jmalloc.ko ;
 .PRECIOUS: $(BUILD)/%/jmalloc.ko
@@ -110,12 +133,18 @@ build/%/jmalloc.ko: $(BUILD)/%/jmalloc.ko ;
 # log is kept in build/<line>/build.log and must not contain "warning:".
 kernels: $(foreach k,$(KERNELS),$(JMOD_CACHE)/kernels/$(k)/env)
 	@set -e; for k in $(KERNELS); do \
-		kdir=$$(sed -n 's/^KDIR=//p' $(JMOD_CACHE)/kernels/$$k/env); \
+		env=$(JMOD_CACHE)/kernels/$$k/env; \
+		kdir=$$(sed -n 's/^KDIR=//p' $$env); \
+		chroot=$$(sed -n 's/^CHROOT=//p' $$env); \
+		if [ -n "$$chroot" ]; then \
+			km="$(CURDIR)/tools/chroot-make.sh $$k $(BUILD)/$$k --no-print-directory"; \
+		else \
+			km="$(MAKE) --no-print-directory -C $$kdir M=$(BUILD)/$$k"; \
+		fi; \
 		$(MAKE) --no-print-directory -s sync-$$k; \
-		$(MAKE) --no-print-directory -C $$kdir M=$(BUILD)/$$k clean >/dev/null; \
-		echo "  W=1 build for $$k ($$kdir)"; \
-		rc=0; $(MAKE) --no-print-directory -C $$kdir M=$(BUILD)/$$k W=1 \
-			modules >$(BUILD)/$$k/build.log 2>&1 || rc=$$?; \
+		$$km clean >/dev/null; \
+		echo "  W=1 build for $$k ($${chroot:+$$chroot:}$$kdir)"; \
+		rc=0; $$km W=1 modules >$(BUILD)/$$k/build.log 2>&1 || rc=$$?; \
 		cat $(BUILD)/$$k/build.log; \
 		if [ $$rc != 0 ]; then echo "kernels: $$k build failed" >&2; exit 1; fi; \
 		if grep -q 'warning:' $(BUILD)/$$k/build.log; then \
@@ -137,9 +166,12 @@ endif
 
 # sparse through kbuild (C=2 checks every file, rebuilt or not); any
 # sparse "warning:"/"error:" fails.
-sparse: $(JMOD_CACHE)/kernels/6.1/env
+# SPARSE_LINE: a line built on the host (Debian's 7.3 headers lack
+# scripts/checker-valid.sh, so kbuild refuses C=2 there).
+SPARSE_LINE ?= 6.1
+sparse: $(JMOD_CACHE)/kernels/$(SPARSE_LINE)/env
 	$(call sync_src,$(BUILD)/sparse)
-	@rc=0; $(MAKE) --no-print-directory -C $(call kdir_of,6.1) \
+	@rc=0; $(MAKE) --no-print-directory -C $(call kdir_of,$(SPARSE_LINE)) \
 		M=$(BUILD)/sparse C=2 modules >$(BUILD)/sparse/sparse.log 2>&1 \
 		|| rc=$$?; \
 	cat $(BUILD)/sparse/sparse.log; \
@@ -171,8 +203,8 @@ vm: $(BUILD)/$(KERNEL)/jmalloc.ko selftests tools
 		$(if $(TESTS),--tests "$(TESTS)") \
 		$(if $(MODULE_ARGS),--module-args "$(MODULE_ARGS)") $(VM_ARGS)
 
-demo: $(BUILD)/6.1/jmalloc.ko tools
-	tools/vm/run.sh --kernel 6.1 --smp $(SMP) --mode demo \
+demo: $(BUILD)/$(KERNEL)/jmalloc.ko tools
+	tools/vm/run.sh --kernel $(KERNEL) --smp $(SMP) --mode demo \
 		$(if $(MODULE_ARGS),--module-args "$(MODULE_ARGS)") $(VM_ARGS)
 
 test-runner:
@@ -183,7 +215,8 @@ test-runner:
 # may create its module signing key /var/lib/dkms/mok.key).
 DKMS_VER = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_DIRS = --sourcetree $(BUILD)/dkms/src --dkmstree $(BUILD)/dkms/tree
-dkms: $(JMOD_CACHE)/kernels/6.1/env
+DKMS_LINE ?= 6.1
+dkms: $(JMOD_CACHE)/kernels/$(DKMS_LINE)/env
 	@command -v dkms >/dev/null || \
 		{ echo "dkms: not installed (tools/setup.sh --dkms)" >&2; exit 1; }
 	rm -rf $(BUILD)/dkms
@@ -191,7 +224,7 @@ dkms: $(JMOD_CACHE)/kernels/6.1/env
 	cp Makefile dkms.conf $(BUILD)/dkms/src/jmod-$(DKMS_VER)/
 	mkdir -p $(BUILD)/dkms/tree
 	dkms add -m jmod -v $(DKMS_VER) $(DKMS_DIRS)
-	. $(JMOD_CACHE)/kernels/6.1/env && \
+	. $(JMOD_CACHE)/kernels/$(DKMS_LINE)/env && \
 	dkms build -m jmod -v $(DKMS_VER) -k $$KVER --kernelsourcedir $$KDIR \
 		$(DKMS_DIRS) && \
 	ls $(BUILD)/dkms/tree/jmod/$(DKMS_VER)/$$KVER/*/module/jmalloc.ko*

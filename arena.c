@@ -232,7 +232,7 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 	if (c->nfree == chunk_pages) {
 		c->free_since = jiffies;
 		a->nr_retained++;
-		queue_delayed_work(system_unbound_wq, &jmod_decay_work,
+		queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
 				   msecs_to_jiffies(READ_ONCE(jmod_decay_ms)));
 	}
 }
@@ -622,14 +622,14 @@ static void jmod_decay_fn(struct work_struct *work)
 	release_all(msecs_to_jiffies(READ_ONCE(jmod_decay_ms)), ULONG_MAX,
 		    &next);
 	if (next)
-		queue_delayed_work(system_unbound_wq, &jmod_decay_work,
+		queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
 				   time_after(next, jiffies) ? next - jiffies : 1);
 }
 
 /* decay_ms changed: look at the retained chunks again now. */
 void jmod_arena_decay_kick(void)
 {
-	mod_delayed_work(system_unbound_wq, &jmod_decay_work, 0);
+	mod_delayed_work(jmod_unbound_wq, &jmod_decay_work, 0);
 }
 
 /* Release up to @max_pages of retained chunks now, whatever their age. */

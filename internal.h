@@ -17,6 +17,8 @@
 #include <linux/preempt.h>
 #include <linux/slab.h>
 
+#include "compat.h"
+
 /* === Size classes (sizeclass.c) === */
 
 /*

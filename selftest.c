@@ -45,6 +45,27 @@ static __printf(2, 3) int fail(char *msg, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/*
+ * Stay on this CPU around an allocation that must not be interleaved
+ * with others there.  PREEMPT_RT: spinlock_t sleeps, so no allocation
+ * with preemption off (as for kmalloc); migration off is what it allows.
+ */
+static void st_pin_cpu(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_disable();
+	else
+		preempt_disable();
+}
+
+static void st_unpin_cpu(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_enable();
+	else
+		preempt_enable();
+}
+
 /* Expected usable size of a request, from the class table alone. */
 static size_t expect_usable(size_t size)
 {
@@ -251,10 +272,10 @@ static int st_realloc_inplace(u32 arg, char *msg)
 		return 0;
 	}
 	/* no other allocation may land in the freed tail on this CPU */
-	preempt_disable();
+	st_pin_cpu();
 	p = jmod_malloc(big, GFP_ATOMIC);
 	if (!p) {
-		preempt_enable();
+		st_unpin_cpu();
 		return fail(msg, "malloc(%zu) failed", big);
 	}
 	jmod_pattern_fill(p, 0, small, 3);
@@ -266,7 +287,7 @@ static int st_realloc_inplace(u32 arg, char *msg)
 	if (!err && (q != p || jmod_usable_size(p) != big))
 		err = fail(msg, "grow %zu -> %zu did not stay in place", small,
 			   big);
-	preempt_enable();
+	st_unpin_cpu();
 	if (!err && jmod_pattern_check(q, 0, small, 3) >= 0)
 		err = fail(msg, "in-place realloc lost data");
 	if (!err && !all_zero(q + small, big - small))
@@ -574,13 +595,19 @@ static int st_hardirq(u32 arg, char *msg)
 	struct irq_ctx *c;
 	int err = 0;
 
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		/* spinlock_t and local_lock_t sleep: as for kmalloc */
+		snprintf(msg, MSG_LEN,
+			 "SKIP: PREEMPT_RT: no allocation in hard IRQ context");
+		return 0;
+	}
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
 	init_completion(&c->done);
 	init_completion(&c->thread_done);
-	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	c->timer.function = irq_fn;
+	hrtimer_setup(&c->timer, irq_fn, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_REL_PINNED_HARD);
 	t = kthread_create(irq_thread, c, "jmod-irq/%u", cpu);
 	if (IS_ERR(t)) {
 		kfree(c);
@@ -1136,6 +1163,13 @@ static int st_huge_atomic(u32 arg, char *msg)
 			spin_unlock(&lock);
 			break;
 		case 1:
+			/* PREEMPT_RT: no sleeping lock with IRQs off */
+			if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+				spin_lock_irqsave(&lock, flags);
+				jmod_free(p);
+				spin_unlock_irqrestore(&lock, flags);
+				break;
+			}
 			local_irq_save(flags);
 			jmod_free(p);
 			local_irq_restore(flags);
@@ -1237,17 +1271,17 @@ static int zero_grow(bool init, bool clear, char *msg)
 
 	if (jmod_debug)
 		return 0;	/* realloc moves in debug mode */
-	preempt_disable();
+	st_pin_cpu();
 	p = jmod_malloc(big, GFP_ATOMIC);
 	if (!p) {
-		preempt_enable();
+		st_unpin_cpu();
 		return fail(msg, "malloc(%zu) failed", big);
 	}
 	memset(p, 0x5a, big);
 	q = jmod_realloc(p, small, GFP_ATOMIC);
 	if (q == p)
 		q = jmod_realloc(p, big, GFP_ATOMIC);
-	preempt_enable();
+	st_unpin_cpu();
 	if (q != p)
 		err = fail(msg, "64 KiB -> 16 KiB -> 64 KiB did not stay in place");
 	else if (init && !all_zero(q + small, big - small))

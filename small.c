@@ -47,13 +47,19 @@ void jmod_small_free(unsigned int cls, void *p)
 /*
  * Bulk variants for the tcache: both need interrupts enabled (SLUB's
  * bulk paths take the per-CPU slab lock with local_lock_irq()).
+ *
+ * kmem_cache_alloc_bulk() is all or nothing on every line, but what it
+ * returns is not: the number of objects (n or 0) up to 6.x, a bool in
+ * 7.x.  Testing it for non-zero reads both right; taking a 7.x "true" as
+ * the count kept one object of n and leaked the others.
  */
 unsigned int jmod_small_alloc_bulk(unsigned int cls, gfp_t gfp,
 				   unsigned int n, void **p)
 {
-	unsigned int got = kmem_cache_alloc_bulk(jmod_small_cache[cls], gfp,
-						 n, p);
+	unsigned int got = 0;
 
+	if (n && kmem_cache_alloc_bulk(jmod_small_cache[cls], gfp, n, p))
+		got = n;
 	this_cpu_add(jmod_stats->nmalloc[cls], got);
 	return got;
 }

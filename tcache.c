@@ -409,7 +409,7 @@ static void tcache_idle_fn(struct work_struct *work)
 			queue_work_on(cpu, jmod_tcache_wq, &tc->gc_work);
 		idle_seen[cpu] = seq;
 	}
-	queue_delayed_work(system_unbound_wq, &tcache_idle_work,
+	queue_delayed_work(jmod_unbound_wq, &tcache_idle_work,
 			   msecs_to_jiffies(TCACHE_IDLE_GC_MS));
 }
 
@@ -642,7 +642,9 @@ int jmod_tcache_init(void)
 	idle_seen = kcalloc(nr_cpu_ids, sizeof(*idle_seen), GFP_KERNEL);
 	tcache_base = kvcalloc(array_size(nr_cpu_ids, jmod_nr_tbins),
 			       sizeof(*tcache_base), GFP_KERNEL);
-	jmod_tcache_wq = alloc_workqueue("jmod_tcache", WQ_MEM_RECLAIM, 0);
+	/* per-CPU: a drain work item empties the cache of its own CPU */
+	jmod_tcache_wq = alloc_workqueue("jmod_tcache",
+					 WQ_MEM_RECLAIM | JMOD_WQ_PERCPU, 0);
 	if (!jmod_tcache || !idle_seen || !tcache_base || !jmod_tcache_wq)
 		goto nomem;
 	for_each_possible_cpu(cpu) {
@@ -681,7 +683,7 @@ int jmod_tcache_init(void)
 	if (!jmod_tcache_enabled)
 		static_branch_disable(&jmod_tcache_key);
 	mutex_unlock(&jmod_tcache_mutex);
-	queue_delayed_work(system_unbound_wq, &tcache_idle_work,
+	queue_delayed_work(jmod_unbound_wq, &tcache_idle_work,
 			   msecs_to_jiffies(TCACHE_IDLE_GC_MS));
 	return 0;
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: every host step, then the QEMU test runs on both kernels,
+# `make check`: every host step, then the QEMU test runs on every kernel
+# line (Debian 6.1, 6.12, and 7.3 plus its PREEMPT_RT flavour 7.3-rt),
 # then the extra runs: the whole suite on the debug kernel (KASAN, lockdep,
 # kmemleak, fault injection; tools/debug-kernel/), the whole suite on 6.1
 # with tcache=0, the core tests on 6.1 with debug=FZPU, and the zeroing
@@ -13,7 +14,14 @@
 # summed over the host steps, the runner test's cases and every VM run's
 # test cases.  Exit status 0 only when nothing failed.
 #
-# Environment: JMOD_CACHE (/var/cache/jmod), CHECK_KERNELS ("6.1 6.12"),
+# With KDIR=<a built kernel tree> (make check KDIR=...), the user's own
+# kernel is the one line: setup fetches no Debian kernel, the tree is
+# described by tools/kdir-line.sh as line "kdir", jmod is built against
+# it (W=1, sparse, dkms), and its bzImage boots the whole suite; no extra
+# runs unless CHECK_EXTRA names them (they are Debian 6.1 runs).
+#
+# Environment: JMOD_CACHE (/var/cache/jmod), KDIR (none),
+# CHECK_KERNELS ("6.1 6.12 7.3 7.3-rt", with KDIR "kdir"),
 # CHECK_SMP (2), CHECK_VM_ARGS (extra tools/vm/run.sh options),
 # CHECK_EXTRA ("debug tcache0 fzpu noinit": which extra runs; "" for none).
 set -uo pipefail
@@ -22,8 +30,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 logdir=$top/build/check
 mkdir -p "$logdir"
-KERNELS=${CHECK_KERNELS:-6.1 6.12}
-EXTRA=${CHECK_EXTRA-debug tcache0 fzpu noinit}
+KDIR=${KDIR:-}
+if [ -n "$KDIR" ]; then
+	KERNELS=${CHECK_KERNELS:-kdir}
+	EXTRA=${CHECK_EXTRA-}
+	LINE=kdir
+	export JMOD_LINES=""
+else
+	KERNELS=${CHECK_KERNELS:-6.1 6.12 7.3 7.3-rt}
+	EXTRA=${CHECK_EXTRA-debug tcache0 fzpu noinit}
+	LINE=6.1
+fi
 SMP=${CHECK_SMP:-2}
 read -r -a VM_ARGS <<<"${CHECK_VM_ARGS:-}"
 MAKE=(make --no-print-directory -j"$(nproc)")
@@ -118,9 +135,13 @@ has_extra() {
 	return 1
 }
 
-echo "# jmod make check: kernels $KERNELS, smp $SMP, extra runs: ${EXTRA:-none}"
+echo "# jmod make check: kernels $KERNELS${KDIR:+ (KDIR=$KDIR)}, smp $SMP, extra runs: ${EXTRA:-none}"
 if ! step setup tools/setup.sh --dkms; then
 	echo "# setup failed: nothing else can run"
+	summary
+fi
+if [ -n "$KDIR" ] && ! step kdir-line tools/kdir-line.sh "$KDIR"; then
+	echo "# KDIR=$KDIR cannot be used: nothing else can run"
 	summary
 fi
 debug_ok=0
@@ -128,17 +149,17 @@ if has_extra debug; then
 	step debug-kernel tools/debug-kernel/build.sh &&
 		step debug-module debug_module_step && debug_ok=1
 fi
-step kernels "${MAKE[@]}" kernels
+step kernels "${MAKE[@]}" kernels KERNELS="$KERNELS"
 step checkpatch "${MAKE[@]}" checkpatch
 step shellcheck shellcheck_step
-step sparse "${MAKE[@]}" sparse
+step sparse "${MAKE[@]}" sparse SPARSE_LINE="$LINE"
 step selftests "${MAKE[@]}" selftests
 step tools tools_step
-step dkms "${MAKE[@]}" dkms
+step dkms "${MAKE[@]}" dkms DKMS_LINE="$LINE"
 
 echo "# runner test (tests/runner)"
 rc=0
-tests/runner/run.sh >"$logdir/runner.log" 2>&1 || rc=$?
+KERNEL=$LINE tests/runner/run.sh >"$logdir/runner.log" 2>&1 || rc=$?
 grep -Ev '^# ' "$logdir/runner.log" | grep -Ev '^1\.\.' | sed 's/^/  /'
 count_tap "$logdir/runner.log"
 if [ "$rc" != 0 ] && ! grep -q '^not ok ' "$logdir/runner.log"; then

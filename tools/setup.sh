@@ -4,24 +4,36 @@
 # Prepare a Debian 12 machine (as root) for building and testing jmod:
 #
 #   * host tools from apt (qemu, busybox-static, sparse, compilers, ...)
-#   * two Debian kernels, never installed on the host: their headers, kbuild
-#     and unsigned images are `apt-get download`-ed and `dpkg -x`-ed into
+#   * two Debian 12 kernels, never installed on the host: their headers,
+#     kbuild and unsigned images are `apt-get download`-ed and `dpkg -x`-ed
+#     into
 #       $JMOD_CACHE/kernels/<line>/root          (line = 6.1 or 6.12)
 #     with $JMOD_CACHE/kernels/<line>/env holding KLINE=, KVER=, KDIR=,
 #     VMLINUZ= (make- and shell-readable)
+#   * Linux 7.3 from Debian 13's trixie-backports (lines 7.3 and 7.3-rt,
+#     PREEMPT_RT): its headers need gcc-14 and a Debian 13 userland, so a
+#     debootstrap'ed minbase chroot $JMOD_CACHE/chroot-trixie gets the
+#     compiler and the headers (apt, versions from the meta-packages
+#     linux-image-amd64 / linux-image-rt-amd64 there); the unsigned
+#     image's vmlinuz goes to $JMOD_CACHE/kernels/<line>/, and the env
+#     file adds CHROOT= (KDIR is then a path inside the chroot; build
+#     with tools/chroot-make.sh).  /proc is mounted in the chroot only
+#     while apt runs, in a private mount namespace.
 #   * a few files from linux-source-6.1 (kselftest harness, checkpatch) in
 #       $JMOD_CACHE/src-6.1/
 #
 # Idempotent: stamps are keyed by the resolved kernel ABI (and by the
-# linux-source version), so a second run only asks apt-cache and returns.
+# linux-source version, and the chroot's CHROOT_REV), so a second run
+# only asks apt-cache and returns.
 #
 # Usage: tools/setup.sh [--tools-only|--kernels-only] [--dkms] [--bench]
 #   --bench also installs what `make bench` needs (gnuplot for the charts).
-#   JMOD_CACHE (default /var/cache/jmod), JMOD_LINES (default "6.1 6.12").
+#   JMOD_CACHE (default /var/cache/jmod), JMOD_LINES (default
+#   "6.1 6.12 7.3 7.3-rt").
 set -euo pipefail
 
 JMOD_CACHE=${JMOD_CACHE:-/var/cache/jmod}
-JMOD_LINES=${JMOD_LINES:-"6.1 6.12"}
+JMOD_LINES=${JMOD_LINES-"6.1 6.12 7.3 7.3-rt"}
 export DEBIAN_FRONTEND=noninteractive
 
 do_tools=1
@@ -34,7 +46,7 @@ for arg in "$@"; do
 	--kernels-only) do_tools=0 ;;
 	--dkms) want_dkms=1 ;;
 	--bench) want_bench=1 ;;
-	-h|--help) sed -n '3,21p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,32p' "$0"; exit 0 ;;
 	*) echo "setup: unknown argument $arg" >&2; exit 2 ;;
 	esac
 done
@@ -106,7 +118,7 @@ meta_pkg() {
 	case $1 in
 	6.1) echo linux-image-amd64 ;;
 	6.12) echo linux-image-6.12-amd64 ;;
-	*) die "unknown kernel line $1 (want 6.1 or 6.12)" ;;
+	*) die "unknown kernel line $1 (want 6.1, 6.12, 7.3 or 7.3-rt)" ;;
 	esac
 }
 
@@ -224,16 +236,205 @@ setup_src() {
 	touch "$stamp"
 }
 
+# ------------------------------------------------- the Debian 13 chroot
+# Linux 7.3 comes from trixie-backports; its headers want gcc-14 and a
+# Debian 13 userland, so those lines build inside a minbase chroot
+# (tools/chroot-make.sh).  The chroot's apt prefers trixie-backports for
+# linux-* only, so the meta-packages resolve to 7.3.x there.
+CHROOT=$JMOD_CACHE/chroot-trixie
+MIRROR=http://deb.debian.org/debian
+CHROOT_PKGS=(gcc-14 make libc6-dev libelf-dev libssl-dev kmod bc)
+# Bump when the chroot's configuration or package list changes.
+CHROOT_REV=1
+
+in_chroot() {
+	chroot "$CHROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
+}
+
+# apt-get/apt-cache in the chroot with /proc mounted only while it runs,
+# in a private mount namespace (so no mount outlives it, even on kill).
+chroot_apt() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare --mount --propagation private /bin/sh -c '
+		c=$1; shift
+		trap "umount $c/proc 2>/dev/null || true" EXIT
+		mount -t proc proc "$c/proc"
+		chroot "$c" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"' \
+		sh "$CHROOT" "$@"
+}
+
+chroot_updated=0
+chroot_update() {
+	if [ "$chroot_updated" = 0 ]; then
+		log "chroot: apt-get update"
+		chroot_apt apt-get update -qq >&2
+		chroot_updated=1
+	fi
+}
+
+setup_chroot() {
+	local stamp=$CHROOT/.stamp-jmod-$CHROOT_REV new
+	install_pkgs debootstrap
+	if [ ! -f "$stamp" ]; then
+		if [ ! -x "$CHROOT/usr/bin/apt-get" ]; then
+			new=$CHROOT.new
+			rm -rf "$new"
+			log "chroot: debootstrap --variant=minbase trixie $new"
+			debootstrap --variant=minbase trixie "$new" "$MIRROR" >&2 ||
+				die "chroot: debootstrap failed (log: $new/debootstrap/debootstrap.log)"
+			rm -rf "$CHROOT"
+			mv "$new" "$CHROOT"
+		fi
+		cat >"$CHROOT/etc/apt/sources.list" <<-EOF
+		deb $MIRROR trixie main
+		deb $MIRROR trixie-updates main
+		deb $MIRROR trixie-backports main
+		EOF
+		cat >"$CHROOT/etc/apt/preferences.d/jmod-backports" <<-EOF
+		Package: linux-*
+		Pin: release n=trixie-backports
+		Pin-Priority: 900
+		EOF
+		# No daemons may start in the chroot.
+		printf '#!/bin/sh\nexit 101\n' >"$CHROOT/usr/sbin/policy-rc.d"
+		chmod 755 "$CHROOT/usr/sbin/policy-rc.d"
+		cp /etc/resolv.conf "$CHROOT/etc/resolv.conf" 2>/dev/null || true
+		chroot_update
+		log "chroot: apt-get install ${CHROOT_PKGS[*]}"
+		chroot_apt apt-get install -y -qq --no-install-recommends \
+			"${CHROOT_PKGS[@]}" >&2 || die "chroot: apt-get install failed"
+		rm -f "$CHROOT"/.stamp-jmod-*
+		touch "$stamp"
+	fi
+}
+
+# apt-cache depends inside the chroot, as apt_depends does on the host.
+chroot_depends() {
+	local out
+	out=$(in_chroot apt-cache depends "$@" 2>/dev/null || true)
+	if ! grep -q Depends: <<<"$out" && [ "$chroot_updated" = 0 ]; then
+		chroot_update
+		out=$(in_chroot apt-cache depends "$@" 2>/dev/null || true)
+	fi
+	awk '/^[^ ]/ { p = $1 } /^ *\|?Depends:/ { print p, $2 }' <<<"$out"
+}
+
+# One chroot line: 7.3 (linux-image-amd64) or 7.3-rt (linux-image-rt-amd64)
+# of trixie-backports.  The headers are installed in the chroot (KDIR is a
+# path inside it); the unsigned image's vmlinuz is extracted into
+# $JMOD_CACHE/kernels/<line>/.
+setup_chroot_kernel() {
+	local line=$1 flavour meta deps img abi unsigned dir stamp hdr tmp deb member
+	case $line in
+	7.3) flavour=amd64 ;;
+	7.3-rt) flavour=rt-amd64 ;;
+	*) die "unknown chroot kernel line $line" ;;
+	esac
+	meta=linux-image-$flavour
+	dir=$JMOD_CACHE/kernels/$line
+	deps=$(chroot_depends "$meta")
+	img=$(dep_matching "$deps" "$meta" "linux-image-7[.]3[.].*-$flavour(-unsigned)?")
+	if [ -z "$img" ]; then
+		if [ -f "$dir/env" ]; then
+			log "$line: cannot resolve $meta to 7.3, keeping cached $(grep ^KVER= "$dir/env")"
+			return 0
+		fi
+		die "$line: cannot resolve $meta to a 7.3 image in trixie-backports"
+	fi
+	abi=${img#linux-image-}
+	abi=${abi%-unsigned}
+	stamp=$dir/.stamp-$abi
+	if [ -f "$stamp" ] && [ -f "$dir/env" ] &&
+	   [ -f "$CHROOT/usr/src/linux-headers-$abi/Makefile" ]; then
+		log "$line: $abi up to date"
+		return 0
+	fi
+	hdr=linux-headers-$abi
+	unsigned=$(chroot_unsigned "$abi")
+	[ -n "$unsigned" ] || die "$line: no unsigned image package for $abi"
+	log "$line: installing $hdr in the chroot, fetching $unsigned"
+	chroot_apt apt-get install -y -qq --no-install-recommends "$hdr" >&2 ||
+		die "$line: apt-get install $hdr failed"
+	[ -f "$CHROOT/usr/src/$hdr/Makefile" ] || die "$line: no $hdr/Makefile"
+
+	mkdir -p "$dir"
+	tmp=$CHROOT/tmp/jmod-$line
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	chmod 777 "$tmp"
+	chroot_apt sh -c "cd /tmp/jmod-$line && apt-get download -q \
+		-o APT::Sandbox::User=root $unsigned" >&2 ||
+		die "$line: apt-get download $unsigned failed"
+	deb=$(ls "$tmp"/*.deb)
+	# Only the image itself (./boot/vmlinuz-<abi>, or in the 7.x
+	# linux-binary-unsigned-* packages
+	# ./usr/lib/modules/<abi>/vmlinuz.unsigned): the guest boots from an
+	# initramfs with built-in drivers, the image's modules are not needed.
+	member=$(dpkg-deb -c "$deb" | awk -v abi="$abi" '{
+		f = $6
+		if (f == "./boot/vmlinuz-" abi ||
+		    f ~ "^[.]/usr/lib/modules/[^/]+/vmlinuz([.]unsigned)?$") {
+			print f; exit
+		} }')
+	[ -n "$member" ] || die "$line: no vmlinuz in $deb"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "$member"
+	mv "$tmp/$member" "$dir/vmlinuz-$abi.new"
+	mv "$dir/vmlinuz-$abi.new" "$dir/vmlinuz-$abi"
+	find "$dir" -maxdepth 1 -name 'vmlinuz-*' ! -name "vmlinuz-$abi" -delete
+	rm -rf "$tmp"
+	rm -f "$dir"/.stamp-*
+	cat >"$dir/env.tmp" <<-EOF
+	KLINE=$line
+	KVER=$abi
+	KDIR=/usr/src/$hdr
+	VMLINUZ=$dir/vmlinuz-$abi
+	CHROOT=$CHROOT
+	EOF
+	mv "$dir/env.tmp" "$dir/env"
+	touch "$stamp"
+	log "$line: ready, KDIR=$CHROOT/usr/src/$hdr"
+}
+
+# The package holding the unsigned image of ABI $1: Debian has called it
+# linux-image-<abi>-unsigned; newer source packages may name it
+# linux-binary-unsigned-<abi> or similar, so ask apt-cache.
+chroot_unsigned() {
+	local p
+	for p in "linux-image-$1-unsigned" "linux-binary-unsigned-$1" \
+		 "linux-binary-$1-unsigned"; do
+		if in_chroot apt-cache show --no-all-versions "$p" >/dev/null 2>&1; then
+			echo "$p"
+			return 0
+		fi
+	done
+	in_chroot apt-cache search --names-only "unsigned" 2>/dev/null |
+		awk -v abi="$1" 'index($1, abi) && $1 ~ /unsigned/ { print $1; exit }'
+}
+
 if [ "$do_kernels" = 1 ]; then
 	mkdir -p "$JMOD_CACHE/kernels"
-	metas=()
+	metas=() chroot_lines=()
 	for line in $JMOD_LINES; do
-		metas+=("$(meta_pkg "$line")")
+		case $line in
+		7.3|7.3-rt) chroot_lines+=("$line") ;;
+		*) metas+=("$(meta_pkg "$line")") ;;
+		esac
 	done
-	META_DEPS=$(apt_depends "${metas[@]}")
-	for line in $JMOD_LINES; do
-		setup_kernel "$line"
-	done
+	if [ "${#metas[@]}" -gt 0 ]; then
+		META_DEPS=$(apt_depends "${metas[@]}")
+		for line in $JMOD_LINES; do
+			case $line in 7.3|7.3-rt) continue ;; esac
+			setup_kernel "$line"
+		done
+	fi
+	if [ "${#chroot_lines[@]}" -gt 0 ]; then
+		setup_chroot
+		for line in "${chroot_lines[@]}"; do
+			setup_chroot_kernel "$line"
+		done
+	fi
 	setup_src
 fi
 log "done (cache: $JMOD_CACHE)"

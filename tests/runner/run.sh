@@ -4,12 +4,14 @@
 # Tests of the QEMU runner (tools/vm) itself, printed as TAP:
 #   * the verdict on synthetic logs (no VM): crashes, missing markers,
 #     skips, plans, splats, timeouts
-#   * real boots on one kernel (default 6.1, KERNEL=6.12 to change):
+#   * real boots on one kernel line (default 6.1, KERNEL=6.12 to change):
 #     - the JMOD_TEST_WARN module (init WARNs) must FAIL, naming WARNING
 #     - the clean module with no selftests must PASS
 #     - fake selftests (shell scripts) that crash or print no TAP must FAIL
 #       and be named
 #     - a timeout must FAIL
+#   * the accelerator choice (tools/vm/accel.sh) and tools/kdir-line.sh
+#     on fake trees (no VM)
 # Usage: tests/runner/run.sh [--no-vm]
 # shellcheck disable=SC2317 # helpers are called through check()
 set -uo pipefail
@@ -140,6 +142,68 @@ for s in 'BUG: unable to handle page fault' 'WARNING: CPU: 1 PID: 9 at x.c:7' \
 		has "$work/splat.out" "^not ok kernel log clean: .*${s:0:8}"
 done
 
+# ------------------------------------------------------- accelerator
+# accel MODE [IMAGE]: ACCEL from tools/vm/accel.sh under JMOD_ACCEL=MODE
+# for IMAGE (default $KERNEL's), in $acc ("error" when refused).
+img=$(sed -n 's/^VMLINUZ=//p' "${JMOD_CACHE:-/var/cache/jmod}/kernels/$KERNEL/env" 2>/dev/null)
+accel() {
+	acc=$(JMOD_ACCEL=$1 bash -c '. "$1"; jmod_accel "$2" &&
+		echo "$ACCEL ${ACCEL_ARGS[*]}"' sh "$vm/accel.sh" "${2:-$img}" \
+		2>/dev/null) || acc=error
+}
+accel tcg
+check "accel: JMOD_ACCEL=tcg is TCG" [ "$acc" = "tcg -machine q35,accel=tcg -cpu max" ]
+accel bogus
+check "accel: JMOD_ACCEL=bogus is refused" [ "$acc" = error ]
+accel auto
+auto=$acc
+accel kvm
+if [ "$acc" = error ]; then
+	check "accel: KVM cannot boot the $KERNEL kernel here: auto is TCG" \
+		[ "${auto%% *}" = tcg ]
+else
+	check "accel: KVM boots the $KERNEL kernel here: auto is KVM" \
+		[ "${auto%% *}" = kvm ]
+fi
+head -c 4096 /dev/urandom >"$work/not-a-kernel"
+accel auto "$work/not-a-kernel"
+check "accel: an image KVM does not boot runs under TCG" [ "${acc%% *}" = tcg ]
+
+# ------------------------------------------------- kdir-line (KDIR=)
+# A fake built tree: what tools/kdir-line.sh looks at, nothing more.
+kd=$work/fake-kdir
+mkdir -p "$kd/include/config" "$kd/arch/x86/boot"
+: >"$kd/Makefile"
+: >"$kd/Module.symvers"
+: >"$kd/arch/x86/boot/bzImage"
+echo 6.1.99-fake >"$kd/include/config/kernel.release"
+printf 'CONFIG_%s=y\n' MODULES MODULE_UNLOAD SERIAL_8250_CONSOLE \
+	BLK_DEV_INITRD DEVTMPFS PROC_FS SYSFS DEBUG_FS >"$kd/.config"
+kline() {
+	krc=0
+	JMOD_CACHE=$work/cache "$top/tools/kdir-line.sh" "$@" \
+		>"$work/kline.out" 2>&1 || krc=$?
+}
+kline "$kd" mine
+check "kdir-line: a built tree becomes line 'mine'" [ "$krc" = 0 ]
+check "kdir-line: its env names the release, the tree and its bzImage" \
+	[ "$(cat "$work/cache/kernels/mine/env" 2>/dev/null)" = \
+	  "$(printf 'KLINE=mine\nKVER=6.1.99-fake\nKDIR=%s\nVMLINUZ=%s' "$kd" \
+		"$kd/arch/x86/boot/bzImage")" ]
+kline "$work/no-such-dir"
+check "kdir-line: a missing KDIR is refused (exit 2)" [ "$krc" = 2 ]
+sed -i '/DEVTMPFS/d' "$kd/.config"
+kline "$kd" mine2
+check "kdir-line: a tree without CONFIG_DEVTMPFS is refused, no env" \
+	test "$krc" = 2 -a ! -e "$work/cache/kernels/mine2/env"
+check "kdir-line: the refusal names the option" has "$work/kline.out" 'CONFIG_DEVTMPFS=y'
+echo CONFIG_DEVTMPFS=y >>"$kd/.config"
+rm "$kd/arch/x86/boot/bzImage"
+kline "$kd" mine3
+check "kdir-line: a tree without bzImage is refused" [ "$krc" = 2 ]
+kline "$kd" '../evil'
+check "kdir-line: a line name with a slash is refused" [ "$krc" = 2 ]
+
 # ------------------------------------------------------------- real boots
 if [ "$no_vm" = 1 ]; then
 	echo "1..$n"
@@ -200,6 +264,8 @@ if build "build/$KERNEL/jmalloc.ko"; then
 		has "$work/fake.out" '^not ok selftest:c_notap: no TAP result, exit code 3'
 	check "vm: fake selftests: the skip is counted" \
 		has "$work/fake.out" ': [0-9]+ passed, 3 failed, 1 skipped$'
+	check "vm: the boot line names the accelerator" \
+		has "$work/fake.out" "booting .* \\((TCG|KVM), timeout"
 	boot one --module "$clean_ko" --selftests "$fake" --tests a_pass
 	check "vm: --tests a_pass runs only that binary and passes" [ "$brc" = 0 ]
 	check "vm: --tests a_pass: the others did not run" \

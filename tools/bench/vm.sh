@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot a cached Debian kernel in QEMU (TCG) with a small initramfs of our
-# own (static busybox, tools/bench/init, an optional module, a job script
+# Boot a cached kernel in QEMU (KVM if /dev/kvm is usable, else TCG:
+# tools/vm/accel.sh) with a small initramfs of our own (static busybox,
+# tools/bench/init, an optional module, a job script
 # and extra files) and collect what the job prints: the job's stdout goes
 # to the guest's second serial port, i.e. to --out on the host.  Lines
 # starting with "#" are echoed as progress while the guest runs.
 # (tools/vm/run.sh only runs selftests; this is the generic variant.)
 #
 # Usage: tools/bench/vm.sh --job SCRIPT --out FILE [options]
-#   --kernel 6.1|6.12   kernel line from $JMOD_CACHE/kernels (default 6.1)
+#   --kernel LINE       kernel line from $JMOD_CACHE/kernels (default 6.1)
 #   --smp N             vCPUs (default 2)
 #   --mem MB            guest memory (default 1536)
 #   --module KO         load this module first (default: none)
@@ -45,7 +46,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--label) label=$2; shift ;;
 	--quiet) quiet=1 ;;
-	-h|--help) sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1" ;;
 	esac
 	shift
@@ -112,13 +113,16 @@ rm -f "$out" "$log"
 : >"$out"
 cmdline="console=ttyS0,115200 loglevel=4 panic=-1 oops=panic rdinit=/init"
 [ -n "$append" ] && cmdline+=" $append"
+# shellcheck source=/dev/null # tools/vm/accel.sh, checked on its own
+. "$here/../vm/accel.sh"
+jmod_accel "$VMLINUZ" || exit 1
 # shellcheck disable=SC2054 # commas belong to QEMU options
-qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem"
+qemu=(qemu-system-x86_64 "${ACCEL_ARGS[@]}" -m "$mem"
       -smp "$smp" -nodefaults -display none -no-reboot -monitor none
       -kernel "$VMLINUZ" -initrd "$initrd" -append "$cmdline"
       -serial "file:$log" -serial "file:$out")
 start=$(date +%s)
-echo "bench-vm: $label: booting $KVER with $smp vCPUs (TCG, timeout ${timeout}s)" >&2
+echo "bench-vm: $label: booting $KVER with $smp vCPUs ($ACCEL_NAME, timeout ${timeout}s)" >&2
 timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >"$log.qemu" 2>&1 &
 qpid=$!
 if [ "$quiet" = 0 ]; then

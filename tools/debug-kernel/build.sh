@@ -8,7 +8,7 @@
 # where <key> hashes the fragment, the linux-source version and the
 # compiler.  The source is extracted once per version into
 #   $JMOD_CACHE/debug-kernel/src-<version>/
-# The result is described like the Debian lines, in
+# The result is described like the Debian lines, by tools/kdir-line.sh, in
 #   $JMOD_CACHE/kernels/debug/env           (KLINE, KVER, KDIR, VMLINUZ)
 # so `tools/vm/run.sh --kernel debug` and `make build/debug/jmalloc.ko`
 # work.  A second run with nothing changed only rewrites the env file.
@@ -56,17 +56,10 @@ src=$base/src-$ver
 out=$base/$key
 stamp=$out/.jmod-built
 
+# The same description as any user's tree (make check KDIR=...).
 write_env() {
-	local kver
-	kver=$(cat "$out/include/config/kernel.release")
-	cat >"$JMOD_CACHE/kernels/debug/env.tmp" <<-END
-	KLINE=debug
-	KVER=$kver
-	KDIR=$out
-	VMLINUZ=$out/arch/x86/boot/bzImage
-	END
-	mv "$JMOD_CACHE/kernels/debug/env.tmp" "$JMOD_CACHE/kernels/debug/env"
-	log "ready: KVER=$kver KDIR=$out"
+	JMOD_CACHE=$JMOD_CACHE "$here/../kdir-line.sh" "$out" debug
+	log "ready: KDIR=$out"
 }
 
 if [ "$force" = 0 ] && [ -f "$stamp" ] && [ -f "$out/arch/x86/boot/bzImage" ] &&

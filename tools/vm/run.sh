@@ -1,14 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot a cached Debian kernel in QEMU (TCG), load jmod in the guest, run the
-# selftests (or the demo), unload it and judge the run from the logs.
+# Boot a cached kernel in QEMU (KVM if /dev/kvm is usable, else TCG:
+# tools/vm/accel.sh; JMOD_ACCEL=kvm|tcg forces one), load jmod in the
+# guest, run the selftests (or the demo), unload it and judge the run
+# from the logs.
 #
 # Usage: tools/vm/run.sh [options]
-#   --kernel 6.1|6.12|debug  kernel line from $JMOD_CACHE/kernels (default
-#                         6.1; debug: tools/debug-kernel/build.sh, KASAN,
+#   --kernel LINE         kernel line from $JMOD_CACHE/kernels: 6.1
+#                         (default), 6.12, 7.3, 7.3-rt (PREEMPT_RT), or
+#                         debug (tools/debug-kernel/build.sh, KASAN,
 #                         lockdep, kmemleak, with slub_debug for jmod's
-#                         caches, longer default timeout and tolerance)
+#                         caches, longer default timeout and tolerance),
+#                         or kdir (a user's tree: tools/kdir-line.sh;
+#                         longer defaults too if it has KASAN, kmemleak
+#                         or lockdep)
 #   --mode test|demo      test: selftests; demo: jmodctl demo + stats (test)
 #   --tests "a,b"|none    only these selftest binaries (default: all)
 #   --module-args ARGS    insmod parameters, e.g. "decay_ms=100"
@@ -20,7 +26,7 @@
 #   --numa                two NUMA nodes (one socket each), memory and
 #                         vCPUs split evenly; needs an even --smp
 #   --timeout S           kill QEMU after S seconds and fail (default 600,
-#                         debug 2400)
+#                         debug kernels 2400)
 #   --mem-tolerance KB    allowed MemFree drop insmod..rmmod (default 8192,
 #                         debug 16384: KASAN's quarantine keeps frees)
 #   --append ARGS         extra kernel command line
@@ -41,7 +47,7 @@ kernel=6.1 mode=test tests='' module_args='' module='' selftests='' jmodctl=''
 smp=2 mem=1024 numa=0 timeout='' tolerance='' append='' log='' quiet=0
 jmodctl_set=0
 
-usage() { sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '3,39p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 die() { echo "run: error: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -71,30 +77,41 @@ case $mode in test|demo) ;; *) die "--mode must be test or demo" ;; esac
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp wants a number"
 [[ $mem =~ ^[1-9][0-9]*$ ]] || die "--mem wants a number (MiB)"
 
-# The debug kernel (KASAN inline + lockdep + kmemleak under TCG) is several
-# times slower; its extra command line puts SLUB's red zones, poisoning,
-# sanity checks and alloc/free tracking on jmod's caches (jmod-<size>),
-# and marks them for failslab's cache-filter (A).  kmemleak is on by
-# default in that kernel (no DEBUG_KMEMLEAK_DEFAULT_OFF).
-debug_cmdline=''
-if [ "$kernel" = debug ]; then
-	timeout=${timeout:-2400}
-	tolerance=${tolerance:-16384}
-	debug_cmdline="slub_debug=FZPUA,jmod-*"
-fi
-timeout=${timeout:-600}
-tolerance=${tolerance:-8192}
-
 envfile=$JMOD_CACHE/kernels/$kernel/env
 if [ ! -f "$envfile" ]; then
 	[ "$kernel" = debug ] &&
 		die "$envfile missing: run tools/debug-kernel/build.sh"
+	[ "$kernel" = kdir ] &&
+		die "$envfile missing: run 'make vm KERNEL=kdir KDIR=<tree>' (tools/kdir-line.sh)"
 	die "$envfile missing: run 'make setup' (tools/setup.sh)"
 fi
-KVER='' VMLINUZ=''
+KVER='' VMLINUZ='' KDIR=''
 # shellcheck source=/dev/null
 . "$envfile"
 [ -f "$VMLINUZ" ] || die "$VMLINUZ missing: run 'make setup'"
+
+# A debug kernel (KASAN, kmemleak or lockdep under TCG: the cached debug
+# line, or a user's tree built so) is several times slower: longer
+# default timeout, and a larger MemFree tolerance (KASAN's quarantine
+# keeps freed memory).  On the debug line the extra command line puts
+# SLUB's red zones, poisoning, sanity checks and alloc/free tracking on
+# jmod's caches (jmod-<size>), and marks them for failslab's cache-filter
+# (A).  kmemleak is on by default in that kernel (no
+# DEBUG_KMEMLEAK_DEFAULT_OFF).
+debug_cmdline=''
+slow=0
+[ "$kernel" = debug ] && slow=1
+if [ -n "$KDIR" ] && [ -f "$KDIR/.config" ] &&
+   grep -Eq '^CONFIG_(KASAN|DEBUG_KMEMLEAK|PROVE_LOCKING)=y' "$KDIR/.config"; then
+	slow=1
+fi
+if [ "$slow" = 1 ]; then
+	timeout=${timeout:-2400}
+	tolerance=${tolerance:-16384}
+fi
+[ "$kernel" = debug ] && debug_cmdline="slub_debug=FZPUA,jmod-*"
+timeout=${timeout:-600}
+tolerance=${tolerance:-8192}
 
 module=${module:-$top/build/$kernel/jmalloc.ko}
 [ -f "$module" ] || die "$module missing: run 'make build/$kernel/jmalloc.ko' (or make kernels)"
@@ -127,8 +144,11 @@ rm -f "$log" "$taplog" "$qemulog" "$result"
 cmdline="console=ttyS0,115200 loglevel=7 printk.time=1 panic=-1 oops=panic"
 cmdline+=" rdinit=/init $debug_cmdline $append"
 
+# shellcheck source=/dev/null # tools/vm/accel.sh, checked on its own
+. "$here/accel.sh"
+jmod_accel "$VMLINUZ" || exit 2
 # shellcheck disable=SC2054 # commas belong to QEMU options
-qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem"
+qemu=(qemu-system-x86_64 "${ACCEL_ARGS[@]}" -m "$mem"
       -smp "$smp" -nodefaults -display none -no-reboot -monitor none
       -kernel "$VMLINUZ" -initrd "$initrd" -append "$cmdline"
       -serial "file:$log" -serial "file:$taplog")
@@ -146,7 +166,7 @@ if [ "$numa" = 1 ]; then
 fi
 label="$kernel/$mode/smp$smp"
 [ "$numa" = 1 ] && label+="/numa"
-echo "run: $label: booting $KVER (TCG, timeout ${timeout}s), log $log" >&2
+echo "run: $label: booting $KVER ($ACCEL_NAME, timeout ${timeout}s), log $log" >&2
 start=$(date +%s)
 qemu_rc=0
 timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >"$qemulog" 2>&1 ||
