@@ -124,7 +124,7 @@ modules:
 .SECONDEXPANSION:
 $(BUILD)/%/jmalloc.ko: FORCE | $(JMOD_CACHE)/kernels/$$(call line_of,$$*)/env
 	$(call sync_src,$(BUILD)/$*)
-	$(call kbuild,$(call line_of,$*),$(BUILD)/$*) \
+	+$(call kbuild,$(call line_of,$*),$(BUILD)/$*) \
 		$(if $(findstring -warn,$*),JMOD_TEST_WARN=y) modules
 build/%/jmalloc.ko: $(BUILD)/%/jmalloc.ko ;
 .PRECIOUS: $(BUILD)/%/jmalloc.ko

@@ -18,14 +18,14 @@
 #                       tools/trace/capture.sh runs a workload; the raw
 #                       trace is kept as debian61-workload.trace.gz
 #
-#   BENCH_KERNELS="6.1 6.12"  BENCH_SMP="1 2 4"  BENCH_MAIN_SMP=2
+#   BENCH_KERNELS="6.1 6.12 7.3"  BENCH_SMP="1 2 4"  BENCH_MAIN_SMP=2
 #   BENCH_SCALE=1 (multiplies every op count; 0.2 for a quick look)
 #   BENCH_ROUNDS=3 (median shown)  BENCH_TRACE=bench/traces/...ops
 #   BENCH_COPIES=200 (interleaved copies of the trace in the replay)
 #   BENCH_NOINIT=1 (a second boot per kernel with init_on_alloc=0: the
 #   main set and the replay without the kernel's zeroing; 0: skip it)
 
-BENCH_KERNELS ?= 6.1 6.12
+BENCH_KERNELS ?= 6.1 6.12 7.3
 BENCH_SMP ?= 1 2 4
 BENCH_MAIN_SMP ?= 2
 BENCH_SCALE ?= 1

@@ -5,7 +5,7 @@
 # tools/bench/jmod-bench in the guest, then build the report.
 #
 # Usage: tools/bench/run.sh --driver BIN --module KO [options]
-#   --kernel 6.1|6.12   (default 6.1)
+#   --kernel LINE       6.1 (default), 6.12, 7.3, ... ($JMOD_CACHE/kernels)
 #   --smp "1 2 4"       vCPU counts; the thread-scaling group runs on each,
 #                       everything else on --main-smp (default 2)
 #   --main-smp N
