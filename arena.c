@@ -27,6 +27,14 @@
  * metadata and pages are freed after a grace period, so a lookup racing
  * with a release never touches freed memory.
  *
+ * A free that the tcache will take (jmod_large_free_lookup()) reads the
+ * run's head entry without arena->lock: the head of a live run is written
+ * only by whoever holds the run (its user, then the tcache), so a valid
+ * free reads a stable entry; an invalid one may read a changing entry of
+ * somebody else's run, which is no worse than freeing it.  It marks the
+ * run JMOD_RUN_CACHED instead of taking the lock, so a second free of a
+ * cached run is still refused.
+ *
  * Locking:
  *   arena->lock (spinlock, IRQ-safe: GFP_ATOMIC allocations and frees
  *   may come from hard-IRQ context) protects the arena's chunk list, its
@@ -71,6 +79,16 @@ struct jmod_page {
 };
 
 #define JMOD_RUN_SAMPLED	BIT(0)	/* heap profile sample (prof.c) */
+/*
+ * Freed by its user and sitting in a tcache bin: not live any more, so a
+ * second jmod_free(), jmod_usable_size() or jmod_realloc() of it is
+ * refused.  Set by jmod_large_free_lookup() and cleared when the tcache
+ * hands the run out again (jmod_large_uncache()) or gives it back to the
+ * arena (jmod_large_free(.., true)).  Only the run's holder writes it:
+ * its user before the free, the tcache after, so WRITE_ONCE() without the
+ * arena lock; arena_take() starts every run with it clear.
+ */
+#define JMOD_RUN_CACHED		BIT(1)
 
 struct jmod_chunk {
 	struct list_head link;		/* arena->chunks */
@@ -232,8 +250,10 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 	if (c->nfree == chunk_pages) {
 		c->free_since = jiffies;
 		a->nr_retained++;
-		queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
-				   msecs_to_jiffies(READ_ONCE(jmod_decay_ms)));
+		/* a read first: no atomic on the shared work item when queued */
+		if (!delayed_work_pending(&jmod_decay_work))
+			queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
+					   msecs_to_jiffies(READ_ONCE(jmod_decay_ms)));
 	}
 }
 
@@ -328,6 +348,48 @@ static inline struct jmod_arena *this_arena(void)
 	return jmod_arenas[raw_smp_processor_id()];
 }
 
+/*
+ * The gfp for a new chunk on a miss.  A chunk is 2 MiB for a run of a
+ * few pages: never with __GFP_NOFAIL (the page allocator refuses to
+ * promise that for such an order), never from the atomic reserves for a
+ * caller that cannot sleep (__GFP_HIGH off, __GFP_NOMEMALLOC on), and
+ * with one reclaim pass only (__GFP_NORETRY) for one that can.  When it
+ * fails the request falls back to other arenas' free runs, then to pages
+ * of the run's own size with the caller's gfp (jmod_large_alloc()).
+ */
+static gfp_t chunk_gfp(gfp_t gfp)
+{
+	gfp &= ~__GFP_NOFAIL;
+	if (!gfpflags_allow_blocking(gfp))
+		return (gfp & ~__GFP_HIGH) | __GFP_NOMEMALLOC;
+	return gfp | __GFP_NORETRY;
+}
+
+/* A free run of another arena (its lock), when this one has none. */
+static void *arena_take_other(struct jmod_arena *self, unsigned int n,
+			      unsigned int align_pages, unsigned int cls,
+			      u8 flags, struct jmod_chunk **cp,
+			      unsigned int *ip)
+{
+	unsigned long irqflags;
+	unsigned int cpu;
+	void *p;
+
+	for_each_possible_cpu(cpu) {
+		struct jmod_arena *a = jmod_arenas[cpu];
+
+		/* racy peek: a stale answer costs one lock or one miss */
+		if (a == self || !READ_ONCE(a->nr_free_runs))
+			continue;
+		spin_lock_irqsave(&a->lock, irqflags);
+		p = arena_take(a, n, align_pages, cls, flags, cp, ip);
+		spin_unlock_irqrestore(&a->lock, irqflags);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
 /**
  * jmod_large_alloc() - take a run from this CPU's arena
  * @cls: size class; a small class makes a 16 KiB run (a promoted heap
@@ -338,6 +400,11 @@ static inline struct jmod_arena *this_arena(void)
  *	kernel's init_on_alloc policy) zeroes the usable size (the request
  *	only, in red-zone debug mode)
  * @sampled: mark the run as a heap profile sample
+ *
+ * A miss takes a new chunk (chunk_gfp()); when that fails, a free run
+ * of another arena; when there is none, pages of the run's size from the
+ * huge path with @gfp itself, so jmod fails only where kmalloc() would
+ * (counted in the huge row and in large_fallbacks).
  *
  * Context: any, with a suitable @gfp.
  * Return: the run or NULL.
@@ -358,16 +425,24 @@ void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
 	spin_lock_irqsave(&a->lock, flags);
 	p = arena_take(a, n, align_pages, cls, rflags, &c, &i);
 	spin_unlock_irqrestore(&a->lock, flags);
-	if (!p) {
-		c = chunk_create(a, gfp);
-		if (!c)
-			return NULL;
-		spin_lock_irqsave(&a->lock, flags);
-		arena_add_chunk(a, c);
-		p = arena_take(a, n, align_pages, cls, rflags, &c, &i);
-		spin_unlock_irqrestore(&a->lock, flags);
-		if (WARN_ON_ONCE(!p))
-			return NULL;
+	if (unlikely(!p)) {
+		c = chunk_create(a, chunk_gfp(gfp));
+		if (c) {
+			spin_lock_irqsave(&a->lock, flags);
+			arena_add_chunk(a, c);
+			p = arena_take(a, n, align_pages, cls, rflags, &c, &i);
+			spin_unlock_irqrestore(&a->lock, flags);
+		} else {
+			p = arena_take_other(a, n, align_pages, cls, rflags,
+					     &c, &i);
+		}
+		if (!p) {
+			/* the run alone, as kmalloc_large() would take it */
+			this_cpu_inc(jmod_stats->nlarge_fallback);
+			return jmod_huge_alloc(max_t(size_t, usable,
+						     JMOD_LARGE_MIN),
+					       align, gfp);
+		}
 	}
 	this_cpu_inc(jmod_stats->nmalloc[cls]);
 	if (unlikely(c->dbg)) {
@@ -405,6 +480,12 @@ static bool is_run_head(struct jmod_chunk *c, const void *p, unsigned int i)
 	return offset_in_page(p) == 0 && c->map[i].state == JMOD_PG_HEAD;
 }
 
+/* The start of a run its user holds: allocated and not in a tcache. */
+static bool is_live_head(struct jmod_chunk *c, const void *p, unsigned int i)
+{
+	return is_run_head(c, p, i) && !(c->map[i].flags & JMOD_RUN_CACHED);
+}
+
 /* Debug mode: say what a bad free in a chunk hit. */
 static void report_bad_run(struct jmod_chunk *c, const void *p, unsigned int i,
 			   unsigned long caller)
@@ -421,13 +502,17 @@ static void report_bad_run(struct jmod_chunk *c, const void *p, unsigned int i,
  * jmod_large_free() - give a run back to its arena
  * @p: start of the run
  * @caller: for debug reports
+ * @cached: the tcache gives back a run it holds (JMOD_RUN_CACHED); false:
+ *	the user frees a live run
  *
  * Context: any.
  * Return: JMOD_OWNER_RUN when freed; JMOD_OWNER_NONE when @p is in no
  * chunk; JMOD_OWNER_BAD (or _REPORTED in debug mode) when @p is in a
- * chunk but not the start of a live run: nothing is changed.
+ * chunk but not the start of a run in the state @cached says: nothing is
+ * changed.
  */
-enum jmod_owner jmod_large_free(const void *p, unsigned long caller)
+enum jmod_owner jmod_large_free(const void *p, unsigned long caller,
+				bool cached)
 {
 	enum jmod_owner ret = JMOD_OWNER_RUN;
 	struct jmod_chunk *c;
@@ -443,8 +528,10 @@ enum jmod_owner jmod_large_free(const void *p, unsigned long caller)
 	}
 	a = c->arena;
 	spin_lock_irqsave(&a->lock, flags);
-	if (is_run_head(c, p, i)) {
+	if (is_run_head(c, p, i) &&
+	    !!(c->map[i].flags & JMOD_RUN_CACHED) == cached) {
 		cls = c->map[i].cls;
+		c->map[i].flags &= ~JMOD_RUN_CACHED;
 		if (unlikely(c->dbg))
 			jmod_debug_free((void *)p,
 					(size_t)c->map[i].npages << PAGE_SHIFT,
@@ -483,7 +570,7 @@ enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
 		return JMOD_OWNER_NONE;
 	}
 	spin_lock_irqsave(&c->arena->lock, flags);
-	if (is_run_head(c, p, i)) {
+	if (is_live_head(c, p, i)) {
 		*cls = c->map[i].cls;
 		*sampled = c->map[i].flags & JMOD_RUN_SAMPLED;
 		if (usable)
@@ -494,6 +581,76 @@ enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
 	spin_unlock_irqrestore(&c->arena->lock, flags);
 	rcu_read_unlock();
 	return ret;
+}
+
+/**
+ * jmod_large_free_lookup() - look a freed pointer up, claim it for the tcache
+ * @p: the pointer given to jmod_free()
+ * @cache: the tcache may take the run (jmod_tcache_serves() of its class
+ *	is asked here, once the class is known)
+ * @cls: the run's class
+ * @sampled: whether it is a heap profile sample
+ * @usable: its usable bytes (as jmod_large_lookup())
+ *
+ * For a live run of a class the tcache serves (not a sample, not debug
+ * mode), marks it JMOD_RUN_CACHED with no lock taken and returns
+ * JMOD_OWNER_CACHED: the caller must then give it to jmod_tcache_free().
+ * Everything else is jmod_large_lookup(): JMOD_OWNER_RUN for a live run
+ * the caller frees with jmod_large_free(.., false), _NONE or _BAD.
+ *
+ * Context: any.
+ */
+enum jmod_owner jmod_large_free_lookup(const void *p, bool cache,
+				       unsigned int *cls, bool *sampled,
+				       size_t *usable)
+{
+	struct jmod_chunk *c;
+	struct jmod_page *pg;
+	unsigned int i, k;
+	u8 fl;
+
+	if (!cache)
+		return jmod_large_lookup(p, cls, sampled, usable);
+	rcu_read_lock();
+	c = chunk_lookup(p, &i);
+	if (!c) {
+		rcu_read_unlock();
+		return JMOD_OWNER_NONE;
+	}
+	pg = &c->map[i];
+	fl = READ_ONCE(pg->flags);
+	k = READ_ONCE(pg->cls);
+	if (likely(!c->dbg && offset_in_page(p) == 0 &&
+		   READ_ONCE(pg->state) == JMOD_PG_HEAD &&
+		   !(fl & (JMOD_RUN_CACHED | JMOD_RUN_SAMPLED)) &&
+		   jmod_tcache_serves(k))) {
+		WRITE_ONCE(pg->flags, fl | JMOD_RUN_CACHED);
+		rcu_read_unlock();
+		*cls = k;
+		*sampled = false;
+		*usable = jmod_class_size[k];
+		return JMOD_OWNER_CACHED;
+	}
+	rcu_read_unlock();
+	/* a sample, debug mode, uncached class, or bad: under the lock */
+	return jmod_large_lookup(p, cls, sampled, usable);
+}
+
+/*
+ * The tcache hands the run at @p (JMOD_RUN_CACHED) out again: live from
+ * now on.
+ */
+void jmod_large_uncache(const void *p)
+{
+	struct jmod_chunk *c;
+	unsigned int i;
+
+	rcu_read_lock();
+	c = chunk_lookup(p, &i);
+	if (!WARN_ON_ONCE(!c))
+		WRITE_ONCE(c->map[i].flags,
+			   c->map[i].flags & ~JMOD_RUN_CACHED);
+	rcu_read_unlock();
 }
 
 /*
@@ -522,7 +679,7 @@ enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls)
 	}
 	a = c->arena;
 	spin_lock_irqsave(&a->lock, flags);
-	if (!is_run_head(c, p, i)) {
+	if (!is_live_head(c, p, i)) {
 		ret = JMOD_OWNER_BAD;
 		goto out;
 	}

@@ -89,6 +89,7 @@ void jmod_small_shrink(void);
 unsigned int jmod_small_class_aligned(size_t size, size_t align);
 
 int jmod_small_class_of(const void *p);
+bool jmod_small_offset_ok(unsigned int cls, const void *p);
 
 /* === Large: per-CPU arenas of chunks carved into page runs (arena.c) === */
 
@@ -105,11 +106,17 @@ enum jmod_owner {
 	JMOD_OWNER_RUN,		/* start of a live run */
 	JMOD_OWNER_BAD,		/* inside a chunk but not a live run start */
 	JMOD_OWNER_REPORTED,	/* bad, and debug mode already reported it */
+	JMOD_OWNER_CACHED,	/* live run, now claimed for the tcache */
 };
 
-enum jmod_owner jmod_large_free(const void *p, unsigned long caller);
+enum jmod_owner jmod_large_free(const void *p, unsigned long caller,
+				bool cached);
 enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
 				  bool *sampled, size_t *usable);
+enum jmod_owner jmod_large_free_lookup(const void *p, bool cache,
+				       unsigned int *cls, bool *sampled,
+				       size_t *usable);
+void jmod_large_uncache(const void *p);
 enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls);
 unsigned long jmod_arena_purge(unsigned long max_pages);
 void jmod_arena_purge_all(void);
@@ -203,6 +210,7 @@ void jmod_prof_exit(void);
 void jmod_prof_rearm(void);
 void jmod_prof_record(const void *p, size_t size, unsigned long caller);
 void jmod_prof_forget(const void *p);
+void jmod_prof_resize(const void *p, size_t size);
 void jmod_prof_reset(void);
 void jmod_prof_reset_seed(u64 seed);
 
@@ -247,7 +255,7 @@ struct jmod_tbin_stats {
 int jmod_tcache_init(void);
 void jmod_tcache_exit(void);
 void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp);
-void jmod_tcache_free(unsigned int cls, void *p);
+bool jmod_tcache_free(unsigned int cls, void *p);
 void jmod_tcache_drain_all(void);
 void jmod_tcache_set_enabled(bool on);
 bool jmod_tcache_is_enabled(void);
@@ -283,6 +291,7 @@ struct jmod_cpu_stats {
 	u64 requested[JMOD_NR_SLOTS];
 	u64 nbadfree;
 	u64 nrealloc_inplace;
+	u64 nlarge_fallback;	/* large runs served by the huge path */
 	u64 nerrors;		/* debug reports */
 	u64 nsamples;		/* heap profile samples taken */
 	s64 prof_left;		/* bytes until the next sample */

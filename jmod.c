@@ -48,6 +48,30 @@ static bool jmod_size_possible(size_t size)
 	return size <= (totalram_pages() << PAGE_SHIFT);
 }
 
+/*
+ * Requests jmod refuses with NULL (and one warning each): zone
+ * constraints (__GFP_DMA, __GFP_DMA32: jmod's caches, arenas and tcache
+ * are shared by every caller, and a chunk from ZONE_DMA would serve
+ * everyone's requests; use kmalloc() or the DMA API), and NMI context
+ * (the back ends' locks and SLUB are not NMI-safe, as for kmalloc()).
+ */
+#define JMOD_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
+
+static __always_inline bool jmod_refused(gfp_t gfp)
+{
+	return unlikely((gfp & JMOD_GFP_REFUSED) || in_nmi());
+}
+
+static noinline void *jmod_refuse(gfp_t gfp)
+{
+	if (in_nmi())
+		pr_warn_once("refusing allocations from NMI context\n");
+	else
+		pr_warn_once("refusing __GFP_DMA/__GFP_DMA32 allocations (gfp %pGg): use kmalloc() or the DMA API\n",
+			     &gfp);
+	return NULL;
+}
+
 static __always_inline void *jmod_done(void *p, unsigned int slot,
 				       size_t size)
 {
@@ -69,16 +93,35 @@ static __always_inline void *jmod_alloc_class(unsigned int cls, size_t size,
 	return jmod_large_alloc(cls, size, 0, gfp, false);
 }
 
+/*
+ * Give a run its user freed back to its arena; refused (and counted) when
+ * it is not live any more, e.g. a second free racing the first.
+ */
+static void jmod_free_run(const void *p, unsigned long caller)
+{
+	switch (jmod_large_free(p, caller, false)) {
+	case JMOD_OWNER_RUN:
+		return;
+	case JMOD_OWNER_REPORTED:	/* debug mode said what it was */
+		this_cpu_inc(jmod_stats->nbadfree);
+		return;
+	default:
+		jmod_report_bad_free("free", caller);
+	}
+}
+
 /* Free a live small or large object of class @cls that is not a sample. */
 static __always_inline void jmod_free_class(unsigned int cls, void *p,
 					    unsigned long caller, bool cache)
 {
-	if (cache && jmod_tcache_serves(cls))
-		jmod_tcache_free(cls, p);
-	else if (cls < JMOD_NR_SMALL)
+	if (cache && jmod_tcache_serves(cls)) {
+		if (unlikely(!jmod_tcache_free(cls, p)))
+			jmod_report_bad_free("double free", caller);
+	} else if (cls < JMOD_NR_SMALL) {
 		jmod_small_free(cls, p);
-	else
-		jmod_large_free(p, caller);
+	} else {
+		jmod_free_run(p, caller);
+	}
 }
 
 /* The class serving @size at @align; @size and @align within large. */
@@ -100,6 +143,8 @@ static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp,
 {
 	unsigned int cls;
 
+	if (jmod_refused(gfp))
+		return jmod_refuse(gfp);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (size <= jmod_large_max && align <= jmod_large_max) {
@@ -128,6 +173,8 @@ static noinline void *jmod_alloc_sampled(size_t size, size_t align,
 	void *p;
 
 	jmod_prof_rearm();
+	if (jmod_refused(gfp))
+		return jmod_refuse(gfp);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (size <= jmod_large_max && align <= jmod_large_max) {
@@ -152,7 +199,7 @@ static __always_inline void *__jmod_malloc(size_t size, gfp_t gfp,
 
 	if (jmod_prof_due(size))
 		return jmod_alloc_sampled(size, 0, gfp, caller);
-	if (likely(size - 1 < JMOD_SMALL_MAX)) {
+	if (likely(size - 1 < JMOD_SMALL_MAX && !jmod_refused(gfp))) {
 		cls = jmod_size_class(size);
 		return jmod_done(jmod_alloc_class(cls, size, gfp, true), cls,
 				 size);
@@ -202,10 +249,19 @@ void jmod_report_bad_free(const char *what, unsigned long caller)
  * is on (want_init_on_alloc(); Debian's kernels default to it), cached
  * and reused objects included.  Under init_on_free, jmod_free() clears.
  *
+ * __GFP_DMA and __GFP_DMA32 are refused (NULL, one warning): jmod's
+ * caches and arenas are shared by all callers and cannot keep a zone's
+ * memory apart; use kmalloc() or the DMA API.  __GFP_NOFAIL is honoured
+ * as kmalloc() does for the same size: a large-class request falls back
+ * to pages of its own size when no chunk can be had.
+ *
  * Context: any context with a suitable @gfp: GFP_KERNEL may sleep,
- * GFP_ATOMIC and GFP_NOWAIT work in atomic and hard-IRQ context.
- * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL on failure or
- * for a size no request could satisfy.
+ * GFP_ATOMIC and GFP_NOWAIT work in atomic and hard-IRQ context; not
+ * NMI context (refused with NULL and a one-time warning, as the locks
+ * behind it are not NMI-safe).  On PREEMPT_RT, as for kmalloc(), not in
+ * hard-IRQ context or with preemption or interrupts disabled by hand.
+ * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL on failure, for
+ * a refused request or for a size no request could satisfy.
  */
 void *jmod_malloc(size_t size, gfp_t gfp)
 {
@@ -316,6 +372,11 @@ static __always_inline void __jmod_free(const void *p, unsigned long caller,
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
+	if (unlikely(in_nmi())) {
+		pr_warn_once("refusing frees from NMI context, from %pS\n",
+			     (void *)caller);
+		return;
+	}
 	if (unlikely(is_vmalloc_addr(p))) {
 		jmod_free_huge(p, caller);
 		return;
@@ -332,24 +393,24 @@ static __always_inline void __jmod_free(const void *p, unsigned long caller,
 			jmod_free_class(cls, (void *)p, caller, cache);
 		return;
 	}
-	switch (jmod_large_lookup(p, &lcls, &sampled, &usable)) {
+	switch (jmod_large_free_lookup(p, cache, &lcls, &sampled, &usable)) {
+	case JMOD_OWNER_CACHED:
+		/* the tcache takes it; the run is marked, so never refused */
+		jmod_tcache_free(lcls, (void *)p);
+		return;
 	case JMOD_OWNER_RUN:
-		if (unlikely(sampled)) {
+		if (unlikely(sampled))
 			jmod_prof_forget(p);
-			jmod_init_on_free((void *)p, usable);
-			jmod_large_free(p, caller);
-		} else {
-			if (!(cache && jmod_tcache_serves(lcls)))
-				jmod_init_on_free((void *)p, usable);
-			jmod_free_class(lcls, (void *)p, caller, cache);
-		}
+		jmod_init_on_free((void *)p, usable);
+		jmod_free_run(p, caller);
 		return;
 	case JMOD_OWNER_NONE:
 		jmod_free_huge(p, caller);
 		return;
 	default:
 		/* debug mode: the arena says what the pointer hit */
-		if (jmod_debug && jmod_large_free(p, caller) == JMOD_OWNER_REPORTED)
+		if (jmod_debug &&
+		    jmod_large_free(p, caller, false) == JMOD_OWNER_REPORTED)
 			this_cpu_inc(jmod_stats->nbadfree);
 		else
 			jmod_report_bad_free("free", caller);
@@ -367,16 +428,20 @@ void jmod_free_nocache(const void *p)
  * jmod_free() - free memory allocated by jmod
  * @p: object, or NULL or ZERO_SIZE_PTR (no-op)
  *
- * Finds the owner from the pointer alone.  A pointer jmod did not hand
- * out, a pointer into the middle of a large or huge object and a second
- * free of one are detected where cheap (huge always, large once the run
- * is back in its arena, small when the object size is not a jmod class),
- * reported once per burst in the kernel log, counted as bad_frees, and
- * refused.  Not detected: a second free of an object still cached in the
- * tcache, and a pointer into the middle of a small object.  Under
- * init_on_free the object is cleared.
+ * Finds the owner from the pointer alone.  Refused, counted as bad_frees
+ * and reported once per burst in the kernel log: a pointer jmod did not
+ * hand out; a pointer into the middle of an object (small ones: not at a
+ * multiple of the class size into their slab; where SLUB debugging is on
+ * for jmod's caches SLUB checks that itself); a second free of a huge
+ * object or a large run, in its arena or in a tcache; a second free of a
+ * small object still on top of its CPU's tcache bin.  Not detected: a
+ * second free of a small object deeper in a tcache bin or in another
+ * CPU's (SLUB's hardened freelist catches some once it gets the object),
+ * and two frees racing on two CPUs.  Under init_on_free the object is
+ * cleared.
  *
- * Context: any context, including hard IRQ.
+ * Context: any context, including hard IRQ; not NMI (refused, with a
+ * one-time warning: the object stays allocated).
  */
 void jmod_free(const void *p)
 {
@@ -400,8 +465,9 @@ void jmod_free_sized(const void *p, size_t size)
 {
 	/* a slab object: not a promoted sample, and no debug checks due */
 	if (likely(!ZERO_OR_NULL_PTR(p) && size - 1 < JMOD_SMALL_MAX &&
-		   !jmod_debug && !is_vmalloc_addr(p) &&
-		   folio_test_slab(virt_to_folio(p)))) {
+		   !jmod_debug && !in_nmi() && !is_vmalloc_addr(p) &&
+		   folio_test_slab(virt_to_folio(p)) &&
+		   jmod_small_offset_ok(jmod_size_class(size), p))) {
 		jmod_free_class(jmod_size_class(size), (void *)p, _RET_IP_,
 				true);
 		return;
@@ -513,13 +579,17 @@ void *jmod_realloc(void *p, size_t new_size, gfp_t gfp)
 		__jmod_free(p, _RET_IP_, true);
 		return ZERO_SIZE_PTR;
 	}
+	if (jmod_refused(gfp))
+		return jmod_refuse(gfp);
 	old = jmod_usable_size(p);
 	if (unlikely(!old)) {
 		jmod_report_bad_free("realloc", _RET_IP_);
 		return NULL;
 	}
-	if (jmod_realloc_inplace(p, old, new_size, gfp))
+	if (jmod_realloc_inplace(p, old, new_size, gfp)) {
+		jmod_prof_resize(p, new_size);
 		return p;
+	}
 	q = __jmod_malloc(new_size, gfp, _RET_IP_);
 	if (!q)
 		return NULL;

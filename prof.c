@@ -28,7 +28,8 @@
  * The samples live in a hash table keyed by the object's address
  * (PROF_HASH_BITS buckets): a record is one kmalloc, inserting and
  * removing it allocates nothing else, and the free of a huge object,
- * which always asks whether it was sampled, costs one bucket walk.
+ * which always asks whether it was sampled, costs one bucket walk under
+ * RCU, with no lock unless it was.
  *
  * Locking: jmod_prof_lock (IRQ-safe: samples come and go in any context)
  * serialises changes to the table; records are freed with kfree_rcu()
@@ -188,11 +189,31 @@ void jmod_prof_record(const void *p, size_t size, unsigned long caller)
 }
 
 /* @p is being freed: drop its sample, if it has one.  Context: any. */
+/* Has @p a sample?  A lock-free look, so unsampled frees take no lock. */
+static bool prof_sampled(const void *p)
+{
+	struct jmod_prof_rec *rec;
+	bool found = false;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(jmod_prof_hash, rec, node, (unsigned long)p) {
+		if (READ_ONCE(rec->ptr) == p) {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
 void jmod_prof_forget(const void *p)
 {
 	struct jmod_prof_rec *rec;
 	unsigned long flags;
 
+	/* a record is added before its object is handed out: none races */
+	if (!prof_sampled(p))
+		return;
 	spin_lock_irqsave(&jmod_prof_lock, flags);
 	hash_for_each_possible(jmod_prof_hash, rec, node, (unsigned long)p) {
 		if (rec->ptr == p) {
@@ -200,6 +221,24 @@ void jmod_prof_forget(const void *p)
 			spin_unlock_irqrestore(&jmod_prof_lock, flags);
 			kfree_rcu(rec, rcu);
 			return;
+		}
+	}
+	spin_unlock_irqrestore(&jmod_prof_lock, flags);
+}
+
+/* @p was resized in place to @size bytes: its sample says so.  Any context. */
+void jmod_prof_resize(const void *p, size_t size)
+{
+	struct jmod_prof_rec *rec;
+	unsigned long flags;
+
+	if (!prof_sampled(p))
+		return;
+	spin_lock_irqsave(&jmod_prof_lock, flags);
+	hash_for_each_possible(jmod_prof_hash, rec, node, (unsigned long)p) {
+		if (rec->ptr == p) {
+			WRITE_ONCE(rec->size, size);
+			break;
 		}
 	}
 	spin_unlock_irqrestore(&jmod_prof_lock, flags);

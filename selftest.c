@@ -24,10 +24,16 @@
 #include <linux/kthread.h>
 #include <linux/mutex.h>
 #include <linux/prandom.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+
+#ifdef CONFIG_X86_LOCAL_APIC
+#include <asm/apic.h>
+#include <asm/nmi.h>
+#endif
 
 #include <jmod.h>
 #include <uapi/linux/jmod.h>
@@ -1348,6 +1354,131 @@ static int st_quiesce(u32 arg, char *msg)
 	return err;
 }
 
+/*
+ * Refused requests: __GFP_DMA and __GFP_DMA32 get NULL from every entry
+ * point and size, and nothing is counted; then (x86) an NMI sent to this
+ * CPU allocates and frees: the allocation gets NULL and the free leaves
+ * the object live.
+ */
+#ifdef CONFIG_X86_LOCAL_APIC
+static struct {
+	int cpu;		/* armed for this CPU; -1: not armed */
+	bool ran;
+	void *got;		/* jmod_malloc() in NMI context */
+	void *victim;		/* jmod_free()d in NMI context */
+} st_nmi_state = { .cpu = -1 };
+
+static int st_nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	if (READ_ONCE(st_nmi_state.cpu) != smp_processor_id())
+		return NMI_DONE;
+	WRITE_ONCE(st_nmi_state.cpu, -1);
+	st_nmi_state.got = jmod_malloc(64, GFP_ATOMIC);
+	jmod_free(st_nmi_state.victim);
+	WRITE_ONCE(st_nmi_state.ran, true);
+	return NMI_HANDLED;
+}
+
+/* 1: the NMI ran, 0: no NMI came (skip), -errno: failed (@msg) */
+static int st_nmi_run(char *msg)
+{
+	void *victim = jmod_malloc(SZ_16K, GFP_KERNEL);
+	unsigned int i;
+	int err;
+
+	if (!victim)
+		return -ENOMEM;
+	st_nmi_state.victim = victim;
+	st_nmi_state.got = NULL;
+	st_nmi_state.ran = false;
+	err = register_nmi_handler(NMI_LOCAL, st_nmi_handler, 0, "jmod_st");
+	if (err) {
+		jmod_free(victim);
+		return err;
+	}
+	preempt_disable();
+	WRITE_ONCE(st_nmi_state.cpu, smp_processor_id());
+	apic->send_IPI_mask(cpumask_of(smp_processor_id()), NMI_VECTOR);
+	/* preemption off (stay on this CPU): busy-wait up to 100 ms */
+	for (i = 0; i < 100 && !READ_ONCE(st_nmi_state.ran); i++)
+		mdelay(1);
+	WRITE_ONCE(st_nmi_state.cpu, -1);
+	preempt_enable();
+	unregister_nmi_handler(NMI_LOCAL, "jmod_st");
+	err = READ_ONCE(st_nmi_state.ran);
+	if (st_nmi_state.got) {
+		err = fail(msg, "jmod_malloc() in NMI context was not refused");
+		jmod_free(st_nmi_state.got);
+	} else if (err && jmod_usable_size(victim) != SZ_16K) {
+		/* freed anyway: the arena took it back, do not free again */
+		return fail(msg, "jmod_free() in NMI context was not refused");
+	}
+	jmod_free(victim);
+	return err;
+}
+#else
+static int st_nmi_run(char *msg)
+{
+	return 0;
+}
+#endif
+
+static int st_refused(u32 arg, char *msg)
+{
+	static const gfp_t zones[] = { GFP_KERNEL | __GFP_DMA,
+				       GFP_ATOMIC | __GFP_DMA,
+				       GFP_KERNEL | __GFP_DMA32 };
+	static const size_t sizes[] = { 8, 64, 4096, SZ_16K + SZ_4K,
+					SZ_512K, SZ_8M };
+	struct jmod_cpu_stats *before, *after;
+	unsigned int i, j;
+	void *p = NULL, *q;
+	int err = 0, nmi;
+
+	before = kmalloc(sizeof(*before), GFP_KERNEL);
+	after = kmalloc(sizeof(*after), GFP_KERNEL);
+	q = jmod_malloc(64, GFP_KERNEL);
+	if (!before || !after || !q) {
+		err = -ENOMEM;
+		goto out;
+	}
+	jmod_stats_read(before);
+	for (i = 0; i < ARRAY_SIZE(zones) && !err; i++) {
+		for (j = 0; j < ARRAY_SIZE(sizes) && !p; j++) {
+			p = jmod_malloc(sizes[j], zones[i]) ?:
+			    jmod_zalloc(sizes[j], zones[i]) ?:
+			    jmod_calloc(1, sizes[j], zones[i]) ?:
+			    jmod_aligned_alloc(64, sizes[j], zones[i]) ?:
+			    jmod_realloc(q, sizes[j], zones[i]);
+			if (p)
+				err = fail(msg, "gfp %pGg, %zu B: not refused",
+					   &zones[i], sizes[j]);
+		}
+	}
+	if (p && p != q)
+		jmod_free(p);
+	if (err)
+		goto out;
+	jmod_stats_read(after);
+	for (i = 0; i < JMOD_NR_SLOTS && !err; i++)
+		if (after->nrequests[i] != before->nrequests[i])
+			err = fail(msg, "a refused request was counted");
+	if (err)
+		goto out;
+	nmi = st_nmi_run(msg);
+	if (nmi < 0) {
+		err = nmi;
+		goto out;
+	}
+	snprintf(msg, MSG_LEN, "__GFP_DMA, __GFP_DMA32 refused; NMI: %s",
+		 nmi ? "malloc and free refused" : "SKIP: no NMI delivered");
+out:
+	jmod_free(q);
+	kfree(before);
+	kfree(after);
+	return err;
+}
+
 /* === Table === */
 
 struct jmod_selftest_case {
@@ -1372,6 +1503,7 @@ static const struct jmod_selftest_case jmod_cases[] = {
 	{ "prof", st_prof },
 	{ "huge_atomic", st_huge_atomic },
 	{ "zeroing", st_zeroing },
+	{ "refused", st_refused },
 	{ "quiesce", st_quiesce },
 };
 

@@ -15,19 +15,33 @@
  * whose size is a multiple of the alignment.
  *
  * Data flow: jmod_malloc() -> jmod_small_alloc(class) -> kmem_cache_alloc;
- * jmod_free() -> PageSlab -> ksize() -> class -> kmem_cache_free.
+ * jmod_free() -> PageSlab -> ksize() -> class -> offset check ->
+ * kmem_cache_free.
+ *
+ * Interior pointers: SLUB lays a plain cache's objects out back to back
+ * from the slab's first byte, so an object starts at a multiple of the
+ * class size into its slab.  jmod_small_class_of() checks that with a
+ * precomputed reciprocal (jemalloc's region index: a multiply and a
+ * shift, no division) and refuses anything else.  A cache with SLUB
+ * debugging on it (slub_debug=, debug=) has red zones and tracking
+ * between objects: its layout is probed at load (jmod_small_plain) and
+ * the check is left to SLUB's own (slub_debug=F checks every free).
  */
 
 #define pr_fmt(fmt) "jmod: " fmt
 
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/reciprocal_div.h>
 #include <linux/slab.h>
 
 #include "internal.h"
 
 static struct kmem_cache *jmod_small_cache[JMOD_NR_SMALL];
 static char jmod_small_name[JMOD_NR_SMALL][16];
+/* objects back to back from the slab start: the offset check applies */
+static bool jmod_small_plain[JMOD_NR_SMALL];
+static struct reciprocal_value jmod_small_recip[JMOD_NR_SMALL];
 
 void *jmod_small_alloc(unsigned int cls, gfp_t gfp)
 {
@@ -154,7 +168,51 @@ int jmod_small_class_of(const void *p)
 	cls = jmod_size_class(size);
 	if (unlikely(jmod_class_size[cls] != size))
 		return -1;
+	if (unlikely(!jmod_small_offset_ok(cls, p)))
+		return -1;
 	return cls;
+}
+
+/*
+ * Is @p at the start of an object of class @cls in its slab?  True when
+ * the layout is not plain (SLUB checks those caches itself).
+ */
+bool jmod_small_offset_ok(unsigned int cls, const void *p)
+{
+	u32 off, idx;
+
+	if (!jmod_small_plain[cls])
+		return true;
+	off = (unsigned long)p -
+	      (unsigned long)folio_address(virt_to_folio(p));
+	idx = reciprocal_divide(off, jmod_small_recip[cls]);
+	return idx * jmod_class_size[cls] == off;
+}
+
+/*
+ * Learn whether SLUB lays @cls out plainly (objects at multiples of the
+ * class size from the slab start): look at where a few objects are.
+ */
+static void jmod_small_probe(unsigned int cls)
+{
+	unsigned int size = jmod_class_size[cls], n, i;
+	void *objs[16];
+	bool plain = true;
+
+	jmod_small_recip[cls] = reciprocal_value(size);
+	n = kmem_cache_alloc_bulk(jmod_small_cache[cls], GFP_KERNEL,
+				  ARRAY_SIZE(objs), objs) ? ARRAY_SIZE(objs) : 0;
+	for (i = 0; i < n; i++) {
+		unsigned long off = (unsigned long)objs[i] -
+			(unsigned long)folio_address(virt_to_folio(objs[i]));
+
+		if (off % size)
+			plain = false;
+	}
+	if (n)
+		kmem_cache_free_bulk(jmod_small_cache[cls], n, objs);
+	kmem_cache_shrink(jmod_small_cache[cls]);	/* keep no slab */
+	jmod_small_plain[cls] = plain && n;
 }
 
 /*
@@ -198,6 +256,7 @@ int jmod_small_init(void)
 			jmod_small_exit();
 			return -ENOMEM;
 		}
+		jmod_small_probe(i);
 	}
 	return 0;
 }

@@ -75,6 +75,7 @@ void jmod_stats_read(struct jmod_cpu_stats *sum)
 		}
 		sum->nbadfree += READ_ONCE(s->nbadfree);
 		sum->nrealloc_inplace += READ_ONCE(s->nrealloc_inplace);
+		sum->nlarge_fallback += READ_ONCE(s->nlarge_fallback);
 		sum->nerrors += READ_ONCE(s->nerrors);
 		sum->nsamples += READ_ONCE(s->nsamples);
 		sum->huge_pages += READ_ONCE(s->huge_pages);
@@ -152,7 +153,7 @@ struct jmod_view {
 	struct jmod_slabinfo slab[JMOD_NR_SMALL];
 	bool slab_known;
 	u64 since_reset_ns;
-	u64 bad_frees, realloc_inplace, errors, samples;
+	u64 bad_frees, realloc_inplace, large_fallbacks, errors, samples;
 	/* summary, bytes */
 	u64 allocated, active, cached, mapped, retained, metadata;
 	u64 slab_pages;
@@ -202,6 +203,7 @@ static struct jmod_view *view_build(bool with_slabs)
 	}
 	v->bad_frees = v->raw.nbadfree - base->nbadfree;
 	v->realloc_inplace = v->raw.nrealloc_inplace - base->nrealloc_inplace;
+	v->large_fallbacks = v->raw.nlarge_fallback - base->nlarge_fallback;
 	v->errors = v->raw.nerrors - base->nerrors;
 	v->samples = v->raw.nsamples - base->nsamples;
 	v->since_reset_ns = ktime_get_boottime_ns() - jmod_reset_ns;
@@ -332,6 +334,7 @@ static int stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "%-17s %llu\n", "tcache_cached:", v->cached);
 	seq_printf(m, "%-17s %llu\n", "bad_frees:", v->bad_frees);
 	seq_printf(m, "%-17s %llu\n", "realloc_inplace:", v->realloc_inplace);
+	seq_printf(m, "%-17s %llu\n", "large_fallbacks:", v->large_fallbacks);
 	seq_printf(m, "%-17s %llu\n", "debug_errors:", v->errors);
 	seq_printf(m, "%-17s %llu (mean distance %lu)\n", "prof_samples:",
 		   v->samples, jmod_prof_rate());
@@ -515,12 +518,12 @@ static int stats_json_show(struct seq_file *m, void *unused)
 		   jmod_tcache_max_size(), READ_ONCE(jmod_decay_ms),
 		   num_possible_cpus(), jmod_debug, jmod_prof_rate(),
 		   want_init_on_alloc(0), want_init_on_free());
-	seq_printf(m, "\"summary\":{\"allocated\":%llu,\"requested\":%llu,\"active\":%llu,\"mapped\":%llu,\"slab_pages_known\":%s,\"retained\":%llu,\"metadata\":%llu,\"tcache_cached\":%llu,\"bad_frees\":%llu,\"realloc_inplace\":%llu,\"debug_errors\":%llu,\"prof_samples\":%llu},\n",
+	seq_printf(m, "\"summary\":{\"allocated\":%llu,\"requested\":%llu,\"active\":%llu,\"mapped\":%llu,\"slab_pages_known\":%s,\"retained\":%llu,\"metadata\":%llu,\"tcache_cached\":%llu,\"bad_frees\":%llu,\"realloc_inplace\":%llu,\"large_fallbacks\":%llu,\"debug_errors\":%llu,\"prof_samples\":%llu},\n",
 		   v->allocated,
 		   v->requested[0] + v->requested[1] + v->requested[2],
 		   v->active, v->mapped, v->slab_known ? "true" : "false",
 		   v->retained, v->metadata, v->cached, v->bad_frees,
-		   v->realloc_inplace, v->errors, v->samples);
+		   v->realloc_inplace, v->large_fallbacks, v->errors, v->samples);
 	/* huge comes with its class figures below: every key is unique */
 	for (k = 0; k < 2; k++)
 		seq_printf(m, "\"%s\":{\"allocated\":%llu,\"nmalloc\":%llu,\"ndalloc\":%llu,\"nrequests\":%llu,\"requested\":%llu},\n",

@@ -120,7 +120,7 @@ static void tcache_release(unsigned int cls, void **objs, unsigned int n)
 		return;
 	if (cls >= JMOD_NR_SMALL) {
 		for (i = 0; i < n; i++)
-			jmod_large_free(objs[i], _RET_IP_);
+			jmod_large_free(objs[i], _RET_IP_, true);
 	} else if (!irqs_disabled()) {
 		jmod_small_free_bulk(cls, n, objs);
 	} else {
@@ -264,6 +264,8 @@ void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 		tcache_gc_event();
 	if (unlikely(!p))
 		return tcache_fill(cls, gfp);
+	if (cls >= JMOD_NR_SMALL)
+		jmod_large_uncache(p);
 	/* a cached object holds its last owner's bytes: the policy decides */
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, jmod_class_size[cls]);
@@ -295,24 +297,38 @@ static noinline void tcache_flush(unsigned int cls, void *p)
  * @cls: its class, below jmod_nr_tbins
  * @p: the object
  *
+ * Refuses @p when it is already the object on top of its bin: the
+ * immediate double free SLUB's hardened freelist catches too (one compare;
+ * an older cached object freed again is not found).  Large runs are
+ * checked before they get here (JMOD_RUN_CACHED, arena.c).
+ *
  * Context: any.
+ * Return: false when refused (nothing changed), true when cached.
  */
-void jmod_tcache_free(unsigned int cls, void *p)
+bool jmod_tcache_free(unsigned int cls, void *p)
 {
 	struct jmod_tbin *tb;
 
-	/* as kfree() would: the bytes must not outlive the free */
+	/*
+	 * As kfree() would: the bytes must not outlive the free.  Before the
+	 * check: a refused @p is a cached object, cleared when first freed.
+	 */
 	if (want_init_on_free())
 		memset(p, 0, jmod_class_size[cls]);
 	local_lock(&jmod_tcache->lock);
 	tb = &this_cpu_ptr(jmod_tcache)->bins[cls];
+	if (unlikely(tb->ncached && tb->stack[tb->ncached - 1] == p)) {
+		local_unlock(&jmod_tcache->lock);
+		return false;
+	}
 	if (likely(tb->ncached < tb->ncached_max)) {
 		tb->stack[tb->ncached++] = p;
 		local_unlock(&jmod_tcache->lock);
-		return;
+		return true;
 	}
 	local_unlock(&jmod_tcache->lock);
 	tcache_flush(cls, p);
+	return true;
 }
 
 /* === Draining === */

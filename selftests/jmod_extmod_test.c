@@ -7,6 +7,12 @@
  * when it is broken, so a successful finit_module() is the verdict; the
  * figures are in the kernel log.
  *
+ * A second load with bad=1 makes the bad calls (jmod_ext_test.c): double
+ * frees, an interior free, zone-constrained requests, an 8 MiB free under
+ * a spinlock; the module checks that nothing was handed out twice, and
+ * this test that stats.json's bad_frees rose by exactly the frees jmod
+ * had to refuse.
+ *
  * Skips when jmalloc.ko is not loaded or the test module is not in the
  * guest.
  */
@@ -19,6 +25,7 @@
 
 #include "kselftest_harness.h"
 #include "jmod_util.h"
+#include "jmod_debugfs.h"
 
 #define EXT_KO		"/jmod_ext_test.ko"
 #define EXT_NAME	"jmod_ext_test"
@@ -42,6 +49,76 @@ TEST(zeroing_from_another_module)
 	close(fd);
 	ASSERT_EQ(0, syscall(SYS_delete_module, EXT_NAME, O_NONBLOCK))
 		TH_LOG("delete_module(%s): %s", EXT_NAME, strerror(errno));
+}
+
+static unsigned long long bad_frees(struct __test_metadata *_metadata)
+{
+	char msg[256];
+	struct json *j = jm_stats_json(msg, sizeof(msg));
+	unsigned long long n;
+
+	if (!j) {
+		TH_LOG("stats.json: %s", msg);
+		return ~0ULL;
+	}
+	n = jm_num(json_get(j, "summary"), "bad_frees");
+	json_free(j);
+	return n;
+}
+
+/* SLUB debugging on jmod's caches: slub_debug= on the command line */
+static bool slub_debug_on(void)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	return strstr(line, "slub_debug") != NULL;
+}
+
+TEST(bad_calls_refused)
+{
+	unsigned long long tcache = 0, debug = 0, before, after, want;
+	char msg[256], args[64];
+	struct json *j;
+	bool small;
+	int fd, dev, ret;
+
+	dev = jm_open();
+	if (dev < 0)
+		SKIP(return, "%s: %s (jmalloc.ko not loaded?)", JMOD_DEVICE,
+		     strerror(-dev));
+	close(dev);
+	if (!jm_debugfs_present())
+		SKIP(return, "no jmod debugfs");
+	fd = open(EXT_KO, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		SKIP(return, "%s: %s", EXT_KO, strerror(errno));
+	j = jm_stats_json(msg, sizeof(msg));
+	ASSERT_NE(NULL, j) TH_LOG("stats.json: %s", msg);
+	tcache = jm_num(json_get(j, "config"), "tcache");
+	debug = jm_num(json_get(j, "config"), "debug");
+	json_free(j);
+	/* small bad frees only where jmod, not SLUB, gets them */
+	small = tcache == 1 && debug == 0 && !slub_debug_on();
+	snprintf(args, sizeof(args), "bad=1 small=%d", small);
+	before = bad_frees(_metadata);
+	ret = syscall(SYS_finit_module, fd, args, 0);
+	close(fd);
+	ASSERT_EQ(0, ret)
+		TH_LOG("finit_module(%s, \"%s\"): %s: a bad call was accepted, see the kernel log",
+		       EXT_KO, args, strerror(errno));
+	after = bad_frees(_metadata);
+	ASSERT_EQ(0, syscall(SYS_delete_module, EXT_NAME, O_NONBLOCK))
+		TH_LOG("delete_module(%s): %s", EXT_NAME, strerror(errno));
+	/* the 16 KiB double free, and the 64 B double and interior frees */
+	want = 1 + (small ? 2 : 0);
+	EXPECT_EQ(want, after - before)
+		TH_LOG("bad_frees %llu -> %llu (%s)", before, after, args);
 }
 
 TEST_HARNESS_MAIN

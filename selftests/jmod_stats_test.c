@@ -289,6 +289,7 @@ TEST_F(stats, json_schema)
 	static const char *const summary[] = {
 		"allocated", "requested", "active", "mapped", "retained",
 		"metadata", "tcache_cached", "bad_frees", "realloc_inplace",
+		"large_fallbacks",
 	};
 	__u64 cls[JM_MAX_CLASSES];
 	const struct json *bins, *large;

@@ -18,6 +18,11 @@
  *               kthreads (where the caches are marked: slub_debug=A).
  *               SKIPs without the debugfs knobs (stock
  *               kernels have no CONFIG_FAULT_INJECTION_DEBUG_FS).
+ *   chunk_fallback  fail_page_alloc fails every block of a chunk's order
+ *               and above for this task: after a purge (no chunk left),
+ *               20 KiB allocations still all succeed, served by pages of
+ *               their own size (stats.json large_fallbacks), as kmalloc
+ *               would serve them; the same SKIP as fault.
  *   hotplug     CPU 1 offline/online in a loop while one thread per CPU
  *               allocates and frees (re-pinning itself every batch).
  *   pressure    live objects, full tcaches and retained chunks; a child
@@ -672,6 +677,71 @@ TEST_F_TIMEOUT(stress, fault, 600)
 	       caches, slab_hits, bench_failed);
 	EXPECT_LT(0, slab_hits) TH_LOG("nothing was injected");
 	expect_quiet(_metadata, "after cache-scoped fault injection");
+}
+
+/*
+ * A large-class miss whose 2 MiB chunk cannot be had must not fail where
+ * kmalloc() would succeed: blocks of the chunk's order fail (min-order
+ * 9, this task only), smaller ones do not.
+ */
+#define FALLBACK_OBJS	128	/* 128 x 5 pages: more than one chunk */
+
+TEST_F_TIMEOUT(stress, chunk_fallback, 300)
+{
+	unsigned long long before, after, order = 0;
+	__u64 h[FALLBACK_OBJS];
+	char msg[256], val[16];
+	struct json *j;
+	unsigned int i, got = 0;
+	long long hits;
+	int mif, err = 0;
+
+	if (self->fd < 0)
+		return;
+	if (access(FAIL_PAGE_ALLOC "/probability", W_OK) ||
+	    access("/proc/thread-self/make-it-fail", W_OK))
+		SKIP(return, "no fail_page_alloc in debugfs or no make-it-fail (CONFIG_FAULT_INJECTION_DEBUG_FS, FAIL_PAGE_ALLOC)");
+	j = jm_stats_json(msg, sizeof(msg));
+	ASSERT_NE(NULL, j) TH_LOG("stats.json: %s", msg);
+	before = jm_num(json_get(j, "summary"), "large_fallbacks");
+	order = jm_num(json_get(j, "config"), "chunk_size");
+	json_free(j);
+	for (i = 0; (4096ULL << i) < order; i++)
+		;
+	ASSERT_EQ(0, jm_purge());
+
+	self->faults_touched = true;
+	ASSERT_EQ(0, arm(FAIL_PAGE_ALLOC, true));
+	snprintf(val, sizeof(val), "%u", i);
+	ASSERT_EQ(0, set_attr(FAIL_PAGE_ALLOC, "min-order", val));
+	ASSERT_EQ(0, set_attr(FAIL_PAGE_ALLOC, "probability", "100"));
+	mif = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, mif);
+	ASSERT_EQ(1, write(mif, "1", 1));
+	for (got = 0; got < FALLBACK_OBJS; got++) {
+		err = jm_alloc(self->fd, 20480, 0, 0, &h[got], NULL);
+		if (err)
+			break;
+	}
+	EXPECT_EQ(1, write(mif, "0", 1));
+	close(mif);
+	hits = injected(FAIL_PAGE_ALLOC);
+	faults_off();
+	set_attr(FAIL_PAGE_ALLOC, "min-order", "0");
+	for (i = 0; i < got; i++)
+		EXPECT_EQ(0, jm_free(self->fd, h[i]));
+
+	EXPECT_EQ(FALLBACK_OBJS, got)
+		TH_LOG("20 KiB allocation %u failed: %s", got, strerror(-err));
+	j = jm_stats_json(msg, sizeof(msg));
+	ASSERT_NE(NULL, j) TH_LOG("stats.json: %s", msg);
+	after = jm_num(json_get(j, "summary"), "large_fallbacks");
+	json_free(j);
+	TH_LOG("chunk_fallback: %lld order>=%s blocks refused, %llu runs from pages of their own size",
+	       hits, val, after - before);
+	EXPECT_LT(0, hits) TH_LOG("no chunk allocation was refused");
+	EXPECT_LT(0ULL, after - before) TH_LOG("large_fallbacks did not move");
+	expect_quiet(_metadata, "after chunk_fallback");
 }
 
 /* === hotplug === */
