@@ -48,6 +48,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/shrinker.h>
@@ -365,13 +366,39 @@ static gfp_t chunk_gfp(gfp_t gfp)
 	return gfp | __GFP_NORETRY;
 }
 
-/* A free run of another arena (its lock), when this one has none. */
+/*
+ * arena_take() under @a's lock, adding @new (a chunk just created) first.
+ * In debug mode the run's record and red zone are set before the lock is
+ * dropped, so jmod_arena_validate() never sees a live run without them.
+ */
+static void *arena_take_locked(struct jmod_arena *a, struct jmod_chunk *new,
+			       unsigned int n, unsigned int align_pages,
+			       unsigned int cls, u8 rflags, size_t size)
+{
+	struct jmod_chunk *c;
+	unsigned long flags;
+	unsigned int i;
+	void *p;
+
+	spin_lock_irqsave(&a->lock, flags);
+	if (new)
+		arena_add_chunk(a, new);
+	p = arena_take(a, n, align_pages, cls, rflags, &c, &i);
+	if (p && unlikely(c->dbg))
+		/* a promoted small object keeps its class's usable size */
+		jmod_debug_alloc(p, (size_t)n << PAGE_SHIFT,
+				 cls >= JMOD_NR_SMALL ? size :
+				 jmod_class_size[cls], cls, &c->dbg[i]);
+	spin_unlock_irqrestore(&a->lock, flags);
+	WARN_ON_ONCE(new && !p);
+	return p;
+}
+
+/* A free run of another arena, when this one has none. */
 static void *arena_take_other(struct jmod_arena *self, unsigned int n,
 			      unsigned int align_pages, unsigned int cls,
-			      u8 flags, struct jmod_chunk **cp,
-			      unsigned int *ip)
+			      u8 rflags, size_t size)
 {
-	unsigned long irqflags;
 	unsigned int cpu;
 	void *p;
 
@@ -381,9 +408,8 @@ static void *arena_take_other(struct jmod_arena *self, unsigned int n,
 		/* racy peek: a stale answer costs one lock or one miss */
 		if (a == self || !READ_ONCE(a->nr_free_runs))
 			continue;
-		spin_lock_irqsave(&a->lock, irqflags);
-		p = arena_take(a, n, align_pages, cls, flags, cp, ip);
-		spin_unlock_irqrestore(&a->lock, irqflags);
+		p = arena_take_locked(a, NULL, n, align_pages, cls, rflags,
+				      size);
 		if (p)
 			return p;
 	}
@@ -418,24 +444,17 @@ void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
 	unsigned int align_pages = max_t(size_t, align >> PAGE_SHIFT, 1);
 	u8 rflags = sampled ? JMOD_RUN_SAMPLED : 0;
 	struct jmod_chunk *c;
-	unsigned long flags;
-	unsigned int i;
 	void *p;
 
-	spin_lock_irqsave(&a->lock, flags);
-	p = arena_take(a, n, align_pages, cls, rflags, &c, &i);
-	spin_unlock_irqrestore(&a->lock, flags);
+	p = arena_take_locked(a, NULL, n, align_pages, cls, rflags, size);
 	if (unlikely(!p)) {
 		c = chunk_create(a, chunk_gfp(gfp));
-		if (c) {
-			spin_lock_irqsave(&a->lock, flags);
-			arena_add_chunk(a, c);
-			p = arena_take(a, n, align_pages, cls, rflags, &c, &i);
-			spin_unlock_irqrestore(&a->lock, flags);
-		} else {
+		if (c)
+			p = arena_take_locked(a, c, n, align_pages, cls, rflags,
+					      size);
+		else
 			p = arena_take_other(a, n, align_pages, cls, rflags,
-					     &c, &i);
-		}
+					     size);
 		if (!p) {
 			/* the run alone, as kmalloc_large() would take it */
 			this_cpu_inc(jmod_stats->nlarge_fallback);
@@ -445,15 +464,15 @@ void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
 		}
 	}
 	this_cpu_inc(jmod_stats->nmalloc[cls]);
-	if (unlikely(c->dbg)) {
-		/* a promoted small object keeps its class's usable size */
-		if (cls >= JMOD_NR_SMALL)
-			usable = size;
-		jmod_debug_alloc(p, (size_t)n << PAGE_SHIFT, usable, cls,
-				 &c->dbg[i]);
-		if (!(jmod_debug & JMOD_DBG_REDZONE))
-			usable = jmod_class_size[cls];
-	}
+	/*
+	 * Chunk pages are not kmemleak's: each run handed out is an object
+	 * of its own, scanned for pointers and reported when unreferenced
+	 * (as kmalloc_large() does); jmod.c unregisters it on free.
+	 */
+	kmemleak_alloc(p, (size_t)n << PAGE_SHIFT, 1, gfp);
+	/* red zones: only the request is the caller's */
+	if (unlikely(jmod_debug & JMOD_DBG_REDZONE) && cls >= JMOD_NR_SMALL)
+		usable = size;
 	/* a reused run holds its last owner's bytes: the policy decides */
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, usable);

@@ -489,6 +489,7 @@ static int bench_thread_fn(void *data)
 static int bench_check(const struct jmod_bench *a, const struct cpumask *cpus)
 {
 	const struct jmod_backend_ops *be = jmod_backend(a->backend);
+	u64 objs;
 
 	if (a->workload < JMOD_BENCH_PAIR || a->workload >= JMOD_BENCH_NR ||
 	    !be || a->dist >= JMOD_DIST_NR || !a->nr_threads || !a->ops ||
@@ -503,6 +504,17 @@ static int bench_check(const struct jmod_bench *a, const struct cpumask *cpus)
 		return -EFBIG;
 	if (a->flags & ~JMOD_BENCH_PURGE)
 		return -EINVAL;
+	/*
+	 * What the run can hold at once must fit the fd's quotas, as the
+	 * fd's own objects do: every thread's live set (REMOTE: its ring;
+	 * PAIR: one object) of objects of up to max_size.  The limits
+	 * above keep the product from overflowing.
+	 */
+	objs = (u64)a->nr_threads *
+	       (a->workload == JMOD_BENCH_PAIR ? 1 : a->live);
+	if (objs > READ_ONCE(jmod_quota_objects) ||
+	    objs * a->max_size > READ_ONCE(jmod_quota_bytes))
+		return -EDQUOT;
 	if ((a->backend == JMOD_BACKEND_PAGES ||
 	     a->backend == JMOD_BACKEND_VMALLOC) &&
 	    a->dist != JMOD_DIST_KERNEL && a->min_size < PAGE_SIZE)

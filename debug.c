@@ -282,7 +282,8 @@ void jmod_debug_set_redzone(void *p, size_t size, size_t usable)
  * @d: its record
  *
  * Checks the poison left at free (or at chunk creation), records the
- * owner and writes the red zone.  Context: any.
+ * owner and writes the red zone.  Context: any; called under the arena
+ * lock (jmod_arena_validate() must not see the run before this is done).
  */
 void jmod_debug_alloc(void *p, size_t usable, size_t size, unsigned int cls,
 		      struct jmod_run_debug *d)

@@ -28,6 +28,7 @@
 
 #include <linux/kernel.h>
 #include <linux/llist.h>
+#include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -98,6 +99,11 @@ static void *huge_alloc_pages(size_t size, size_t align, gfp_t gfp)
 		free_page_range(page, nr);
 		return NULL;
 	}
+	/*
+	 * kmemleak scans it and reports it unreferenced, as kmalloc_large()
+	 * objects (vmalloc registers its own)
+	 */
+	kmemleak_alloc(page_address(page), nr << PAGE_SHIFT, 1, gfp);
 	return page_address(page);
 }
 
@@ -183,6 +189,7 @@ bool jmod_huge_free(const void *p, unsigned long caller)
 		nr = size_pages(size);
 		jmod_debug_check_redzone((void *)p, size, nr << PAGE_SHIFT,
 					 JMOD_HUGE_SLOT, NULL, caller);
+		kmemleak_free(p);
 		free_page_range(page, nr);
 	}
 	this_cpu_inc(jmod_stats->ndalloc[JMOD_HUGE_SLOT]);
@@ -232,6 +239,7 @@ bool jmod_huge_shrink(void *p, size_t new_size)
 	xa_unlock_irqrestore(&jmod_huge_pages, flags);
 	if (old <= nr)
 		return false;
+	kmemleak_free_part(p + (nr << PAGE_SHIFT), (old - nr) << PAGE_SHIFT);
 	free_page_range(page + nr, old - nr);
 	this_cpu_sub(jmod_stats->huge_pages, old - nr);
 	return true;

@@ -27,6 +27,7 @@
 #define pr_fmt(fmt) "jmod: " fmt
 
 #include <linux/bug.h>
+#include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
@@ -396,9 +397,11 @@ static __always_inline void __jmod_free(const void *p, unsigned long caller,
 	switch (jmod_large_free_lookup(p, cache, &lcls, &sampled, &usable)) {
 	case JMOD_OWNER_CACHED:
 		/* the tcache takes it; the run is marked, so never refused */
+		kmemleak_free(p);
 		jmod_tcache_free(lcls, (void *)p);
 		return;
 	case JMOD_OWNER_RUN:
+		kmemleak_free(p);
 		if (unlikely(sampled))
 			jmod_prof_forget(p);
 		jmod_init_on_free((void *)p, usable);
@@ -534,6 +537,9 @@ static bool jmod_realloc_inplace(void *p, size_t old, size_t new_size,
 		if (jmod_large_resize(p, jmod_size_class(new_size)) !=
 		    JMOD_OWNER_RUN)
 			return false;
+		/* kmemleak's object follows the run */
+		kmemleak_free(p);
+		kmemleak_alloc(p, new_usable, 1, gfp);
 	} else {
 		/* huge: shrink in place, never below the huge threshold */
 		if (new_size <= jmod_large_max || new_size > old)

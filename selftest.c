@@ -1355,6 +1355,150 @@ static int st_quiesce(u32 arg, char *msg)
 }
 
 /*
+ * Debug mode: jmod_arena_validate() in a loop on one CPU while this one
+ * allocates and frees runs with red zones: a validate that sees a run
+ * before its red zone is written reports (and "repairs") bytes that are
+ * being handed out.  Nothing may be reported.
+ */
+struct validate_ctx {
+	bool stop;
+	unsigned long runs, problems;
+};
+
+static int validate_thread(void *data)
+{
+	struct validate_ctx *v = data;
+
+	while (!READ_ONCE(v->stop)) {
+		v->problems += jmod_arena_validate();
+		v->runs++;
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return 0;
+}
+
+static int st_validate_race(u32 arg, char *msg)
+{
+	const unsigned int need = JMOD_DBG_SANITY | JMOD_DBG_REDZONE;
+	struct jmod_debug_report r0, r1;
+	struct validate_ctx *v;
+	struct task_struct *t;
+	unsigned long end, n = 0;
+	int err = 0;
+
+	if ((jmod_debug & need) != need || num_online_cpus() < 2) {
+		snprintf(msg, MSG_LEN, "SKIP: needs debug=FZ and 2 CPUs");
+		return 0;
+	}
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	jmod_debug_last(&r0);
+	t = kthread_run(validate_thread, v, "jmod-validate");
+	if (IS_ERR(t)) {
+		kfree(v);
+		return PTR_ERR(t);
+	}
+	end = jiffies + HZ;
+	while (time_before(jiffies, end) && !err) {
+		/* 20000 B in a 20480 B run: 480 bytes of red zone */
+		void *p = jmod_malloc(20000, GFP_KERNEL);
+
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
+		memset(p, 0x42, 20000);
+		jmod_free(p);
+		n++;
+		cond_resched();
+	}
+	WRITE_ONCE(v->stop, true);
+	kthread_stop(t);
+	jmod_debug_last(&r1);
+	if (!err && (v->problems || r1.count != r0.count))
+		err = fail(msg, "validate: %lu problems, %lu reports, %lu passes, %lu allocs",
+			   v->problems, r1.count - r0.count, v->runs, n);
+	else if (!err)
+		snprintf(msg, MSG_LEN, "%lu validate passes over %lu allocations: nothing reported",
+			 v->runs, n);
+	kfree(v);
+	return err;
+}
+
+/*
+ * kmemleak: objects referenced only from inside jmod objects are not
+ * leaks.  @arg 1 allocates two kmalloc objects and keeps one pointer to
+ * each only inside a 20 KiB run and a 4 MiB huge object (whose pointers
+ * the module keeps); @arg 2 frees them all; 0 does both (no scan in
+ * between: the kselftest stress.kmemleak_refs scans there).
+ */
+static void *st_leak_run, *st_leak_huge;
+
+/*
+ * The kmalloc objects are made by a thread that then exits: no stale copy
+ * of their addresses stays on a live stack for kmemleak to find.
+ */
+static int leak_thread(void *data)
+{
+	void **run = st_leak_run, **huge = st_leak_huge;
+	int ret;
+
+	run[100] = kmalloc(64, GFP_KERNEL);
+	huge[1000] = kmalloc(64, GFP_KERNEL);
+	ret = run[100] && huge[1000] ? 0 : -ENOMEM;
+	complete(data);
+	while (!kthread_should_stop())
+		schedule_timeout_uninterruptible(1);
+	return ret;
+}
+
+static int st_leak_refs(u32 arg, char *msg)
+{
+	DECLARE_COMPLETION_ONSTACK(done);
+	struct task_struct *t;
+	void **run, **huge;
+	int err = 0;
+
+	if (arg > 2)
+		return fail(msg, "arg %u: want 0, 1 (hold) or 2 (release)", arg);
+	if (arg != 2 && !st_leak_run) {
+		run = jmod_zalloc(SZ_16K + SZ_4K, GFP_KERNEL);
+		huge = jmod_zalloc(SZ_4M, GFP_KERNEL);
+		if (!run || !huge) {
+			jmod_free(run);
+			jmod_free(huge);
+			return -ENOMEM;
+		}
+		st_leak_run = run;
+		st_leak_huge = huge;
+		t = kthread_run(leak_thread, &done, "jmod-leak");
+		if (IS_ERR(t)) {
+			err = PTR_ERR(t);
+			arg = 0;	/* release below */
+		} else {
+			wait_for_completion(&done);
+			err = kthread_stop(t);
+		}
+	}
+	if (arg != 1 && st_leak_run) {
+		run = st_leak_run;
+		huge = st_leak_huge;
+		kfree(run[100]);
+		kfree(huge[1000]);
+		jmod_free(run);
+		jmod_free(huge);
+		st_leak_run = NULL;
+		st_leak_huge = NULL;
+	}
+	if (!err)
+		snprintf(msg, MSG_LEN, "%s", arg == 1 ? "holding" : "released");
+	return err;
+}
+
+/*
  * Refused requests: __GFP_DMA and __GFP_DMA32 get NULL from every entry
  * point and size, and nothing is counted; then (x86) an NMI sent to this
  * CPU allocates and frees: the allocation gets NULL and the free leaves
@@ -1504,6 +1648,8 @@ static const struct jmod_selftest_case jmod_cases[] = {
 	{ "huge_atomic", st_huge_atomic },
 	{ "zeroing", st_zeroing },
 	{ "refused", st_refused },
+	{ "validate_race", st_validate_race },
+	{ "leak_refs", st_leak_refs },
 	{ "quiesce", st_quiesce },
 };
 

@@ -47,6 +47,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/local_lock.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -264,8 +265,10 @@ void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 		tcache_gc_event();
 	if (unlikely(!p))
 		return tcache_fill(cls, gfp);
-	if (cls >= JMOD_NR_SMALL)
+	if (cls >= JMOD_NR_SMALL) {
 		jmod_large_uncache(p);
+		kmemleak_alloc(p, jmod_class_size[cls], 1, gfp);	/* live again */
+	}
 	/* a cached object holds its last owner's bytes: the policy decides */
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, jmod_class_size[cls]);

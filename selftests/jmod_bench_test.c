@@ -361,6 +361,14 @@ BAD(pages_small, EINVAL, { b->backend = JMOD_BACKEND_PAGES;
 			   b->min_size = 8; b->max_size = 8; })
 BAD(vmalloc_small, EINVAL, { b->backend = JMOD_BACKEND_VMALLOC;
 			     b->min_size = 8; b->max_size = 8192; })
+/* what the run could hold at once is above the fd's quotas */
+BAD(quota_bytes, EDQUOT, { b->workload = JMOD_BENCH_RANDOM;
+			   b->live = v->quota_bytes / v->max_alloc + 1;
+			   b->min_size = v->max_alloc;
+			   b->max_size = v->max_alloc; })
+BAD(quota_objects, EDQUOT, { b->workload = JMOD_BENCH_RANDOM;
+			     b->nr_threads = 2;
+			     b->live = v->quota_objects / 2 + 1; })
 #undef BAD
 
 #define BADC(name, e)	{ #name, e, bad_##name }
@@ -374,7 +382,8 @@ static const struct bad_case bad_cases[] = {
 	BADC(max_big, EFBIG), BADC(ops0, EINVAL), BADC(ops_big, E2BIG),
 	BADC(random_live0, EINVAL), BADC(batch_live0, EINVAL),
 	BADC(remote_live0, EINVAL), BADC(pages_small, EINVAL),
-	BADC(vmalloc_small, EINVAL),
+	BADC(vmalloc_small, EINVAL), BADC(quota_bytes, EDQUOT),
+	BADC(quota_objects, EDQUOT),
 };
 
 TEST_F(bench, bad_args)

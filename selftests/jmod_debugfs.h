@@ -52,15 +52,14 @@ static inline bool jm_setup_debugfs(struct __test_metadata *_metadata,
 }
 #endif
 
-/* Whole debugfs file @name, NUL-terminated, malloc'ed; NULL and errno */
-static inline char *jm_read_file(const char *name, size_t *lenp)
+/* The whole of file @path, NUL-terminated; NULL with errno set */
+static inline char *jm_read_file_path(const char *path, size_t *lenp)
 {
-	char path[256], *buf = NULL, *nb;
+	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0;
 	ssize_t n;
 	int fd, e;
 
-	snprintf(path, sizeof(path), "%s/%s", JM_DEBUGFS, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
@@ -95,6 +94,15 @@ fail:
 	close(fd);
 	errno = e;
 	return NULL;
+}
+
+/* jmod's debugfs file @name, as jm_read_file_path() */
+static inline char *jm_read_file(const char *name, size_t *lenp)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", JM_DEBUGFS, name);
+	return jm_read_file_path(path, lenp);
 }
 
 /* One write(2) of @val to knob @name: 0 or -errno */
@@ -332,9 +340,12 @@ static inline bool jm_quiet_after_purge(char *why, size_t len)
 	return true;
 }
 
-/* Runs the in-kernel case @name: 0, -ENOENT if no such case, or -errno */
-static inline int jm_run_incore(int fd, const char *name, char *msg,
-				size_t len)
+/*
+ * Runs the in-kernel case @name with @arg (cpu_mask_or_arg): 0, -ENOENT
+ * if no such case, or -errno
+ */
+static inline int jm_run_incore_arg(int fd, const char *name, __u32 arg,
+				    char *msg, size_t len)
 {
 	struct jmod_selftest st;
 	__u32 id;
@@ -353,10 +364,18 @@ static inline int jm_run_incore(int fd, const char *name, char *msg,
 		return -ENOENT;
 	memset(&st, 0, sizeof(st));
 	st.id = id;
+	st.cpu_mask_or_arg = arg;
 	ret = ioctl(fd, JMOD_IOC_SELFTEST, &st) ? -errno : 0;
 	st.msg[JMOD_SELFTEST_MSG_LEN - 1] = '\0';
 	snprintf(msg, len, "%s", st.msg);
 	return ret;
+}
+
+/* Runs the in-kernel case @name: 0, -ENOENT if no such case, or -errno */
+static inline int jm_run_incore(int fd, const char *name, char *msg,
+				size_t len)
+{
+	return jm_run_incore_arg(fd, name, 0, msg, len);
 }
 
 #endif /* JMOD_DEBUGFS_H */

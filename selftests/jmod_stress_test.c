@@ -23,6 +23,9 @@
  *               20 KiB allocations still all succeed, served by pages of
  *               their own size (stats.json large_fallbacks), as kmalloc
  *               would serve them; the same SKIP as fault.
+ *   kmemleak_refs  objects whose only pointers are inside a jmod run and
+ *               a huge object are not reported by a kmemleak scan (SKIP
+ *               without CONFIG_DEBUG_KMEMLEAK).
  *   hotplug     CPU 1 offline/online in a loop while one thread per CPU
  *               allocates and frees (re-pinning itself every batch).
  *   pressure    live objects, full tcaches and retained chunks; a child
@@ -742,6 +745,44 @@ TEST_F_TIMEOUT(stress, chunk_fallback, 300)
 	EXPECT_LT(0, hits) TH_LOG("no chunk allocation was refused");
 	EXPECT_LT(0ULL, after - before) TH_LOG("large_fallbacks did not move");
 	expect_quiet(_metadata, "after chunk_fallback");
+}
+
+/*
+ * kmemleak must not call an object leaked when the only pointer to it is
+ * inside a jmod object: jmod registers its runs and page-backed huge
+ * objects with kmemleak, as kmalloc_large() does.
+ */
+#define KMEMLEAK	"/sys/kernel/debug/kmemleak"
+
+TEST_F_TIMEOUT(stress, kmemleak_refs, 120)
+{
+	char msg[256], *report;
+	size_t len;
+	int ret;
+
+	if (self->fd < 0)
+		return;
+	if (access(KMEMLEAK, W_OK) || write_str(KMEMLEAK, "clear"))
+		SKIP(return, "no %s (CONFIG_DEBUG_KMEMLEAK)", KMEMLEAK);
+	ret = jm_run_incore_arg(self->fd, "leak_refs", 1, msg, sizeof(msg));
+	ASSERT_EQ(0, ret) TH_LOG("kmemleak hold: %s (%s)", strerror(-ret), msg);
+	/*
+	 * kmemleak reports an object older than 5 s that two scans in a row
+	 * found unreferenced and unchanged
+	 */
+	sleep(6);
+	EXPECT_EQ(0, write_str(KMEMLEAK, "scan"));
+	EXPECT_EQ(0, write_str(KMEMLEAK, "scan"));
+	report = jm_read_file_path(KMEMLEAK, &len);
+	ret = jm_run_incore_arg(self->fd, "leak_refs", 2, msg, sizeof(msg));
+	EXPECT_EQ(0, ret) TH_LOG("kmemleak release: %s (%s)", strerror(-ret), msg);
+	ASSERT_NE(NULL, report) TH_LOG("read %s: %s", KMEMLEAK, strerror(errno));
+	EXPECT_EQ(NULL, strstr(report, "leak_thread"))
+		TH_LOG("objects referenced from jmod objects were reported:\n%s",
+		       report);
+	free(report);
+	/* whatever was reported, the runner's final scan starts clean */
+	write_str(KMEMLEAK, "clear");
 }
 
 /* === hotplug === */

@@ -330,7 +330,10 @@ enum jmod_bench_dist {
  * makes no call per object but the back end's alloc and free.
  *
  * Errors: -EINVAL bad workload, backend, dist, sizes, cpu_mask or zero
- * ops/live; -E2BIG above the limits; -EFBIG sizes above max_alloc.
+ * ops/live; -E2BIG above the limits; -EFBIG sizes above max_alloc;
+ * -EDQUOT when what the run can hold at once, @nr_threads x @live
+ * objects (PAIR: @nr_threads) of up to @max_size bytes, is above the
+ * fd's object or byte quota (struct jmod_version).
  */
 struct jmod_bench {
 	__u32 workload;
