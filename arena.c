@@ -27,13 +27,18 @@
  * metadata and pages are freed after a grace period, so a lookup racing
  * with a release never touches freed memory.
  *
- * A free that the tcache will take (jmod_large_free_lookup()) reads the
- * run's head entry without arena->lock: the head of a live run is written
- * only by whoever holds the run (its user, then the tcache), so a valid
- * free reads a stable entry; an invalid one may read a changing entry of
- * somebody else's run, which is no worse than freeing it.  It marks the
- * run JMOD_RUN_CACHED instead of taking the lock, so a second free of a
- * cached run is still refused.
+ * Lookups (jmod_large_free_lookup() for a free the tcache will take,
+ * jmod_large_lookup() for usable_size, realloc and the other frees) read
+ * the run's head entry without arena->lock outside debug mode: the head
+ * of a live run is written only by whoever holds the run (its user, then
+ * the tcache), so a valid call reads a stable entry; an invalid one may
+ * read a changing entry of somebody else's run, which is no worse than
+ * freeing it.  Frees that give the run back take the lock and check
+ * again.  A free into the tcache marks the run JMOD_RUN_CACHED instead
+ * of taking the lock, so a second free of a cached run is still refused.
+ *
+ * Decay: wholly free chunks sit on arena->retained, oldest first, so
+ * releasing them walks only what it releases.
  *
  * Locking:
  *   arena->lock (spinlock, IRQ-safe: GFP_ATOMIC allocations and frees
@@ -98,6 +103,7 @@ struct jmod_chunk {
 	void *base;
 	unsigned int nfree;		/* free pages */
 	unsigned long free_since;	/* jiffies, when nfree == npages */
+	struct list_head retained;	/* arena->retained, when wholly free */
 	struct rcu_head rcu;
 	struct jmod_run_debug *dbg;	/* per page, debug mode only */
 	struct jmod_page map[];
@@ -108,6 +114,8 @@ struct jmod_arena {
 	int cpu;
 	int node;
 	struct list_head chunks;
+	/* wholly free chunks, oldest first: decay looks at the head only */
+	struct list_head retained;
 	unsigned long nr_chunks;
 	unsigned long nr_retained;	/* wholly free chunks */
 	unsigned long active_pages;	/* pages in allocated runs */
@@ -182,8 +190,10 @@ static void free_remove(struct jmod_arena *a, struct jmod_chunk *c,
 static void chunk_used(struct jmod_arena *a, struct jmod_chunk *c,
 		       unsigned int n)
 {
-	if (c->nfree == chunk_pages)
+	if (c->nfree == chunk_pages) {
 		a->nr_retained--;
+		list_del(&c->retained);
+	}
 	c->nfree -= n;
 	a->active_pages += n;
 }
@@ -251,6 +261,7 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 	if (c->nfree == chunk_pages) {
 		c->free_since = jiffies;
 		a->nr_retained++;
+		list_add_tail(&c->retained, &a->retained);
 		/* a read first: no atomic on the shared work item when queued */
 		if (!delayed_work_pending(&jmod_decay_work))
 			queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
@@ -339,6 +350,7 @@ static void arena_add_chunk(struct jmod_arena *a, struct jmod_chunk *c)
 	c->nfree = chunk_pages;
 	a->nr_retained++;
 	c->free_since = jiffies;
+	list_add_tail(&c->retained, &a->retained);
 	free_insert(a, c, 0, chunk_pages);
 }
 
@@ -416,6 +428,15 @@ static void *arena_take_other(struct jmod_arena *self, unsigned int n,
 	return NULL;
 }
 
+/*
+ * The class a run is counted in: its own, or for a promoted small sample
+ * the 16 KiB run it occupies, so "allocated" says what the pages hold.
+ */
+static inline unsigned int run_class(unsigned int cls)
+{
+	return max_t(unsigned int, cls, JMOD_NR_SMALL);
+}
+
 /**
  * jmod_large_alloc() - take a run from this CPU's arena
  * @cls: size class; a small class makes a 16 KiB run (a promoted heap
@@ -463,7 +484,7 @@ void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
 					       align, gfp);
 		}
 	}
-	this_cpu_inc(jmod_stats->nmalloc[cls]);
+	this_cpu_inc(jmod_stats->nmalloc[run_class(cls)]);
 	/*
 	 * Chunk pages are not kmemleak's: each run handed out is an object
 	 * of its own, scanned for pointers and reported when unreferenced
@@ -565,7 +586,7 @@ enum jmod_owner jmod_large_free(const void *p, unsigned long caller,
 	spin_unlock_irqrestore(&a->lock, flags);
 	rcu_read_unlock();
 	if (ret == JMOD_OWNER_RUN)
-		this_cpu_inc(jmod_stats->ndalloc[cls]);
+		this_cpu_inc(jmod_stats->ndalloc[run_class(cls)]);
 	return ret;
 }
 
@@ -588,12 +609,30 @@ enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
 		rcu_read_unlock();
 		return JMOD_OWNER_NONE;
 	}
+	if (likely(!c->dbg)) {
+		/* the head of a live run is stable: see the header comment */
+		struct jmod_page *pg = &c->map[i];
+		u8 fl = READ_ONCE(pg->flags);
+
+		if (offset_in_page(p) == 0 &&
+		    READ_ONCE(pg->state) == JMOD_PG_HEAD &&
+		    !(fl & JMOD_RUN_CACHED)) {
+			*cls = READ_ONCE(pg->cls);
+			*sampled = fl & JMOD_RUN_SAMPLED;
+			if (usable)
+				*usable = jmod_class_size[*cls];
+			ret = JMOD_OWNER_RUN;
+		}
+		rcu_read_unlock();
+		return ret;
+	}
+	/* debug mode: what the records say, under the lock */
 	spin_lock_irqsave(&c->arena->lock, flags);
 	if (is_live_head(c, p, i)) {
 		*cls = c->map[i].cls;
 		*sampled = c->map[i].flags & JMOD_RUN_SAMPLED;
 		if (usable)
-			*usable = c->dbg && (jmod_debug & JMOD_DBG_REDZONE) ?
+			*usable = (jmod_debug & JMOD_DBG_REDZONE) ?
 				  c->dbg[i].size : jmod_class_size[*cls];
 		ret = JMOD_OWNER_RUN;
 	}
@@ -752,18 +791,22 @@ static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
 	unsigned long flags, freed = 0;
 	LIST_HEAD(dead);
 
+	/*
+	 * Oldest first: stop at the first chunk not old enough (or when
+	 * enough is freed), so the walk with interrupts off is as long as
+	 * what it releases, not as long as the arena.
+	 */
 	spin_lock_irqsave(&a->lock, flags);
-	list_for_each_entry_safe(c, tmp, &a->chunks, link) {
+	list_for_each_entry_safe(c, tmp, &a->retained, retained) {
 		unsigned long expiry = c->free_since + min_age;
 
-		if (c->nfree != chunk_pages)
-			continue;
 		if (freed >= max_pages || time_before(jiffies, expiry)) {
 			if (!*next || time_before(expiry, *next))
 				*next = expiry ?: 1;
-			continue;
+			break;
 		}
 		free_remove(a, c, 0);
+		list_del(&c->retained);
 		list_move(&c->link, &dead);
 		a->nr_chunks--;
 		a->nr_retained--;
@@ -1041,6 +1084,7 @@ int jmod_arena_init(void)
 		a->cpu = cpu;
 		a->node = node;
 		INIT_LIST_HEAD(&a->chunks);
+		INIT_LIST_HEAD(&a->retained);
 		for (i = 0; i <= chunk_pages; i++)
 			INIT_LIST_HEAD(&a->free[i]);
 	}

@@ -1090,23 +1090,47 @@ static int prof_check(const struct jmod_prof_site *s, int n, const char *name,
 	return fail(msg, "%s not among %d profiled sites", name, n);
 }
 
+/* Live 16 KiB runs, as the stats count them (nmalloc - ndalloc). */
+static s64 runs16_live(struct jmod_cpu_stats *s)
+{
+	jmod_stats_read(s);
+	return s->nmalloc[JMOD_NR_SMALL] - s->ndalloc[JMOD_NR_SMALL];
+}
+
+/* Samples the profile holds for the two sites. */
+static u64 prof_samples_ab(const struct jmod_prof_site *s, int n)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (jmod_stack_has(s[i].stack, "prof_site_a") ||
+		    jmod_stack_has(s[i].stack, "prof_site_b"))
+			sum += s[i].samples;
+	return sum;
+}
+
 static int st_prof(u32 arg, char *msg)
 {
 	unsigned long saved = jmod_prof_rate();
 	unsigned int cpu = cpumask_first(cpu_online_mask), i;
 	struct prof_ctx x = {};
 	struct jmod_prof_site *sites = NULL;
+	struct jmod_cpu_stats *st;
 	struct task_struct *t;
-	u64 est_a = 0, est_b = 0;
+	u64 est_a = 0, est_b = 0, samples;
+	s64 runs0, runs;
 	int n, err;
 
 	x.objs = kvcalloc(PROF_A_N + PROF_B_N, sizeof(void *), GFP_KERNEL);
 	sites = kvcalloc(256, sizeof(*sites), GFP_KERNEL);
-	if (!x.objs || !sites) {
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!x.objs || !sites || !st) {
 		err = -ENOMEM;
 		goto out;
 	}
 	init_completion(&x.done);
+	runs0 = runs16_live(st);
 	jmod_prof_set_rate(8192);
 	jmod_prof_reset_seed(12345);
 	t = kthread_create(prof_thread, &x, "jmod-prof/%u", cpu);
@@ -1124,16 +1148,28 @@ static int st_prof(u32 arg, char *msg)
 				 (u64)PROF_A_N * PROF_A_SIZE, msg, &est_a) ?:
 		      prof_check(sites, n, "prof_site_b",
 				 (u64)PROF_B_N * PROF_B_SIZE, msg, &est_b);
+	/* both sites are small: every sample is a 16 KiB run, counted so */
+	samples = prof_samples_ab(sites, n);
+	runs = runs16_live(st) - runs0;
+	if (!err && runs != (s64)samples)
+		err = fail(msg, "%llu small samples, but %lld more 16 KiB runs counted",
+			   samples, runs);
 	for (i = 0; i < PROF_A_N + PROF_B_N; i++)
 		jmod_free(x.objs[i]);
+	runs = runs16_live(st) - runs0;
+	if (!err && runs)
+		err = fail(msg, "%lld 16 KiB runs still counted after the frees",
+			   runs);
 	if (!err)
-		snprintf(msg, MSG_LEN, "site a: %llu of %u bytes, site b: %llu of %u bytes",
+		snprintf(msg, MSG_LEN,
+			 "site a: %llu of %u bytes, site b: %llu of %u bytes, %llu samples in 16 KiB runs",
 			 est_a, PROF_A_N * PROF_A_SIZE, est_b,
-			 PROF_B_N * PROF_B_SIZE);
+			 PROF_B_N * PROF_B_SIZE, samples);
 out_rate:
 	jmod_prof_set_rate(saved);
 	jmod_prof_reset();
 out:
+	kfree(st);
 	kvfree(sites);
 	kvfree(x.objs);
 	return err;

@@ -105,14 +105,12 @@ static inline char *jm_read_file(const char *name, size_t *lenp)
 	return jm_read_file_path(path, lenp);
 }
 
-/* One write(2) of @val to knob @name: 0 or -errno */
-static inline int jm_write_knob(const char *name, const char *val)
+/* One write(2) of @val to the file at @path: 0 or -errno */
+static inline int jm_write_path(const char *path, const char *val)
 {
-	char path[256];
 	ssize_t n;
 	int fd, e;
 
-	snprintf(path, sizeof(path), "%s/%s", JM_DEBUGFS, name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -124,10 +122,10 @@ static inline int jm_write_knob(const char *name, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -EIO;
 }
 
-/* Knob @name as a number: 0 or -errno */
-static inline int jm_read_knob(const char *name, unsigned long long *val)
+/* The number in the file at @path: 0 or -errno */
+static inline int jm_read_path_num(const char *path, unsigned long long *val)
 {
-	char *buf = jm_read_file(name, NULL), *end;
+	char *buf = jm_read_file_path(path, NULL), *end;
 
 	if (!buf)
 		return -errno;
@@ -139,6 +137,24 @@ static inline int jm_read_knob(const char *name, unsigned long long *val)
 	}
 	free(buf);
 	return 0;
+}
+
+/* One write(2) of @val to knob @name: 0 or -errno */
+static inline int jm_write_knob(const char *name, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", JM_DEBUGFS, name);
+	return jm_write_path(path, val);
+}
+
+/* Knob @name as a number: 0 or -errno */
+static inline int jm_read_knob(const char *name, unsigned long long *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", JM_DEBUGFS, name);
+	return jm_read_path_num(path, val);
 }
 
 static inline int jm_purge(void)

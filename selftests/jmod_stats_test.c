@@ -4,7 +4,10 @@
  *
  * With the tcache off (the fixture writes 0 to the knob and restores the
  * old value afterwards) every allocation and free through /dev/jmod goes
- * straight to the back ends, so after a known pattern of allocations the
+ * straight to the back ends, and with profiling off (prof_sample=0, also
+ * restored) no small request becomes a 16 KiB sample run, which the
+ * stats count in that class (the in-kernel case "prof" checks that), so
+ * after a known pattern of allocations the
  * per-class deltas in stats.json are exact: nmalloc, ndalloc, the gauges
  * (curregs, curruns, huge curallocs), nrequests and requested bytes.
  * With the tcache on only nrequests and requested are exact.  Nothing
@@ -40,25 +43,40 @@ struct pat {
 FIXTURE(stats) {
 	int fd;
 	struct jmod_version v;
-	unsigned long long tcache_was;
-	bool tcache_saved;
+	unsigned long long tcache_was, prof_was;
+	bool tcache_saved, prof_saved;
 };
+
+#define PROF_PARAM	"/sys/module/jmalloc/parameters/prof_sample"
+
 
 FIXTURE_SETUP(stats)
 {
 	self->tcache_saved = false;
+	self->prof_saved = false;
 	if (!jm_setup_dev(_metadata, &self->fd, &self->v) ||
 	    !jm_setup_debugfs(_metadata, &self->fd))
 		return;
 	ASSERT_EQ(0, jm_read_knob("tcache", &self->tcache_was));
 	self->tcache_saved = true;
 	ASSERT_EQ(0, jm_set_tcache(false));
+	/* a module built without the profiler has no parameter */
+	if (!jm_read_path_num(PROF_PARAM, &self->prof_was)) {
+		self->prof_saved = true;
+		ASSERT_EQ(0, jm_write_path(PROF_PARAM, "0"));
+	}
 }
 
 FIXTURE_TEARDOWN(stats)
 {
+	char buf[32];
+
 	if (self->tcache_saved)
 		jm_set_tcache(self->tcache_was ? true : false);
+	if (self->prof_saved) {
+		snprintf(buf, sizeof(buf), "%llu", self->prof_was);
+		jm_write_path(PROF_PARAM, buf);
+	}
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -554,9 +572,12 @@ TEST_F(stats, reset_identity_when_quiet)
 		unsigned int i;
 
 		ASSERT_NE(NULL, tc);
-		for (i = 0; i < ARRAY_SIZE(keys); i++)
-			EXPECT_EQ(0ULL, jm_num(tc, keys[i]))
-				TH_LOG("tcache %s right after reset", keys[i]);
+		for (i = 0; i < ARRAY_SIZE(keys); i++) {
+			const char *key = keys[i];
+
+			EXPECT_EQ(0ULL, jm_num(tc, key))
+				TH_LOG("tcache %.16s right after reset", key);
+		}
 		EXPECT_EQ(0ULL, jm_num(json_get(j, "summary"), "bad_frees"));
 	}
 	nh = alloc_pattern(_metadata, self->fd, j, p, np, h);
