@@ -1001,7 +1001,8 @@ TEST_F(jmod, pages)
 	struct jmod_op ops[64];
 	struct jmod_batch bt;
 	struct jmod_bench bn;
-	unsigned int i;
+	unsigned int i, try;
+	bool dropped = false;
 
 	if (self->fd < 0)
 		return;
@@ -1016,30 +1017,45 @@ TEST_F(jmod, pages)
 	ASSERT_EQ(-ENOTTY, jm_ioctl(self->fd, _IOW(JMOD_IOC_MAGIC, 0x0a,
 						   struct jmod_pages), &b));
 
-	/* 64 MiB live in one batch: the free pages drop by at least that */
+	/*
+	 * 64 MiB live in one batch: the free pages drop by at least that.
+	 * Frees elsewhere in the guest (on the debug kernel KASAN's
+	 * quarantine and kmemleak draining what earlier tests freed) can
+	 * hide part of the drop: up to three tries, each from a fresh level.
+	 */
 	ASSERT_EQ(0, jm_slots(self->fd, ARRAY_SIZE(ops)));
-	for (i = 0; i < ARRAY_SIZE(ops); i++)
-		jm_op(&ops[i], JMOD_OP_ALLOC, i, MiB, 0);
-	memset(&bt, 0, sizeof(bt));
-	bt.ops = (uintptr_t)ops;
-	bt.count = ARRAY_SIZE(ops);
-	bt.backend = JMOD_BACKEND_JMOD;
-	bt.flags = JMOD_BATCH_PAGES;
-	ASSERT_EQ(0, jm_ioctl(self->fd, JMOD_IOC_BATCH, &bt));
-	ASSERT_EQ(ARRAY_SIZE(ops), bt.done);
-	ASSERT_EQ(a.policy, bt.policy);
-	ASSERT_LE(bt.min_free_pages, bt.end_free_pages);
-	EXPECT_LE(bt.min_free_pages + ARRAY_SIZE(ops) * MiB / self->v.page_size,
-		  a.free_pages)
-		TH_LOG("free pages %llu before, %llu with 64 MiB live",
-		       (unsigned long long)a.free_pages,
+	for (try = 0; try < 3; try++) {
+		ASSERT_EQ(0, jm_ioctl(self->fd, JMOD_IOC_PAGES, &a));
+		for (i = 0; i < ARRAY_SIZE(ops); i++)
+			jm_op(&ops[i], JMOD_OP_ALLOC, i, MiB, 0);
+		memset(&bt, 0, sizeof(bt));
+		bt.ops = (uintptr_t)ops;
+		bt.count = ARRAY_SIZE(ops);
+		bt.backend = JMOD_BACKEND_JMOD;
+		bt.flags = JMOD_BATCH_PAGES;
+		ASSERT_EQ(0, jm_ioctl(self->fd, JMOD_IOC_BATCH, &bt));
+		ASSERT_EQ(ARRAY_SIZE(ops), bt.done);
+		ASSERT_EQ(a.policy, bt.policy);
+		ASSERT_LE(bt.min_free_pages, bt.end_free_pages);
+		/* jmod's own count is exact: no retry for it */
+		EXPECT_LE(a.jmod_pages + ARRAY_SIZE(ops) * MiB / self->v.page_size,
+			  bt.max_slab_pages);
+		ASSERT_EQ(0, jm_ioctl(self->fd, JMOD_IOC_PAGES, &b));
+		EXPECT_LE(a.jmod_pages + ARRAY_SIZE(ops) * MiB / self->v.page_size,
+			  b.jmod_pages);
+		dropped = bt.min_free_pages +
+			  ARRAY_SIZE(ops) * MiB / self->v.page_size <=
+			  a.free_pages;
+		TH_LOG("try %u: free pages %llu before, %llu with 64 MiB live",
+		       try, (unsigned long long)a.free_pages,
 		       (unsigned long long)bt.min_free_pages);
-	EXPECT_LE(a.jmod_pages + ARRAY_SIZE(ops) * MiB / self->v.page_size,
-		  bt.max_slab_pages);
-	ASSERT_EQ(0, jm_ioctl(self->fd, JMOD_IOC_PAGES, &b));
-	EXPECT_LE(a.jmod_pages + ARRAY_SIZE(ops) * MiB / self->v.page_size,
-		  b.jmod_pages);
-	ASSERT_EQ(0, jm_slots(self->fd, 0));
+		/* slots 0: frees them all, then room for the next try */
+		ASSERT_EQ(0, jm_slots(self->fd, 0));
+		if (dropped)
+			break;
+		ASSERT_EQ(0, jm_slots(self->fd, ARRAY_SIZE(ops)));
+	}
+	EXPECT_TRUE(dropped);
 
 	/* unknown flags: refused, nothing run */
 	bt.flags = 1U << 7;
