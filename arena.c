@@ -55,6 +55,7 @@
 #include <linux/kernel.h>
 #include <linux/kmemleak.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/rcupdate.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -167,6 +168,7 @@ static void free_insert(struct jmod_arena *a, struct jmod_chunk *c,
 {
 	struct jmod_page *pg = &c->map[i];
 
+	lockdep_assert_held(&a->lock);
 	set_ends(c, i, n, JMOD_PG_FREE, JMOD_PG_FREE);
 	pg->idx = i;
 	list_add(&pg->link, &a->free[n]);
@@ -180,6 +182,7 @@ static void free_remove(struct jmod_arena *a, struct jmod_chunk *c,
 	struct jmod_page *pg = &c->map[i];
 	unsigned int n = pg->npages;
 
+	lockdep_assert_held(&a->lock);
 	list_del(&pg->link);
 	if (list_empty(&a->free[n]))
 		__clear_bit(n, a->avail);
@@ -190,6 +193,7 @@ static void free_remove(struct jmod_arena *a, struct jmod_chunk *c,
 static void chunk_used(struct jmod_arena *a, struct jmod_chunk *c,
 		       unsigned int n)
 {
+	lockdep_assert_held(&a->lock);
 	if (c->nfree == chunk_pages) {
 		a->nr_retained--;
 		list_del(&c->retained);
@@ -208,6 +212,7 @@ static void *arena_take(struct jmod_arena *a, unsigned int n,
 {
 	unsigned int len = find_next_bit(a->avail, chunk_pages + 1, n);
 
+	lockdep_assert_held(&a->lock);
 	for (; len <= chunk_pages;
 	     len = find_next_bit(a->avail, chunk_pages + 1, len + 1)) {
 		struct jmod_page *pg;
@@ -242,6 +247,7 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 {
 	unsigned int start = i, len = n;
 
+	lockdep_assert_held(&a->lock);
 	clear_ends(c, i, n);
 	if (i > 0 && c->map[i - 1].state == JMOD_PG_FREE) {
 		unsigned int ln = c->map[i - 1].npages;
@@ -345,6 +351,7 @@ static void chunk_destroy(struct jmod_chunk *c)
 
 static void arena_add_chunk(struct jmod_arena *a, struct jmod_chunk *c)
 {
+	lockdep_assert_held(&a->lock);
 	list_add(&c->link, &a->chunks);
 	a->nr_chunks++;
 	c->nfree = chunk_pages;
@@ -397,10 +404,8 @@ static void *arena_take_locked(struct jmod_arena *a, struct jmod_chunk *new,
 		arena_add_chunk(a, new);
 	p = arena_take(a, n, align_pages, cls, rflags, &c, &i);
 	if (p && unlikely(c->dbg))
-		/* a promoted small object keeps its class's usable size */
-		jmod_debug_alloc(p, (size_t)n << PAGE_SHIFT,
-				 cls >= JMOD_NR_SMALL ? size :
-				 jmod_class_size[cls], cls, &c->dbg[i]);
+		jmod_debug_alloc(p, (size_t)n << PAGE_SHIFT, size, cls,
+				 &c->dbg[i]);
 	spin_unlock_irqrestore(&a->lock, flags);
 	WARN_ON_ONCE(new && !p);
 	return p;
@@ -428,19 +433,9 @@ static void *arena_take_other(struct jmod_arena *self, unsigned int n,
 	return NULL;
 }
 
-/*
- * The class a run is counted in: its own, or for a promoted small sample
- * the 16 KiB run it occupies, so "allocated" says what the pages hold.
- */
-static inline unsigned int run_class(unsigned int cls)
-{
-	return max_t(unsigned int, cls, JMOD_NR_SMALL);
-}
-
 /**
  * jmod_large_alloc() - take a run from this CPU's arena
- * @cls: size class; a small class makes a 16 KiB run (a promoted heap
- *	profile sample) whose usable size is still the small class
+ * @cls: a large size class
  * @size: bytes requested (red zone and debug record)
  * @align: alignment, up to the chunk size (0 or <= PAGE_SIZE: a page)
  * @gfp: allocation flags; want_init_on_alloc(@gfp) (__GFP_ZERO, or the
@@ -461,7 +456,7 @@ void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
 {
 	struct jmod_arena *a = this_arena();
 	size_t usable = jmod_class_size[cls];
-	unsigned int n = max_t(size_t, usable, JMOD_LARGE_MIN) >> PAGE_SHIFT;
+	unsigned int n = usable >> PAGE_SHIFT;
 	unsigned int align_pages = max_t(size_t, align >> PAGE_SHIFT, 1);
 	u8 rflags = sampled ? JMOD_RUN_SAMPLED : 0;
 	struct jmod_chunk *c;
@@ -479,12 +474,10 @@ void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
 		if (!p) {
 			/* the run alone, as kmalloc_large() would take it */
 			this_cpu_inc(jmod_stats->nlarge_fallback);
-			return jmod_huge_alloc(max_t(size_t, usable,
-						     JMOD_LARGE_MIN),
-					       align, gfp);
+			return jmod_huge_alloc(usable, align, gfp);
 		}
 	}
-	this_cpu_inc(jmod_stats->nmalloc[run_class(cls)]);
+	this_cpu_inc(jmod_stats->nmalloc[cls]);
 	/*
 	 * Chunk pages are not kmemleak's: each run handed out is an object
 	 * of its own, scanned for pointers and reported when unreferenced
@@ -492,7 +485,7 @@ void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
 	 */
 	kmemleak_alloc(p, (size_t)n << PAGE_SHIFT, 1, gfp);
 	/* red zones: only the request is the caller's */
-	if (unlikely(jmod_debug & JMOD_DBG_REDZONE) && cls >= JMOD_NR_SMALL)
+	if (unlikely(jmod_debug & JMOD_DBG_REDZONE))
 		usable = size;
 	/* a reused run holds its last owner's bytes: the policy decides */
 	if (want_init_on_alloc(gfp))
@@ -586,7 +579,7 @@ enum jmod_owner jmod_large_free(const void *p, unsigned long caller,
 	spin_unlock_irqrestore(&a->lock, flags);
 	rcu_read_unlock();
 	if (ret == JMOD_OWNER_RUN)
-		this_cpu_inc(jmod_stats->ndalloc[run_class(cls)]);
+		this_cpu_inc(jmod_stats->ndalloc[cls]);
 	return ret;
 }
 
@@ -965,6 +958,7 @@ static unsigned int chunk_validate(struct jmod_chunk *c)
 	unsigned int i = 0, n, last, nfree = 0, bad = 0;
 	struct jmod_page *pg;
 
+	lockdep_assert_held(&c->arena->lock);
 	while (i < chunk_pages) {
 		pg = &c->map[i];
 		n = pg->npages;

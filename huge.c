@@ -14,6 +14,12 @@
  * as vfree_atomic() does it; that one is not exported) and a work item
  * vfree()s it; unload flushes the work.
  *
+ * Heap profile samples of small classes live here too
+ * (jmod_huge_alloc_sample()): the class size rounded up to pages (one
+ * page up to 4 KiB), so a sample never opens a 2 MiB arena chunk.  Their
+ * record is flagged: their usable size stays the class size, they are
+ * never shrunk, and the red zone runs from the class size to the page end.
+ *
  * Pointer -> owner: two xarrays record every live huge allocation and the
  * bytes requested, jmod_huge_pages keyed by pfn and jmod_huge_vmap keyed
  * by the virtual page number; a free of anything else is refused.  In
@@ -42,9 +48,12 @@ static DEFINE_XARRAY_FLAGS(jmod_huge_vmap, XA_FLAGS_LOCK_IRQ);
 #define JMOD_VMALLOC_GFP (GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | \
 			  __GFP_NORETRY | __GFP_RETRY_MAYFAIL)
 
+/* In a record's value: a small-class sample, the rest is its class size */
+#define HUGE_SAMPLE	(1UL << (BITS_PER_LONG - 3))
+
 static unsigned long size_pages(size_t size)
 {
-	return PAGE_ALIGN(size) >> PAGE_SHIFT;
+	return PAGE_ALIGN(size & ~HUGE_SAMPLE) >> PAGE_SHIFT;
 }
 
 /* Remember a live allocation: the value is the size requested. */
@@ -78,6 +87,7 @@ static void free_page_range(struct page *page, unsigned long nr)
 		__free_page(page++);
 }
 
+/* @size may carry HUGE_SAMPLE: it is recorded as it is */
 static void *huge_alloc_pages(size_t size, size_t align, gfp_t gfp)
 {
 	unsigned long nr = size_pages(size);
@@ -137,6 +147,31 @@ void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp)
 	return p;
 }
 
+/**
+ * jmod_huge_alloc_sample() - pages for a heap profile sample of a small class
+ * @usable: the class size (at most JMOD_SMALL_MAX)
+ * @gfp: allocation flags; the page allocator zeroes as its policy says
+ *
+ * Page-backed only: when no pages are to be had the caller serves the
+ * request unsampled instead (no vmalloc for a few bytes).
+ *
+ * Context: any, with a suitable @gfp.
+ * Return: the first page's address, or NULL.
+ */
+void *jmod_huge_alloc_sample(size_t usable, gfp_t gfp)
+{
+	unsigned long nr = size_pages(usable);
+	void *p;
+
+	p = huge_alloc_pages(usable | HUGE_SAMPLE, 0, gfp);
+	if (p) {
+		this_cpu_inc(jmod_stats->nmalloc[JMOD_HUGE_SLOT]);
+		this_cpu_add(jmod_stats->huge_pages, nr);
+		jmod_debug_set_redzone(p, usable, nr << PAGE_SHIFT);
+	}
+	return p;
+}
+
 static void huge_vfree_fn(struct work_struct *work);
 static LLIST_HEAD(huge_deferred);	/* vmalloc'ed objects freed atomically */
 static DECLARE_WORK(huge_vfree_work, huge_vfree_fn);
@@ -187,6 +222,7 @@ bool jmod_huge_free(const void *p, unsigned long caller)
 		if (!size)
 			return false;
 		nr = size_pages(size);
+		size &= ~HUGE_SAMPLE;
 		jmod_debug_check_redzone((void *)p, size, nr << PAGE_SHIFT,
 					 JMOD_HUGE_SLOT, NULL, caller);
 		kmemleak_free(p);
@@ -210,6 +246,8 @@ size_t jmod_huge_usable(const void *p)
 		entry = xa_load(&jmod_huge_pages, page_to_pfn(virt_to_page(p)));
 	if (!entry)
 		return 0;
+	if (xa_to_value(entry) & HUGE_SAMPLE)
+		return xa_to_value(entry) & ~HUGE_SAMPLE;	/* its class */
 	if (jmod_debug & JMOD_DBG_REDZONE)
 		return xa_to_value(entry);	/* the rest is red zone */
 	return size_pages(xa_to_value(entry)) << PAGE_SHIFT;
@@ -232,7 +270,9 @@ bool jmod_huge_shrink(void *p, size_t new_size)
 	page = virt_to_page(p);
 	xa_lock_irqsave(&jmod_huge_pages, flags);
 	entry = xa_load(&jmod_huge_pages, page_to_pfn(page));
-	old = entry ? size_pages(xa_to_value(entry)) : 0;
+	/* a sample keeps its pages: its usable size is its class's */
+	old = entry && !(xa_to_value(entry) & HUGE_SAMPLE) ?
+	      size_pages(xa_to_value(entry)) : 0;
 	if (old > nr)
 		__xa_store(&jmod_huge_pages, page_to_pfn(page),
 			   xa_mk_value(new_size), GFP_ATOMIC);
@@ -254,7 +294,7 @@ void jmod_huge_exit(void)
 	/* Every user is gone; anything left is a leak by a caller. */
 	xa_for_each(&jmod_huge_pages, index, entry) {
 		pr_err("huge allocation of %lu bytes live at unload\n",
-		       xa_to_value(entry));
+		       xa_to_value(entry) & ~HUGE_SAMPLE);
 		free_page_range(pfn_to_page(index), size_pages(xa_to_value(entry)));
 	}
 	xa_for_each(&jmod_huge_vmap, index, entry) {

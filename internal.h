@@ -4,6 +4,39 @@
  * (arena run) and huge (page) back ends, per-CPU statistics and the
  * character device.  Nothing here is visible to other modules; the
  * exported API is include/jmod.h.
+ *
+ * Lock order (outermost first; each file's header says what its locks
+ * protect).  Helpers that need a lock held assert it with
+ * lockdep_assert_held().
+ *
+ *   jmod_file->lock              mutex, per /dev/jmod fd (chardev.c)
+ *     jmod_selftest_mutex        mutex, one in-kernel case at a time
+ *       jmod_prof_mutex          mutex, profiling rate (prof.c)
+ *       jmod_tcache_mutex        mutex, tcache on/off (tcache.c); under it
+ *                                the drain waits for per-CPU work items,
+ *                                static keys take cpus_read_lock()
+ *       jmod_stats_mutex         mutex, the reset base (stats.c)
+ *         (the allocator, below: any of it may run under these)
+ *
+ *   tcache->lock                 local_lock_t, this CPU's bins, task
+ *                                context only; fills and flushes call
+ *                                the back ends after dropping it, the
+ *                                drain work calls them under it
+ *     arena->lock                spinlock, IRQ-safe (arena.c)
+ *       jmod_last_lock           spinlock, IRQ-safe, the last debug
+ *                                report (debug.c)
+ *     kmem_cache internals       SLUB's own (small.c)
+ *   jmod_chunks xa_lock          IRQ-safe, never under arena->lock
+ *                                (chunks are created and destroyed
+ *                                with no arena lock held)
+ *   jmod_huge_pages / jmod_huge_vmap xa_lock   IRQ-safe, leaves
+ *   jmod_prof_lock               spinlock, IRQ-safe, leaf (prof.c)
+ *
+ * Nothing of the allocator sleeps under a spinlock: arena->lock and the
+ * xarray locks are taken with interrupts saved, GFP_ATOMIC callers from
+ * hard IRQ reach only the IRQ-safe locks (the tcache is bypassed outside
+ * task context), and NMI callers are refused before any lock.  On
+ * PREEMPT_RT spinlock_t and local_lock_t sleep, as for kmalloc.
  */
 #ifndef _JMOD_INTERNAL_H
 #define _JMOD_INTERNAL_H
@@ -141,6 +174,7 @@ void jmod_arena_info(unsigned int cpu, struct jmod_arena_info *info);
 
 void jmod_huge_exit(void);
 void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp);
+void *jmod_huge_alloc_sample(size_t usable, gfp_t gfp);
 bool jmod_huge_free(const void *p, unsigned long caller);
 size_t jmod_huge_usable(const void *p);
 bool jmod_huge_shrink(void *p, size_t new_size);

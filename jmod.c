@@ -163,9 +163,12 @@ static noinline void *jmod_alloc_slow(size_t size, size_t align, gfp_t gfp,
 }
 
 /*
- * A heap profile sample: small and large requests get a run flagged as a
- * sample (small ones are promoted to a 16 KiB run), huge ones their
- * pages; prof.c records the caller's stack.
+ * A heap profile sample: a small request gets pages of its own, its
+ * class size rounded up to pages (huge.c; one page up to 4 KiB, never a
+ * 2 MiB chunk), counted in the huge row; a large one a run flagged as a
+ * sample; a huge one its pages.  So free finds the sample from the
+ * pointer without looking at small frees.  prof.c records the caller's
+ * stack.  A small sample that gets no pages is served unsampled.
  */
 static noinline void *jmod_alloc_sampled(size_t size, size_t align,
 					 gfp_t gfp, unsigned long caller)
@@ -180,8 +183,15 @@ static noinline void *jmod_alloc_sampled(size_t size, size_t align,
 		return ZERO_SIZE_PTR;
 	if (size <= jmod_large_max && align <= jmod_large_max) {
 		cls = jmod_class_for(size, align);
-		p = jmod_done(jmod_large_alloc(cls, size, align, gfp, true),
-			      cls, size);
+		if (cls < JMOD_NR_SMALL) {
+			p = jmod_huge_alloc_sample(jmod_class_size[cls], gfp);
+			if (!p)
+				return jmod_alloc_slow(size, align, gfp, true);
+			p = jmod_done(p, JMOD_HUGE_SLOT, size);
+		} else {
+			p = jmod_done(jmod_large_alloc(cls, size, align, gfp,
+						       true), cls, size);
+		}
 	} else if (jmod_size_possible(size)) {
 		p = jmod_done(jmod_huge_alloc(size, align, gfp),
 			      JMOD_HUGE_SLOT, size);
@@ -466,7 +476,7 @@ EXPORT_SYMBOL_GPL(jmod_free);
  */
 void jmod_free_sized(const void *p, size_t size)
 {
-	/* a slab object: not a promoted sample, and no debug checks due */
+	/* a slab object: not a sample (those have pages), no debug checks */
 	if (likely(!ZERO_OR_NULL_PTR(p) && size - 1 < JMOD_SMALL_MAX &&
 		   !jmod_debug && !in_nmi() && !is_vmalloc_addr(p) &&
 		   folio_test_slab(virt_to_folio(p)) &&

@@ -14,12 +14,13 @@
  * estimate, computed here in fixed point.  With prof_sample=0 a static
  * key removes even the subtraction.
  *
- * A sampled small request is promoted to a page run (16 KiB) flagged
- * "sampled" in its chunk map, as jemalloc promotes sampled small
- * allocations, so its free finds the sample without any lookup on the
- * ordinary small free path; its usable size stays its small class.
- * Large runs carry the same flag; huge frees always look in the sample
- * table.
+ * A sampled small request is served by pages of its own (huge.c: its
+ * class size rounded up to pages, one page up to 4 KiB), as jemalloc
+ * promotes sampled small allocations out of their bins, so its free
+ * finds the sample without any lookup on the ordinary small free path;
+ * its usable size stays its small class.  Sampled large runs are flagged
+ * "sampled" in their chunk map; huge frees (small samples among them)
+ * always look in the sample table.
  *
  * Data flow: jmod.c -> jmod_prof_record() after a sampled allocation,
  * jmod_prof_forget() on its free; debugfs prof / prof.json walk the

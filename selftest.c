@@ -1090,22 +1090,29 @@ static int prof_check(const struct jmod_prof_site *s, int n, const char *name,
 	return fail(msg, "%s not among %d profiled sites", name, n);
 }
 
-/* Live 16 KiB runs, as the stats count them (nmalloc - ndalloc). */
-static s64 runs16_live(struct jmod_cpu_stats *s)
+/* Live huge allocations and their pages, as the stats count them. */
+static void huge_live(struct jmod_cpu_stats *s, s64 *objs, s64 *pages)
 {
 	jmod_stats_read(s);
-	return s->nmalloc[JMOD_NR_SMALL] - s->ndalloc[JMOD_NR_SMALL];
+	*objs = s->nmalloc[JMOD_HUGE_SLOT] - s->ndalloc[JMOD_HUGE_SLOT];
+	*pages = s->huge_pages;
 }
 
-/* Samples the profile holds for the two sites. */
-static u64 prof_samples_ab(const struct jmod_prof_site *s, int n)
+/* Pages of a small sample of @size: its class size rounded up. */
+static s64 class_pages(size_t size)
+{
+	return PAGE_ALIGN(jmod_class_size[jmod_size_class(size)]) >> PAGE_SHIFT;
+}
+
+/* Samples the profile holds for site @name. */
+static u64 prof_samples_of(const struct jmod_prof_site *s, int n,
+			   const char *name)
 {
 	u64 sum = 0;
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (jmod_stack_has(s[i].stack, "prof_site_a") ||
-		    jmod_stack_has(s[i].stack, "prof_site_b"))
+		if (jmod_stack_has(s[i].stack, name))
 			sum += s[i].samples;
 	return sum;
 }
@@ -1118,8 +1125,8 @@ static int st_prof(u32 arg, char *msg)
 	struct jmod_prof_site *sites = NULL;
 	struct jmod_cpu_stats *st;
 	struct task_struct *t;
-	u64 est_a = 0, est_b = 0, samples;
-	s64 runs0, runs;
+	u64 est_a = 0, est_b = 0, sa, sb;
+	s64 objs0, pages0, objs, pages, want;
 	int n, err;
 
 	x.objs = kvcalloc(PROF_A_N + PROF_B_N, sizeof(void *), GFP_KERNEL);
@@ -1130,7 +1137,7 @@ static int st_prof(u32 arg, char *msg)
 		goto out;
 	}
 	init_completion(&x.done);
-	runs0 = runs16_live(st);
+	huge_live(st, &objs0, &pages0);
 	jmod_prof_set_rate(8192);
 	jmod_prof_reset_seed(12345);
 	t = kthread_create(prof_thread, &x, "jmod-prof/%u", cpu);
@@ -1148,23 +1155,31 @@ static int st_prof(u32 arg, char *msg)
 				 (u64)PROF_A_N * PROF_A_SIZE, msg, &est_a) ?:
 		      prof_check(sites, n, "prof_site_b",
 				 (u64)PROF_B_N * PROF_B_SIZE, msg, &est_b);
-	/* both sites are small: every sample is a 16 KiB run, counted so */
-	samples = prof_samples_ab(sites, n);
-	runs = runs16_live(st) - runs0;
-	if (!err && runs != (s64)samples)
-		err = fail(msg, "%llu small samples, but %lld more 16 KiB runs counted",
-			   samples, runs);
+	/*
+	 * Both sites are small: every sample has pages of its own, its
+	 * class size rounded up (1 KiB: one page, 6 KiB: two), in the huge
+	 * row; nothing else is huge here.
+	 */
+	sa = prof_samples_of(sites, n, "prof_site_a");
+	sb = prof_samples_of(sites, n, "prof_site_b");
+	want = sa * class_pages(PROF_A_SIZE) + sb * class_pages(PROF_B_SIZE);
+	huge_live(st, &objs, &pages);
+	if (!err && (objs - objs0 != (s64)(sa + sb) ||
+		     pages - pages0 != want))
+		err = fail(msg,
+			   "%llu small samples: %lld huge objects, %lld pages (want %lld) more",
+			   sa + sb, objs - objs0, pages - pages0, want);
 	for (i = 0; i < PROF_A_N + PROF_B_N; i++)
 		jmod_free(x.objs[i]);
-	runs = runs16_live(st) - runs0;
-	if (!err && runs)
-		err = fail(msg, "%lld 16 KiB runs still counted after the frees",
-			   runs);
+	huge_live(st, &objs, &pages);
+	if (!err && (objs != objs0 || pages != pages0))
+		err = fail(msg, "after the frees: %lld huge objects, %lld pages more",
+			   objs - objs0, pages - pages0);
 	if (!err)
 		snprintf(msg, MSG_LEN,
-			 "site a: %llu of %u bytes, site b: %llu of %u bytes, %llu samples in 16 KiB runs",
+			 "site a: %llu of %u bytes, site b: %llu of %u bytes, %llu samples on %lld pages",
 			 est_a, PROF_A_N * PROF_A_SIZE, est_b,
-			 PROF_B_N * PROF_B_SIZE, samples);
+			 PROF_B_N * PROF_B_SIZE, sa + sb, want);
 out_rate:
 	jmod_prof_set_rate(saved);
 	jmod_prof_reset();

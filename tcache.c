@@ -49,6 +49,7 @@
 #include <linux/kernel.h>
 #include <linux/kmemleak.h>
 #include <linux/local_lock.h>
+#include <linux/lockdep.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -133,6 +134,7 @@ static void tcache_release(unsigned int cls, void **objs, unsigned int n)
 /* Move the @n oldest (bottom) objects of @tb to @out.  tc->lock held. */
 static void tbin_take_bottom(struct jmod_tbin *tb, unsigned int n, void **out)
 {
+	lockdep_assert_held(this_cpu_ptr(&jmod_tcache->lock));
 	memcpy(out, tb->stack, n * sizeof(void *));
 	memmove(tb->stack, tb->stack + n, (tb->ncached - n) * sizeof(void *));
 	tb->ncached -= n;
@@ -150,6 +152,7 @@ static unsigned int tbin_gc(struct jmod_tbin *tb, void **out)
 {
 	unsigned int n = 0;
 
+	lockdep_assert_held(this_cpu_ptr(&jmod_tcache->lock));
 	if (tb->low_water > 0) {
 		n = tb->low_water - (tb->low_water >> 2);
 		n = min_t(unsigned int, n, TCACHE_BATCH);

@@ -270,6 +270,15 @@ if build "build/$KERNEL/jmalloc.ko"; then
 	check "vm: --tests a_pass runs only that binary and passes" [ "$brc" = 0 ]
 	check "vm: --tests a_pass: the others did not run" \
 		not_has "$work/one.out" 'b_crash|c_notap|d_skip'
+	# a kernel that dies before /init: booted again, then failed
+	JMOD_BOOT_TRIES=2 boot noinit --module "$clean_ko" --tests none \
+		--append "rdinit=/jmod-no-such-init"
+	check "vm: a kernel dying before /init is booted again" \
+		has "$work/noinit.out" 'died before /init ran.*booting again \(2 of 2\)'
+	check "vm: ... and after the last try the run fails" [ "$brc" = 1 ]
+	check "vm: ... the first boot's log is kept" test -s "$work/noinit.log.boot1"
+	check "vm: ... a run that reached /init is not booted again" \
+		not_has "$work/clean.out" 'booting again'
 	boot timeout --module "$clean_ko" --tests none --timeout 2
 	check "vm: a guest that does not finish in --timeout fails" \
 		has "$work/timeout.out" 'QEMU timed out'
