@@ -2,10 +2,15 @@
 /*
  * jmod arenas: per-CPU chunks of pages carved into runs for large classes.
  *
- * One arena per possible CPU.  An arena owns chunks of PAGE_SIZE <<
- * chunk_order bytes (2 MiB by default) taken with alloc_pages_node() on
- * the CPU's node; a chunk is naturally aligned because the buddy allocator
- * hands out naturally aligned blocks.  Each chunk is a sequence of runs:
+ * One arena per possible CPU.  An arena owns chunks taken with
+ * alloc_pages_node() on the CPU's node; a chunk is naturally aligned
+ * because the buddy allocator hands out naturally aligned blocks.  Chunks
+ * grow with their arena, as jemalloc grows its extents: a new chunk is as
+ * large as the arena already is (so the arena doubles), at least
+ * 64 KiB (JMOD_CHUNK_GROW_MIN) and the run it is made for, at most
+ * PAGE_SIZE << chunk_order (2 MiB by default).  A cold arena serving a
+ * few 16-32 KiB objects so holds 64 KiB, not 2 MiB; a busy one reaches
+ * full-size chunks after a few.  Each chunk is a sequence of runs:
  * a large allocation is one run of exactly its class size (so 20 KiB costs
  * 20 KiB, not kmalloc's 32 KiB); free runs are kept in per-arena buckets
  * indexed by length, with a bitmap of non-empty buckets, so best fit is a
@@ -22,7 +27,8 @@
  * at once by the shrinker under memory pressure, by a forced purge, or at
  * unload.
  *
- * Pointer -> owner: jmod_chunks, an xarray keyed by pfn >> chunk_order,
+ * Pointer -> owner: jmod_chunks, an xarray keyed by pfn >>
+ * JMOD_CHUNK_GROW_MIN's order (a chunk fills one slot per 64 KiB of it),
  * maps a pointer to its chunk in O(1); lookups run under RCU and chunk
  * metadata and pages are freed after a grace period, so a lookup racing
  * with a release never touches freed memory.
@@ -102,6 +108,8 @@ struct jmod_chunk {
 	struct jmod_arena *arena;
 	struct page *page;
 	void *base;
+	unsigned int order;		/* of its pages */
+	unsigned int npages;		/* 1 << order */
 	unsigned int nfree;		/* free pages */
 	unsigned long free_since;	/* jiffies, when nfree == npages */
 	struct list_head retained;	/* arena->retained, when wholly free */
@@ -118,7 +126,9 @@ struct jmod_arena {
 	/* wholly free chunks, oldest first: decay looks at the head only */
 	struct list_head retained;
 	unsigned long nr_chunks;
+	unsigned long nr_pages;		/* in its chunks */
 	unsigned long nr_retained;	/* wholly free chunks */
+	unsigned long retained_pages;	/* their pages */
 	unsigned long active_pages;	/* pages in allocated runs */
 	unsigned long nr_free_runs;
 	unsigned long *avail;		/* bit n: free[n] is not empty */
@@ -128,7 +138,10 @@ struct jmod_arena {
 unsigned int jmod_chunk_order = 9;
 unsigned int jmod_decay_ms = 10000;
 
-static unsigned int chunk_pages;	/* 1 << jmod_chunk_order */
+static unsigned int chunk_pages;	/* 1 << jmod_chunk_order, the largest */
+/* The smallest chunk, and the xarray's key granule: 64 KiB */
+#define JMOD_CHUNK_GROW_MIN_ORDER	JMOD_CHUNK_ORDER_MIN
+#define JMOD_CHUNK_GROW_MIN	(PAGE_SIZE << JMOD_CHUNK_GROW_MIN_ORDER)
 static struct jmod_arena **jmod_arenas;	/* [nr_cpu_ids] */
 static DEFINE_XARRAY_FLAGS(jmod_chunks, XA_FLAGS_LOCK_IRQ);
 
@@ -194,8 +207,9 @@ static void chunk_used(struct jmod_arena *a, struct jmod_chunk *c,
 		       unsigned int n)
 {
 	lockdep_assert_held(&a->lock);
-	if (c->nfree == chunk_pages) {
+	if (c->nfree == c->npages) {
 		a->nr_retained--;
+		a->retained_pages -= c->npages;
 		list_del(&c->retained);
 	}
 	c->nfree -= n;
@@ -256,7 +270,7 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 		start -= ln;
 		len += ln;
 	}
-	if (i + n < chunk_pages && c->map[i + n].state == JMOD_PG_FREE) {
+	if (i + n < c->npages && c->map[i + n].state == JMOD_PG_FREE) {
 		len += c->map[i + n].npages;
 		free_remove(a, c, i + n);
 	}
@@ -264,9 +278,10 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 
 	c->nfree += n;
 	a->active_pages -= n;
-	if (c->nfree == chunk_pages) {
+	if (c->nfree == c->npages) {
 		c->free_since = jiffies;
 		a->nr_retained++;
+		a->retained_pages += c->npages;
 		list_add_tail(&c->retained, &a->retained);
 		/* a read first: no atomic on the shared work item when queued */
 		if (!delayed_work_pending(&jmod_decay_work))
@@ -277,19 +292,69 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 
 /* === Chunks === */
 
-static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp)
+/*
+ * The order of a new chunk for a run of @need pages (its length or its
+ * alignment, whichever is larger: runs are aligned within their chunk):
+ * as large as the arena already is, at least JMOD_CHUNK_GROW_MIN, at
+ * most chunk_pages.  A racy read of the arena's size is fine: it only
+ * sizes the chunk.
+ */
+static unsigned int chunk_order_for(struct jmod_arena *a, unsigned int need)
+{
+	unsigned long want = max3(READ_ONCE(a->nr_pages), (unsigned long)need,
+				  1UL << JMOD_CHUNK_GROW_MIN_ORDER);
+
+	return min_t(unsigned int, order_base_2(want), jmod_chunk_order);
+}
+
+/* Key range of a chunk in jmod_chunks: one slot per 64 KiB. */
+static unsigned long chunk_key(struct page *page)
+{
+	return page_to_pfn(page) >> JMOD_CHUNK_GROW_MIN_ORDER;
+}
+
+static unsigned long chunk_nkeys(unsigned int order)
+{
+	return 1UL << (order - JMOD_CHUNK_GROW_MIN_ORDER);
+}
+
+static void chunk_unpublish(struct page *page, unsigned long nkeys)
+{
+	unsigned long k, key = chunk_key(page), flags;
+
+	xa_lock_irqsave(&jmod_chunks, flags);
+	for (k = 0; k < nkeys; k++)
+		__xa_erase(&jmod_chunks, key + k);
+	xa_unlock_irqrestore(&jmod_chunks, flags);
+}
+
+static void chunk_free_rcu(struct rcu_head *rcu)
+{
+	struct jmod_chunk *c = container_of(rcu, struct jmod_chunk, rcu);
+
+	this_cpu_sub(jmod_stats->chunk_pages, c->npages);
+	this_cpu_sub(jmod_stats->meta_bytes,
+		     ksize(c) + (c->dbg ? ksize(c->dbg) : 0));
+	__free_pages(c->page, c->order);
+	kfree(c->dbg);
+	kfree(c);
+}
+
+static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp,
+				       unsigned int order)
 {
 	gfp_t meta_gfp = (gfp & JMOD_GFP_META_MASK) | __GFP_NOWARN;
+	unsigned int npages = 1U << order;
+	unsigned long k, key, nkeys = chunk_nkeys(order), flags;
 	struct jmod_chunk *c;
 	struct page *page;
-	unsigned long flags;
-	int err;
+	int err = 0;
 
-	c = kzalloc_node(struct_size(c, map, chunk_pages), meta_gfp, a->node);
+	c = kzalloc_node(struct_size(c, map, npages), meta_gfp, a->node);
 	if (!c)
 		return NULL;
 	page = alloc_pages_node(a->node, (gfp & ~(__GFP_ZERO | __GFP_COMP)) |
-				__GFP_NOWARN, jmod_chunk_order);
+				__GFP_NOWARN, order);
 	if (!page) {
 		kfree(c);
 		return NULL;
@@ -297,55 +362,45 @@ static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp)
 	c->arena = a;
 	c->page = page;
 	c->base = page_address(page);
+	c->order = order;
+	c->npages = npages;
 	if (jmod_debug) {
-		c->dbg = kcalloc_node(chunk_pages, sizeof(*c->dbg), meta_gfp,
+		c->dbg = kcalloc_node(npages, sizeof(*c->dbg), meta_gfp,
 				      a->node);
 		if (!c->dbg) {
-			__free_pages(page, jmod_chunk_order);
+			__free_pages(page, order);
 			kfree(c);
 			return NULL;
 		}
 		if (jmod_debug & JMOD_DBG_POISON)
-			memset(c->base, JMOD_POISON_FREE,
-			       PAGE_SIZE << jmod_chunk_order);
+			memset(c->base, JMOD_POISON_FREE, PAGE_SIZE << order);
 	}
 
-	xa_lock_irqsave(&jmod_chunks, flags);
-	err = xa_err(__xa_store(&jmod_chunks, page_to_pfn(page) >> jmod_chunk_order,
-				c, meta_gfp));
-	xa_unlock_irqrestore(&jmod_chunks, flags);
-	if (err) {
-		__free_pages(page, jmod_chunk_order);
-		kfree(c->dbg);
-		kfree(c);
-		return NULL;
-	}
-	this_cpu_add(jmod_stats->chunk_pages, chunk_pages);
+	this_cpu_add(jmod_stats->chunk_pages, npages);
 	this_cpu_add(jmod_stats->meta_bytes,
 		     ksize(c) + (c->dbg ? ksize(c->dbg) : 0));
+	key = chunk_key(page);
+	xa_lock_irqsave(&jmod_chunks, flags);
+	for (k = 0; k < nkeys && !err; k++)
+		err = xa_err(__xa_store(&jmod_chunks, key + k, c, meta_gfp));
+	xa_unlock_irqrestore(&jmod_chunks, flags);
+	if (err) {
+		/*
+		 * A lookup may have found the keys stored so far (its map
+		 * says every page is in no run): free after a grace period,
+		 * as any chunk.
+		 */
+		chunk_unpublish(page, k);
+		call_rcu(&c->rcu, chunk_free_rcu);
+		return NULL;
+	}
 	return c;
-}
-
-static void chunk_free_rcu(struct rcu_head *rcu)
-{
-	struct jmod_chunk *c = container_of(rcu, struct jmod_chunk, rcu);
-
-	this_cpu_sub(jmod_stats->chunk_pages, chunk_pages);
-	this_cpu_sub(jmod_stats->meta_bytes,
-		     ksize(c) + (c->dbg ? ksize(c->dbg) : 0));
-	__free_pages(c->page, jmod_chunk_order);
-	kfree(c->dbg);
-	kfree(c);
 }
 
 /* The chunk is already off its arena's lists. */
 static void chunk_destroy(struct jmod_chunk *c)
 {
-	unsigned long flags;
-
-	xa_lock_irqsave(&jmod_chunks, flags);
-	__xa_erase(&jmod_chunks, page_to_pfn(c->page) >> jmod_chunk_order);
-	xa_unlock_irqrestore(&jmod_chunks, flags);
+	chunk_unpublish(c->page, chunk_nkeys(c->order));
 	call_rcu(&c->rcu, chunk_free_rcu);
 }
 
@@ -354,11 +409,13 @@ static void arena_add_chunk(struct jmod_arena *a, struct jmod_chunk *c)
 	lockdep_assert_held(&a->lock);
 	list_add(&c->link, &a->chunks);
 	a->nr_chunks++;
-	c->nfree = chunk_pages;
+	a->nr_pages += c->npages;
+	c->nfree = c->npages;
 	a->nr_retained++;
+	a->retained_pages += c->npages;
 	c->free_since = jiffies;
 	list_add_tail(&c->retained, &a->retained);
-	free_insert(a, c, 0, chunk_pages);
+	free_insert(a, c, 0, c->npages);
 }
 
 /* === Allocation and free === */
@@ -464,7 +521,8 @@ void *jmod_large_alloc(unsigned int cls, size_t size, size_t align,
 
 	p = arena_take_locked(a, NULL, n, align_pages, cls, rflags, size);
 	if (unlikely(!p)) {
-		c = chunk_create(a, chunk_gfp(gfp));
+		c = chunk_create(a, chunk_gfp(gfp),
+				 chunk_order_for(a, max(n, align_pages)));
 		if (c)
 			p = arena_take_locked(a, c, n, align_pages, cls, rflags,
 					      size);
@@ -502,7 +560,7 @@ static struct jmod_chunk *chunk_lookup(const void *p, unsigned int *idx)
 	unsigned long pfn = page_to_pfn(virt_to_page(p));
 	struct jmod_chunk *c;
 
-	c = xa_load(&jmod_chunks, pfn >> jmod_chunk_order);
+	c = xa_load(&jmod_chunks, pfn >> JMOD_CHUNK_GROW_MIN_ORDER);
 	if (c)
 		*idx = pfn - page_to_pfn(c->page);
 	return c;
@@ -744,7 +802,7 @@ enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls)
 		set_ends(c, i + want, n - want, JMOD_PG_HEAD, JMOD_PG_TAIL);
 		arena_put(a, c, i + want, n - want);
 		ret = JMOD_OWNER_RUN;
-	} else if (want > n && i + want <= chunk_pages &&
+	} else if (want > n && i + want <= c->npages &&
 		   c->map[i + n].state == JMOD_PG_FREE &&
 		   c->map[i + n].npages >= want - n) {
 		unsigned int rlen = c->map[i + n].npages;
@@ -802,8 +860,10 @@ static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
 		list_del(&c->retained);
 		list_move(&c->link, &dead);
 		a->nr_chunks--;
+		a->nr_pages -= c->npages;
 		a->nr_retained--;
-		freed += chunk_pages;
+		a->retained_pages -= c->npages;
+		freed += c->npages;
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
 
@@ -865,8 +925,8 @@ unsigned long jmod_arena_retained_pages(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		n += READ_ONCE(jmod_arenas[cpu]->nr_retained);
-	return n << jmod_chunk_order;
+		n += READ_ONCE(jmod_arenas[cpu]->retained_pages);
+	return n;
 }
 
 static unsigned long jmod_shrink_count(struct shrinker *s,
@@ -942,8 +1002,7 @@ void jmod_arena_info(unsigned int cpu, struct jmod_arena_info *info)
 	info->chunks = a->nr_chunks;
 	info->retained = a->nr_retained;
 	info->active_pages = a->active_pages;
-	info->dirty_pages = (a->nr_chunks - a->nr_retained) * chunk_pages -
-			    a->active_pages;
+	info->dirty_pages = a->nr_pages - a->retained_pages - a->active_pages;
 	info->free_runs = a->nr_free_runs;
 	last = find_last_bit(a->avail, chunk_pages + 1);
 	info->largest_free = last > chunk_pages ? 0 : last;
@@ -959,11 +1018,11 @@ static unsigned int chunk_validate(struct jmod_chunk *c)
 	struct jmod_page *pg;
 
 	lockdep_assert_held(&c->arena->lock);
-	while (i < chunk_pages) {
+	while (i < c->npages) {
 		pg = &c->map[i];
 		n = pg->npages;
 		last = i + n - 1;
-		if (!n || last >= chunk_pages ||
+		if (!n || last >= c->npages ||
 		    (pg->state != JMOD_PG_FREE && pg->state != JMOD_PG_HEAD) ||
 		    c->map[last].npages != n ||
 		    (n > 1 && c->map[last].state !=
@@ -1110,7 +1169,7 @@ void jmod_arena_exit(void)
 
 		list_for_each_entry_safe(c, tmp, &a->chunks, link) {
 			pr_err("arena %u: chunk with %u live pages at unload\n",
-			       cpu, chunk_pages - c->nfree);
+			       cpu, c->npages - c->nfree);
 			list_del(&c->link);
 			chunk_destroy(c);
 		}

@@ -38,7 +38,7 @@
 #include "internal.h"
 
 module_param_named(chunk_order, jmod_chunk_order, uint, 0444);
-MODULE_PARM_DESC(chunk_order, "Arena chunk size as a page order (4..10, default 9: 2 MiB)");
+MODULE_PARM_DESC(chunk_order, "Largest arena chunk as a page order (4..10, default 9: 2 MiB)");
 module_param_named(decay_ms, jmod_decay_ms, uint, 0644);
 MODULE_PARM_DESC(decay_ms, "Milliseconds a wholly free chunk is retained before it goes back (default 10000)");
 

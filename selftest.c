@@ -696,7 +696,7 @@ static long chunk_pages_now(void)
 /* Leave one wholly free chunk behind; returns its size in pages. */
 static long make_retained_chunk(char *msg)
 {
-	long before;
+	long before, grown;
 	void *p;
 
 	jmod_purge();
@@ -706,11 +706,67 @@ static long make_retained_chunk(char *msg)
 		return fail(msg, "large malloc failed");
 	jmod_free(p);
 	jmod_tcache_drain_all();
-	if (chunk_pages_now() - before != 1L << jmod_chunk_order ||
-	    jmod_arena_retained_pages() < 1UL << jmod_chunk_order)
+	grown = chunk_pages_now() - before;
+	/* a chunk grows with its arena: 64 KiB up to the full chunk size */
+	if (grown < 16 || grown > 1L << jmod_chunk_order ||
+	    !is_power_of_2(grown) || jmod_arena_retained_pages() < grown)
 		return fail(msg, "freed chunk not retained (%ld -> %ld pages)",
 			    before, chunk_pages_now());
 	return before;
+}
+
+/*
+ * === chunk_growth: an arena's chunks double with it ===
+ * From an empty arena (purged, this CPU only), 16 KiB runs: each new
+ * chunk is as large as the arena was, at least 64 KiB, at most the chunk
+ * size: 16, 16, 32, 64, ... pages.
+ */
+#define GROWTH_OBJS	160	/* 160 x 4 pages: chunks up to 512 pages */
+
+static int st_chunk_growth(u32 arg, char *msg)
+{
+	long before, now, total = 0, want, seen[16];
+	unsigned int i, nseen = 0;
+	void **objs;
+	int err = 0;
+
+	objs = kcalloc(GROWTH_OBJS, sizeof(*objs), GFP_KERNEL);
+	if (!objs)
+		return -ENOMEM;
+	jmod_purge();
+	migrate_disable();
+	before = chunk_pages_now();
+	for (i = 0; i < GROWTH_OBJS && !err; i++) {
+		/* purged tcaches: every allocation misses, one run of 4 pages */
+		objs[i] = jmod_malloc(JMOD_LARGE_MIN, GFP_KERNEL);
+		if (!objs[i]) {
+			err = fail(msg, "16 KiB allocation %u failed", i);
+			break;
+		}
+		now = chunk_pages_now() - before;
+		if (now == total)
+			continue;
+		want = clamp(total, 16L, 1L << jmod_chunk_order);
+		if (now - total != want)
+			err = fail(msg, "arena of %ld pages took a chunk of %ld, not %ld",
+				   total, now - total, want);
+		if (nseen < ARRAY_SIZE(seen))
+			seen[nseen++] = now - total;
+		total = now;
+	}
+	migrate_enable();
+	while (i--)
+		jmod_free(objs[i]);
+	kfree(objs);
+	jmod_purge();
+	if (!err && nseen < 6)
+		err = fail(msg, "only %u chunks taken for %u runs", nseen,
+			   GROWTH_OBJS);
+	if (!err)
+		snprintf(msg, MSG_LEN, "%u chunks: %ld, %ld, %ld, %ld, %ld, %ld ... pages",
+			 nseen, seen[0], seen[1], seen[2], seen[3], seen[4],
+			 seen[5]);
+	return err;
 }
 
 static int st_decay(u32 arg, char *msg)
@@ -1691,6 +1747,7 @@ static const struct jmod_selftest_case jmod_cases[] = {
 	{ "hardirq", st_hardirq },
 	{ "atomic_spinlock", st_atomic_spinlock },
 	{ "decay", st_decay },
+	{ "chunk_growth", st_chunk_growth },
 	{ "purge", st_purge },
 	{ "bad_free", st_bad_free },
 	{ "tcache", st_tcache },

@@ -64,6 +64,8 @@
 #define TCACHE_SMALL_MIN	20
 #define TCACHE_SMALL_MAX	200
 #define TCACHE_LARGE_MAX	20
+#define TCACHE_BIN_BYTES	(64 << 10)	/* per bin, see tbin_capacity() */
+#define TCACHE_BIN_MIN		2
 #define TCACHE_GC_BYTES		(64 << 10)
 #define TCACHE_IDLE_GC_MS	1000
 #define TCACHE_LIMIT		(256 << 10)	/* largest tcache_max */
@@ -624,12 +626,22 @@ unsigned long jmod_tcache_max_size(void)
 	return jmod_nr_tbins ? jmod_class_size[jmod_nr_tbins - 1] : 0;
 }
 
+/*
+ * A bin's capacity: jemalloc's (twice a slab's objects, 20..200; 20 for
+ * large classes), but never more than TCACHE_BIN_BYTES of objects (at
+ * least TCACHE_BIN_MIN): a bin holds freed memory nobody uses, and 200 x
+ * 8 KiB or 20 x 32 KiB per CPU is pages kmalloc would not hold.
+ */
 static unsigned int tbin_capacity(unsigned int cls)
 {
+	unsigned int n, budget = TCACHE_BIN_BYTES / jmod_class_size[cls];
+
 	if (cls >= JMOD_NR_SMALL)
-		return TCACHE_LARGE_MAX;
-	return clamp_t(unsigned int, 2 * jmod_small_objs_per_slab(cls),
-		       TCACHE_SMALL_MIN, TCACHE_SMALL_MAX);
+		n = TCACHE_LARGE_MAX;
+	else
+		n = clamp_t(unsigned int, 2 * jmod_small_objs_per_slab(cls),
+			    TCACHE_SMALL_MIN, TCACHE_SMALL_MAX);
+	return clamp_t(unsigned int, budget, TCACHE_BIN_MIN, n);
 }
 
 static void tcache_free_storage(void)

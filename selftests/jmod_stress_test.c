@@ -683,11 +683,14 @@ TEST_F_TIMEOUT(stress, fault, 600)
 }
 
 /*
- * A large-class miss whose 2 MiB chunk cannot be had must not fail where
- * kmalloc() would succeed: blocks of the chunk's order fail (min-order
- * 9, this task only), smaller ones do not.
+ * A large-class miss whose chunk cannot be had must not fail where
+ * kmalloc() would succeed: blocks of the full chunk order fail (min-order
+ * 9, this task only), smaller ones do not.  Chunks grow with their arena
+ * (64 KiB, 64 KiB, 128 KiB, ... 1 MiB: 512 pages before the first full
+ * one), so 256 runs of 5 pages need full chunks even spread over two
+ * CPUs' arenas.
  */
-#define FALLBACK_OBJS	128	/* 128 x 5 pages: more than one chunk */
+#define FALLBACK_OBJS	256	/* 256 x 5 pages > 2 x 512 */
 
 TEST_F_TIMEOUT(stress, chunk_fallback, 300)
 {

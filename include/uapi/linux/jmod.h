@@ -45,7 +45,8 @@
  * @page_size: PAGE_SIZE of the kernel
  * @nr_small: number of small size classes (kmem_cache backed)
  * @nr_large: number of large size classes (page runs in arena chunks)
- * @chunk_size: bytes per arena chunk (PAGE_SIZE << chunk_order)
+ * @chunk_size: bytes of the largest arena chunk (PAGE_SIZE << chunk_order;
+ *	chunks start at 64 KiB and grow with their arena)
  * @tcache_max: largest size served by the per-CPU tcache (0: no tcache)
  * @max_small: largest small class size
  * @max_large: largest large class size; above it allocations are huge
