@@ -271,8 +271,11 @@ if build "build/$KERNEL/jmalloc.ko"; then
 	check "vm: --tests a_pass: the others did not run" \
 		not_has "$work/one.out" 'b_crash|c_notap|d_skip'
 	# a kernel that dies before /init: booted again, then failed
+	# (init= too: a kernel whose rdinit= is missing runs the initramfs'
+	# /sbin/init instead; a missing init= is a panic on every kernel)
 	JMOD_BOOT_TRIES=2 boot noinit --module "$clean_ko" --tests none \
-		--append "rdinit=/jmod-no-such-init"
+		--timeout 300 \
+		--append "rdinit=/jmod-no-such-init init=/jmod-no-such-init"
 	check "vm: a kernel dying before /init is booted again" \
 		has "$work/noinit.out" 'died before /init ran.*booting again \(2 of 2\)'
 	check "vm: ... and after the last try the run fails" [ "$brc" = 1 ]
