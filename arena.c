@@ -642,17 +642,23 @@ enum jmod_owner jmod_large_free(const void *p, unsigned long caller,
 }
 
 /*
- * The class of the live run at @p, whether it is a profile sample and
- * (@usable, may be NULL) its usable bytes: the class size, or in red-zone
- * debug mode the bytes before the red zone.
+ * The lookup behind jmod_large_lookup() and jmod_large_free_lookup().
+ * Outside debug mode the run's head is read without arena->lock (see the
+ * header comment); with @cache, a live run of a class the tcache serves
+ * (not a sample) is marked JMOD_RUN_CACHED and JMOD_OWNER_CACHED
+ * returned.  Debug mode reads the records under the lock, and never
+ * caches.
  */
-enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
-				  bool *sampled, size_t *usable)
+static enum jmod_owner large_lookup(const void *p, bool cache,
+				    unsigned int *cls, bool *sampled,
+				    size_t *usable)
 {
 	enum jmod_owner ret = JMOD_OWNER_BAD;
 	struct jmod_chunk *c;
+	struct jmod_page *pg;
 	unsigned long flags;
-	unsigned int i;
+	unsigned int i, k;
+	u8 fl;
 
 	rcu_read_lock();
 	c = chunk_lookup(p, &i);
@@ -660,28 +666,30 @@ enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
 		rcu_read_unlock();
 		return JMOD_OWNER_NONE;
 	}
+	pg = &c->map[i];
 	if (likely(!c->dbg)) {
-		/* the head of a live run is stable: see the header comment */
-		struct jmod_page *pg = &c->map[i];
-		u8 fl = READ_ONCE(pg->flags);
-
+		fl = READ_ONCE(pg->flags);
+		k = READ_ONCE(pg->cls);
 		if (offset_in_page(p) == 0 &&
 		    READ_ONCE(pg->state) == JMOD_PG_HEAD &&
 		    !(fl & JMOD_RUN_CACHED)) {
-			*cls = READ_ONCE(pg->cls);
+			*cls = k;
 			*sampled = fl & JMOD_RUN_SAMPLED;
 			if (usable)
-				*usable = jmod_class_size[*cls];
+				*usable = jmod_class_size[k];
 			ret = JMOD_OWNER_RUN;
+			if (cache && !*sampled && jmod_tcache_serves(k)) {
+				WRITE_ONCE(pg->flags, fl | JMOD_RUN_CACHED);
+				ret = JMOD_OWNER_CACHED;
+			}
 		}
 		rcu_read_unlock();
 		return ret;
 	}
-	/* debug mode: what the records say, under the lock */
 	spin_lock_irqsave(&c->arena->lock, flags);
 	if (is_live_head(c, p, i)) {
-		*cls = c->map[i].cls;
-		*sampled = c->map[i].flags & JMOD_RUN_SAMPLED;
+		*cls = pg->cls;
+		*sampled = pg->flags & JMOD_RUN_SAMPLED;
 		if (usable)
 			*usable = (jmod_debug & JMOD_DBG_REDZONE) ?
 				  c->dbg[i].size : jmod_class_size[*cls];
@@ -690,6 +698,17 @@ enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
 	spin_unlock_irqrestore(&c->arena->lock, flags);
 	rcu_read_unlock();
 	return ret;
+}
+
+/*
+ * The class of the live run at @p, whether it is a profile sample and
+ * (@usable, may be NULL) its usable bytes: the class size, or in red-zone
+ * debug mode the bytes before the red zone.
+ */
+enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
+				  bool *sampled, size_t *usable)
+{
+	return large_lookup(p, false, cls, sampled, usable);
 }
 
 /**
@@ -704,8 +723,9 @@ enum jmod_owner jmod_large_lookup(const void *p, unsigned int *cls,
  * For a live run of a class the tcache serves (not a sample, not debug
  * mode), marks it JMOD_RUN_CACHED with no lock taken and returns
  * JMOD_OWNER_CACHED: the caller must then give it to jmod_tcache_free().
- * Everything else is jmod_large_lookup(): JMOD_OWNER_RUN for a live run
- * the caller frees with jmod_large_free(.., false), _NONE or _BAD.
+ * Everything else is as jmod_large_lookup(): JMOD_OWNER_RUN for a live
+ * run the caller frees with jmod_large_free(.., false), _NONE or _BAD.
+ * One chunk lookup either way.
  *
  * Context: any.
  */
@@ -713,36 +733,7 @@ enum jmod_owner jmod_large_free_lookup(const void *p, bool cache,
 				       unsigned int *cls, bool *sampled,
 				       size_t *usable)
 {
-	struct jmod_chunk *c;
-	struct jmod_page *pg;
-	unsigned int i, k;
-	u8 fl;
-
-	if (!cache)
-		return jmod_large_lookup(p, cls, sampled, usable);
-	rcu_read_lock();
-	c = chunk_lookup(p, &i);
-	if (!c) {
-		rcu_read_unlock();
-		return JMOD_OWNER_NONE;
-	}
-	pg = &c->map[i];
-	fl = READ_ONCE(pg->flags);
-	k = READ_ONCE(pg->cls);
-	if (likely(!c->dbg && offset_in_page(p) == 0 &&
-		   READ_ONCE(pg->state) == JMOD_PG_HEAD &&
-		   !(fl & (JMOD_RUN_CACHED | JMOD_RUN_SAMPLED)) &&
-		   jmod_tcache_serves(k))) {
-		WRITE_ONCE(pg->flags, fl | JMOD_RUN_CACHED);
-		rcu_read_unlock();
-		*cls = k;
-		*sampled = false;
-		*usable = jmod_class_size[k];
-		return JMOD_OWNER_CACHED;
-	}
-	rcu_read_unlock();
-	/* a sample, debug mode, uncached class, or bad: under the lock */
-	return jmod_large_lookup(p, cls, sampled, usable);
+	return large_lookup(p, cache, cls, sampled, usable);
 }
 
 /*

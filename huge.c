@@ -131,6 +131,17 @@ static void *huge_alloc_vmalloc(size_t size, gfp_t gfp)
 	return p;
 }
 
+/* Count a new huge allocation of @nr pages; red zone past @size. */
+static void *huge_done(void *p, size_t size, unsigned long nr)
+{
+	if (p) {
+		this_cpu_inc(jmod_stats->nmalloc[JMOD_HUGE_SLOT]);
+		this_cpu_add(jmod_stats->huge_pages, nr);
+		jmod_debug_set_redzone(p, size, nr << PAGE_SHIFT);
+	}
+	return p;
+}
+
 void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp)
 {
 	unsigned long nr = size_pages(size);
@@ -139,12 +150,7 @@ void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp)
 	p = huge_alloc_pages(size, align, gfp);
 	if (!p && gfpflags_allow_blocking(gfp) && align <= PAGE_SIZE)
 		p = huge_alloc_vmalloc(size, gfp);
-	if (p) {
-		this_cpu_inc(jmod_stats->nmalloc[JMOD_HUGE_SLOT]);
-		this_cpu_add(jmod_stats->huge_pages, nr);
-		jmod_debug_set_redzone(p, size, nr << PAGE_SHIFT);
-	}
-	return p;
+	return huge_done(p, size, nr);
 }
 
 /**
@@ -160,16 +166,8 @@ void *jmod_huge_alloc(size_t size, size_t align, gfp_t gfp)
  */
 void *jmod_huge_alloc_sample(size_t usable, gfp_t gfp)
 {
-	unsigned long nr = size_pages(usable);
-	void *p;
-
-	p = huge_alloc_pages(usable | HUGE_SAMPLE, 0, gfp);
-	if (p) {
-		this_cpu_inc(jmod_stats->nmalloc[JMOD_HUGE_SLOT]);
-		this_cpu_add(jmod_stats->huge_pages, nr);
-		jmod_debug_set_redzone(p, usable, nr << PAGE_SHIFT);
-	}
-	return p;
+	return huge_done(huge_alloc_pages(usable | HUGE_SAMPLE, 0, gfp), usable,
+			 size_pages(usable));
 }
 
 static void huge_vfree_fn(struct work_struct *work);
