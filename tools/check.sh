@@ -195,29 +195,16 @@ vm_run() {
 	fi
 }
 
-# A tree built with KASAN or kmemleak runs as slowly as the debug kernel:
-# its run exhausts the same smaller per-fd object quota (see below).
-slow_tree() {
-	[ "$1" = kdir ] && [ -f "$KDIR/.config" ] &&
-		grep -Eq '^CONFIG_(KASAN|DEBUG_KMEMLEAK)=y' "$KDIR/.config"
-}
-
 for k in $KERNELS; do
 	echo "# VM test run: kernel $k, smp $SMP"
-	if slow_tree "$k"; then
-		vm_run "$k-test-$SMP" "$k" --module-args quota_objects=131072
-	else
-		vm_run "$k-test-$SMP" "$k"
-	fi
+	vm_run "$k-test-$SMP" "$k"
 done
 
 if has_extra debug; then
 	echo "# VM test run: debug kernel (KASAN, lockdep, kmemleak, slub_debug), smp $SMP"
 	if [ "$debug_ok" = 1 ]; then
-		# KASAN and kmemleak track every object: exhausting the default
-		# 1M-object quota of one fd (ioctl quota_objects) takes over
-		# 5 minutes here, so this lane exhausts a 128K quota instead.
-		vm_run "debug-test-$SMP" debug --module-args quota_objects=131072
+		# (tools/vm/run.sh gives a slow kernel a 128K object quota)
+		vm_run "debug-test-$SMP" debug
 	else
 		echo "not ok - vm debug: no debug kernel or module (see above)"
 		failed=$((failed + 1))

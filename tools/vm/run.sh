@@ -11,7 +11,7 @@
 #                         (default), 6.12, 7.3, 7.3-rt (PREEMPT_RT), or
 #                         debug (tools/debug-kernel/build.sh, KASAN,
 #                         lockdep, kmemleak, with slub_debug for jmod's
-#                         caches, longer default timeout and tolerance),
+#                         caches, longer timeout and tolerance, 128K quota),
 #                         or kdir (a user's tree: tools/kdir-line.sh;
 #                         longer defaults too if it has KASAN, kmemleak
 #                         or lockdep)
@@ -107,9 +107,16 @@ if [ -n "$KDIR" ] && [ -f "$KDIR/.config" ] &&
    grep -Eq '^CONFIG_(KASAN|DEBUG_KMEMLEAK|PROVE_LOCKING)=y' "$KDIR/.config"; then
 	slow=1
 fi
+# KASAN and kmemleak track every object: exhausting the default 1M-object
+# quota of one fd (the ioctl test's quota_objects case) takes over 5
+# minutes there, so such a kernel gets a 128K quota unless told otherwise.
 if [ "$slow" = 1 ]; then
 	timeout=${timeout:-2400}
 	tolerance=${tolerance:-16384}
+	case " $module_args " in
+	*" quota_objects="*) ;;
+	*) module_args="quota_objects=131072${module_args:+ $module_args}" ;;
+	esac
 fi
 [ "$kernel" = debug ] && debug_cmdline="slub_debug=FZPUA,jmod-*"
 timeout=${timeout:-600}
