@@ -28,6 +28,8 @@
 #include "json.h"
 
 #define JM_DEBUGFS	"/sys/kernel/debug/jmod"
+/* the heap profiler's rate, a module parameter */
+#define JM_PROF_PARAM	"/sys/module/jmalloc/parameters/prof_sample"
 
 static inline bool jm_debugfs_present(void)
 {

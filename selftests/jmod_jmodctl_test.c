@@ -602,7 +602,6 @@ TEST_F_TIMEOUT(cli, replay, 120)
 
 /* === prof === */
 
-#define PROF_PARAM	"/sys/module/jmalloc/parameters/prof_sample"
 #define PROF_OBJS	256
 #define PROF_SIZE	4096
 
@@ -639,12 +638,12 @@ TEST_F_TIMEOUT(cli, prof, 120)
 		result_free(&r);
 		SKIP(return, "this jmalloc.ko has no profiler (no prof.json)");
 	}
-	ASSERT_TRUE(read_line(PROF_PARAM, old, sizeof(old)));
+	ASSERT_TRUE(read_line(JM_PROF_PARAM, old, sizeof(old)));
 
 	r = run(AS_ROOT, "prof", "--rate", "4K", NULL);
 	EXPECT_RUN(r, 0);
 	result_free(&r);
-	ASSERT_TRUE(read_line(PROF_PARAM, line, sizeof(line)));
+	ASSERT_TRUE(read_line(JM_PROF_PARAM, line, sizeof(line)));
 	EXPECT_STREQ("4096", line);
 	r = run(AS_ROOT, "prof", "--reset", NULL);
 	EXPECT_RUN(r, 0);

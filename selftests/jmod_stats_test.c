@@ -47,7 +47,6 @@ FIXTURE(stats) {
 	bool tcache_saved, prof_saved;
 };
 
-#define PROF_PARAM	"/sys/module/jmalloc/parameters/prof_sample"
 
 
 FIXTURE_SETUP(stats)
@@ -61,9 +60,9 @@ FIXTURE_SETUP(stats)
 	self->tcache_saved = true;
 	ASSERT_EQ(0, jm_set_tcache(false));
 	/* a module built without the profiler has no parameter */
-	if (!jm_read_path_num(PROF_PARAM, &self->prof_was)) {
+	if (!jm_read_path_num(JM_PROF_PARAM, &self->prof_was)) {
 		self->prof_saved = true;
-		ASSERT_EQ(0, jm_write_path(PROF_PARAM, "0"));
+		ASSERT_EQ(0, jm_write_path(JM_PROF_PARAM, "0"));
 	}
 }
 
@@ -75,7 +74,7 @@ FIXTURE_TEARDOWN(stats)
 		jm_set_tcache(self->tcache_was ? true : false);
 	if (self->prof_saved) {
 		snprintf(buf, sizeof(buf), "%llu", self->prof_was);
-		jm_write_path(PROF_PARAM, buf);
+		jm_write_path(JM_PROF_PARAM, buf);
 	}
 	if (self->fd >= 0)
 		close(self->fd);
