@@ -422,6 +422,36 @@ TEST_F(stats, text_tables)
 	free(buf);
 }
 
+/*
+ * Every tcache bin holds at most 64 KiB of objects (at least 2 slots), and
+ * never more than its capacity: the per-CPU byte budget tcache.c promises.
+ */
+TEST_F(stats, tcache_bin_budget)
+{
+	unsigned int cpu, size, ncached, max, rows = 0;
+	char *buf, *line, *save;
+
+	if (self->fd < 0)
+		return;
+	buf = jm_read_file("tcache_bins", NULL);
+	ASSERT_NE(NULL, buf);
+	line = strtok_r(buf, "\n", &save);	/* the header */
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		int got = sscanf(line, "%u %u %u %u", &cpu, &size, &ncached,
+				 &max);
+
+		ASSERT_EQ(4, got) TH_LOG("row: %s", line);
+		EXPECT_TRUE(max >= 2 && (max == 2 || max * size <= 65536))
+			TH_LOG("cpu %u: the %u B bin holds %u objects", cpu,
+			       size, max);
+		EXPECT_LE(ncached, max);
+		rows++;
+	}
+	free(buf);
+	/* tcache_max=0: no bin at all */
+	EXPECT_EQ(self->v.tcache_max ? 1 : 0, rows ? 1 : 0);
+}
+
 /* No file shows a kernel address, with objects of every kind live */
 TEST_F(stats, no_kernel_addresses)
 {
