@@ -46,11 +46,12 @@ CHECKPATCH := $(JMOD_CACHE)/src-6.1/scripts/checkpatch.pl
 UAPI_INC := $(CURDIR)/include/uapi
 
 # Module sources (never the *.mod.c of an in-tree build).
-MOD_C := $(filter-out %.mod.c,$(wildcard *.c))
-MOD_H := $(wildcard *.h) $(shell find include -name '*.h' 2>/dev/null)
+MOD_C := $(filter-out %.mod.c,$(wildcard *.c test/*.c))
+MOD_H := $(wildcard *.h test/*.h) $(shell find include -name '*.h' 2>/dev/null)
 MOD_SRC := Kbuild $(MOD_C) $(MOD_H)
 # Userspace C: checked by checkpatch without --strict.
-USER_C := $(wildcard selftests/*.c selftests/*.h tools/jmodctl/*.c tools/jmodctl/*.h)
+USER_C := $(wildcard selftests/*.c selftests/*.h tools/jmodctl/*.c tools/jmodctl/*.h \
+		    tools/lib/*.c tools/lib/*.h)
 
 # KDIR of a cached kernel line, read when a recipe runs (after setup).
 kdir_of = $(shell sed -n 's/^KDIR=//p' $(JMOD_CACHE)/kernels/$(1)/env 2>/dev/null)

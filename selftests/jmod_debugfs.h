@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers for the selftests that read jmod's debugfs directory: whole
- * files, knobs, stats.json parsed with tools/jmodctl/json.c (linked in
+ * files, knobs, stats.json parsed with tools/lib/json.c (linked in
  * by the Makefile) and per-class lookups in it.
  *
  * stats.json's per-class arrays are "bins" (small) and "lextents" (large,
