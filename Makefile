@@ -48,7 +48,7 @@ UAPI_INC := $(CURDIR)/include/uapi
 # Module sources (never the *.mod.c of an in-tree build).
 MOD_C := $(filter-out %.mod.c,$(wildcard *.c test/*.c))
 MOD_H := $(wildcard *.h test/*.h) $(shell find include -name '*.h' 2>/dev/null)
-MOD_SRC := Kbuild $(MOD_C) $(MOD_H)
+MOD_SRC := Kbuild dkms.conf $(MOD_C) $(MOD_H)
 # Userspace C: checked by checkpatch without --strict.
 USER_C := $(wildcard selftests/*.c selftests/*.h tools/jmodctl/*.c tools/jmodctl/*.h \
 		    tools/lib/*.c tools/lib/*.h)

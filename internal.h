@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * jmod internal interfaces: size classes, the small (kmem_cache), large
- * (arena run) and huge (page) back ends, per-CPU statistics and the
- * character device.  Nothing here is visible to other modules; the
- * exported API is include/jmod.h.
+ * jmod internal interfaces: size classes, the three kinds of allocation
+ * (small: kmem_cache, large: arena runs, huge: pages), per-CPU statistics
+ * and debugfs.  The test interface (test/) has its own header, test.h;
+ * nothing here declares any of it.  Nothing here is visible to other
+ * modules: the exported API is include/jmod.h.
  *
  * Lock order (outermost first; each file's header says what its locks
  * protect).  Helpers that need a lock held assert it with
  * lockdep_assert_held().
  *
- *   jmod_file->lock              mutex, per /dev/jmod fd (chardev.c)
+ *   jmod_file->lock              mutex, per /dev/jmod fd (test/chardev.c)
  *     jmod_selftest_mutex        mutex, one in-kernel case at a time
+ *                                (test/selftest.c)
  *       jmod_prof_mutex          mutex, profiling rate (prof.c)
  *       jmod_tcache_mutex        mutex, tcache on/off (tcache.c); under it
  *                                the drain waits for per-CPU work items,
@@ -20,7 +22,7 @@
  *
  *   tcache->lock                 local_lock_t, this CPU's bins, task
  *                                context only; fills and flushes call
- *                                the back ends after dropping it, the
+ *                                the kinds after dropping it, the
  *                                drain work calls them under it
  *     arena->lock                spinlock, IRQ-safe (arena.c)
  *       jmod_last_lock           spinlock, IRQ-safe, the last debug
@@ -269,7 +271,7 @@ extern unsigned int jmod_nr_tbins;
 
 /*
  * Is class @cls served by the tcache right now?  Only in task context:
- * interrupt handlers go straight to the back ends (see tcache.c).
+ * interrupt handlers go straight to the kinds (see tcache.c).
  */
 static __always_inline bool jmod_tcache_serves(unsigned int cls)
 {
@@ -308,7 +310,7 @@ void jmod_free_nocache(const void *p);
 
 /*
  * Event counters per class (slot JMOD_HUGE_SLOT: huge):
- *   nmalloc/ndalloc  objects taken from / given back to the back end
+ *   nmalloc/ndalloc  objects taken from / given back to the kind
  *                    (kmem_cache, arena runs, pages); tcache fills and
  *                    flushes count here, so curregs = nmalloc - ndalloc
  *                    includes objects sitting in tcaches
@@ -356,47 +358,9 @@ void jmod_debugfs_exit(void);
 void jmod_report_bad_free(const char *what, unsigned long caller);
 size_t jmod_usable_for(size_t size);
 
-/* === Comparison back ends (backend.c) and the benchmark (bench.c) === */
+/* === Module init and exit (jmod.c), called by module.c === */
 
-struct jmod_backend_ops {
-	const char *name;
-	void *(*alloc)(size_t size, gfp_t gfp);
-	void (*free)(void *p, size_t size);
-	size_t (*usable)(const void *p, size_t size);
-	/* usable() from the size alone; 0 when it needs the pointer */
-	size_t (*usable_for)(size_t size);
-	bool sleeps;		/* process context only */
-};
-
-const struct jmod_backend_ops *jmod_backend(unsigned int id);
-
-struct jmod_bench;
-int jmod_bench_run(struct jmod_bench *a);
-
-/* the page allocator's level, for measuring any back end (bench.c) */
-struct jmod_pages_now {
-	unsigned long free;	/* free pages, per-CPU lists included */
-	unsigned long slab;	/* unreclaimable slab pages */
-	unsigned long jmod;	/* jmod's chunk and huge pages */
-};
-
-void jmod_bench_pages(struct jmod_pages_now *now);
-u32 jmod_bench_policy(void);
-
-/* === Test device /dev/jmod (chardev.c) and in-kernel cases (selftest.c) === */
-
-extern unsigned long jmod_quota_bytes;
-extern unsigned long jmod_quota_objects;
-
-int jmod_chardev_init(void);
-void jmod_chardev_exit(void);
-
-struct jmod_selftest;
-int jmod_selftest_run(struct jmod_selftest *st);
-unsigned int jmod_selftest_count(void);
-
-/* deterministic fill pattern shared by the device and the self-tests */
-void jmod_pattern_fill(void *p, u64 offset, u64 len, u64 seed);
-s64 jmod_pattern_check(const void *p, u64 offset, u64 len, u64 seed);
+int jmod_core_init(void);
+void jmod_core_exit(void);
 
 #endif /* _JMOD_INTERNAL_H */

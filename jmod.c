@@ -2,9 +2,10 @@
 /*
  * jmod: a jemalloc-style allocator as a loadable kernel module.
  *
- * This file owns the exported API and module init/exit.  It routes each
- * request by size to one of three back ends and each free by pointer to
- * its owner; it keeps no state of its own beyond module parameters.
+ * This file owns the exported API and the allocator's init and exit
+ * (module.c calls them).  It routes each request by size to one of three
+ * kinds of allocation and each free by pointer to its owner; it keeps no
+ * state of its own beyond module parameters.
  *
  *   size <= 14 KiB       small   one kmem_cache per class       small.c
  *   size <= chunk size   large   page runs in per-CPU arenas     arena.c
@@ -19,7 +20,7 @@
  * Small classes and large classes up to tcache_max go through the per-CPU
  * tcache (tcache.c) first, unless it is switched off.
  *
- * Locking and context rules live with the back ends; every path that can
+ * Locking and context rules live with each kind's file; every path that can
  * run with GFP_ATOMIC takes only IRQ-safe spinlocks, so the API works from
  * hard-IRQ context.  Counters are per-CPU (stats.c).
  */
@@ -54,7 +55,7 @@ static bool jmod_size_possible(size_t size)
  * constraints (__GFP_DMA, __GFP_DMA32: jmod's caches, arenas and tcache
  * are shared by every caller, and a chunk from ZONE_DMA would serve
  * everyone's requests; use kmalloc() or the DMA API), and NMI context
- * (the back ends' locks and SLUB are not NMI-safe, as for kmalloc()).
+ * (the kinds' locks and SLUB are not NMI-safe, as for kmalloc()).
  */
 #define JMOD_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
 
@@ -615,10 +616,48 @@ void *jmod_realloc(void *p, size_t new_size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(jmod_realloc);
 
-/* === Module init and exit === */
+/* === Allocator init and exit (module.c calls them) === */
 
-static int __init jmod_init(void)
+/*
+ * The allocator's parts, brought up in this order and torn down in the
+ * reverse one.  Huge allocations need no setup, only their teardown
+ * (between the arenas and the small caches, as their callers go).
+ */
+static const struct {
+	int (*init)(void);
+	void (*exit)(void);
+} jmod_parts[] = {
+	{ jmod_sizeclass_init, NULL },
+	{ jmod_debug_init, NULL },
+	{ jmod_stats_init, jmod_stats_exit },
+	{ jmod_prof_init, jmod_prof_exit },
+	{ jmod_small_init, jmod_small_exit },
+	{ NULL, jmod_huge_exit },
+	{ jmod_arena_init, jmod_arena_exit },
+	{ jmod_tcache_init, jmod_tcache_exit },
+};
+
+/* Tear down parts [0, @n), the last first. */
+static void jmod_parts_exit(unsigned int n)
 {
+	while (n--)
+		if (jmod_parts[n].exit)
+			jmod_parts[n].exit();
+}
+
+/**
+ * jmod_core_init() - bring the allocator up
+ *
+ * Checks the load-time parameters, then sets up size classes, debugging,
+ * statistics, profiling, the small caches, the arenas, the tcaches and
+ * debugfs, in that order.  The exported API works once this returns 0.
+ *
+ * Return: 0, -EINVAL for a bad parameter, or the first part's error
+ * (every part set up before it is torn down again).
+ */
+int __init jmod_core_init(void)
+{
+	unsigned int i;
 	int err;
 
 	if (jmod_chunk_order < JMOD_CHUNK_ORDER_MIN ||
@@ -628,67 +667,30 @@ static int __init jmod_init(void)
 		       min(JMOD_CHUNK_ORDER_MAX, JMOD_MAX_PAGE_ORDER));
 		return -EINVAL;
 	}
-	err = jmod_sizeclass_init() ?: jmod_debug_init();
-	if (err)
-		return err;
-	err = jmod_stats_init();
-	if (err)
-		return err;
-	err = jmod_prof_init();
-	if (err)
-		goto err_stats;
-	err = jmod_small_init();
-	if (err)
-		goto err_prof;
-	err = jmod_arena_init();
-	if (err)
-		goto err_small;
-	err = jmod_tcache_init();
-	if (err)
-		goto err_arena;
+	for (i = 0; i < ARRAY_SIZE(jmod_parts); i++) {
+		err = jmod_parts[i].init ? jmod_parts[i].init() : 0;
+		if (err) {
+			jmod_parts_exit(i);
+			return err;
+		}
+	}
 	jmod_debugfs_init();
-	err = jmod_chardev_init();
-	if (err)
-		goto err_debugfs;
-
-#ifdef JMOD_TEST_WARN_ON_INIT
-	WARN_ON(1);	/* test build: the QEMU runner must fail on this */
-#endif
 	pr_info("loaded: %u small + %u large classes, chunk %lu KiB, %u arenas, tcache up to %lu\n",
 		JMOD_NR_SMALL, jmod_nr_classes - JMOD_NR_SMALL,
 		(PAGE_SIZE << jmod_chunk_order) >> 10, num_possible_cpus(),
 		jmod_tcache_max_size());
 	return 0;
-
-err_debugfs:
-	jmod_debugfs_exit();
-	jmod_tcache_exit();
-err_arena:
-	jmod_arena_exit();
-err_small:
-	jmod_small_exit();
-err_prof:
-	jmod_prof_exit();
-err_stats:
-	jmod_stats_exit();
-	return err;
 }
 
-static void __exit jmod_exit(void)
+/**
+ * jmod_core_exit() - tear the allocator down
+ *
+ * Every object must have been freed by now (modules using the exported
+ * API pin jmod).  Drains the tcaches and returns every chunk, huge
+ * allocation and slab to the page allocator.
+ */
+void jmod_core_exit(void)
 {
-	jmod_chardev_exit();
 	jmod_debugfs_exit();
-	jmod_tcache_exit();
-	jmod_arena_exit();
-	jmod_huge_exit();
-	jmod_small_exit();
-	jmod_prof_exit();
-	jmod_stats_exit();
-	pr_info("unloaded\n");
+	jmod_parts_exit(ARRAY_SIZE(jmod_parts));
 }
-
-module_init(jmod_init);
-module_exit(jmod_exit);
-
-MODULE_DESCRIPTION("jmod: jemalloc-style allocator (arenas, runs, size classes)");
-MODULE_LICENSE("GPL");

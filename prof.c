@@ -44,6 +44,7 @@
 #include <linux/hashtable.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
+#include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
@@ -207,7 +208,23 @@ static bool prof_sampled(const void *p)
 	return found;
 }
 
-void jmod_prof_forget(const void *p)
+/* The record of sampled object @p, or NULL (jmod_prof_lock held). */
+static struct jmod_prof_rec *prof_find_locked(const void *p)
+{
+	struct jmod_prof_rec *rec;
+
+	lockdep_assert_held(&jmod_prof_lock);
+	hash_for_each_possible(jmod_prof_hash, rec, node, (unsigned long)p)
+		if (rec->ptr == p)
+			return rec;
+	return NULL;
+}
+
+/*
+ * Sampled object @p was freed (@forget) or resized in place to @size
+ * bytes: drop its record, or make it say so.  Any context.
+ */
+static void prof_update(const void *p, size_t size, bool forget)
 {
 	struct jmod_prof_rec *rec;
 	unsigned long flags;
@@ -216,33 +233,24 @@ void jmod_prof_forget(const void *p)
 	if (!prof_sampled(p))
 		return;
 	spin_lock_irqsave(&jmod_prof_lock, flags);
-	hash_for_each_possible(jmod_prof_hash, rec, node, (unsigned long)p) {
-		if (rec->ptr == p) {
-			hash_del_rcu(&rec->node);
-			spin_unlock_irqrestore(&jmod_prof_lock, flags);
-			kfree_rcu(rec, rcu);
-			return;
-		}
-	}
+	rec = prof_find_locked(p);
+	if (rec && forget)
+		hash_del_rcu(&rec->node);
+	else if (rec)
+		WRITE_ONCE(rec->size, size);
 	spin_unlock_irqrestore(&jmod_prof_lock, flags);
+	if (rec && forget)
+		kfree_rcu(rec, rcu);
 }
 
-/* @p was resized in place to @size bytes: its sample says so.  Any context. */
+void jmod_prof_forget(const void *p)
+{
+	prof_update(p, 0, true);
+}
+
 void jmod_prof_resize(const void *p, size_t size)
 {
-	struct jmod_prof_rec *rec;
-	unsigned long flags;
-
-	if (!prof_sampled(p))
-		return;
-	spin_lock_irqsave(&jmod_prof_lock, flags);
-	hash_for_each_possible(jmod_prof_hash, rec, node, (unsigned long)p) {
-		if (rec->ptr == p) {
-			WRITE_ONCE(rec->size, size);
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&jmod_prof_lock, flags);
+	prof_update(p, size, false);
 }
 
 /* Forget every sample (the objects stay); reseed the sampling. */

@@ -18,7 +18,7 @@
  * debugfs jmod/ (root only; column names follow jemalloc's
  * malloc_stats_print):
  *   stats        summary: allocated, requested, active, mapped, retained,
- *                metadata, per back end nmalloc/ndalloc/nrequests, tcache
+ *                metadata, per kind nmalloc/ndalloc/nrequests, tcache
  *   bins         one row per small class
  *   large        one row per large class, and one for huge
  *   arenas       one row per arena
@@ -157,7 +157,7 @@ struct jmod_view {
 	/* summary, bytes */
 	u64 allocated, active, cached, mapped, retained, metadata;
 	u64 slab_pages;
-	/* per back end: 0 small, 1 large, 2 huge */
+	/* per kind: 0 small, 1 large, 2 huge */
 	u64 nmalloc[3], ndalloc[3], nrequests[3], requested[3], cur_bytes[3];
 	u64 tc_requests, tc_hits, tc_fills, tc_flushes;
 };

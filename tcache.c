@@ -113,7 +113,7 @@ static DECLARE_DELAYED_WORK(tcache_idle_work, tcache_idle_fn);
 /* === Giving objects back === */
 
 /*
- * Return @n objects of class @cls to their back end.  Bulk frees need
+ * Return @n objects of class @cls to their kind (small caches or arena runs).  Bulk frees need
  * interrupts on; otherwise (hard IRQ, irqs-off callers) free singly.
  */
 static void tcache_release(unsigned int cls, void **objs, unsigned int n)
@@ -644,12 +644,20 @@ static unsigned int tbin_capacity(unsigned int cls)
 	return clamp_t(unsigned int, budget, TCACHE_BIN_MIN, n);
 }
 
-static void tcache_free_storage(void)
+/* Free the per-CPU tcaches and their bins' storage (init failed, or exit). */
+static void tcache_free_all(void)
 {
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu)
-		kvfree(per_cpu_ptr(jmod_tcache, cpu)->storage);
+	if (jmod_tcache)
+		for_each_possible_cpu(cpu)
+			kvfree(per_cpu_ptr(jmod_tcache, cpu)->storage);
+	free_percpu(jmod_tcache);
+	jmod_tcache = NULL;
+	kfree(idle_seen);
+	idle_seen = NULL;
+	kvfree(tcache_base);
+	tcache_base = NULL;
 }
 
 int jmod_tcache_init(void)
@@ -724,17 +732,10 @@ int jmod_tcache_init(void)
 nomem:
 	ret = -ENOMEM;
 err:
-	if (jmod_tcache)
-		tcache_free_storage();
-	free_percpu(jmod_tcache);
-	jmod_tcache = NULL;
-	kfree(idle_seen);
-	idle_seen = NULL;
-	kvfree(tcache_base);
-	tcache_base = NULL;
 	if (jmod_tcache_wq)
 		destroy_workqueue(jmod_tcache_wq);
 	jmod_tcache_wq = NULL;
+	tcache_free_all();
 	jmod_nr_tbins = 0;
 	static_branch_disable(&jmod_tcache_key);
 	return ret;
@@ -758,11 +759,5 @@ void jmod_tcache_exit(void)
 	jmod_tcache_drain_all();
 	destroy_workqueue(jmod_tcache_wq);
 	jmod_tcache_wq = NULL;
-	tcache_free_storage();
-	free_percpu(jmod_tcache);
-	jmod_tcache = NULL;
-	kfree(idle_seen);
-	idle_seen = NULL;
-	kvfree(tcache_base);
-	tcache_base = NULL;
+	tcache_free_all();
 }

@@ -36,8 +36,15 @@
 #include <linux/types.h>
 
 #define JMOD_DEVICE		"/dev/jmod"
-#define JMOD_ABI_VERSION	1
-#define JMOD_IOC_MAGIC		0xB7
+/*
+ * ABI 2: the ioctl magic moved from 0xB7 (registered for nsfs and
+ * remoteproc in Documentation/userspace-api/ioctl/ioctl-number.rst) to
+ * 0xBC, which that list leaves free (6.1 through the 2025 additions:
+ * 0xB8 Marvell DPI and mshv, 0xBA liveupdate, 0xBF mlxbf-pka); the
+ * structures are unchanged.  An ABI 1 binary gets -ENOTTY.
+ */
+#define JMOD_ABI_VERSION	2
+#define JMOD_IOC_MAGIC		0xBC
 
 /**
  * struct jmod_version - JMOD_IOC_VERSION: allocator geometry

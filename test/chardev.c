@@ -35,7 +35,8 @@
 
 #include <jmod.h>
 #include <uapi/linux/jmod.h>
-#include "internal.h"
+#include "../internal.h"
+#include "test.h"
 
 unsigned long jmod_quota_bytes = 256UL << 20;
 unsigned long jmod_quota_objects = 1UL << 20;
@@ -59,45 +60,6 @@ struct jmod_file {
 	u64 bytes;			/* quota use: usable bytes */
 	u64 objects;			/* quota use: live objects */
 };
-
-/* === Pattern === */
-
-static u64 pattern_word(u64 seed, u64 word)
-{
-	u64 x = seed ^ (word * 0x9e3779b97f4a7c15ULL);
-
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 29;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 32);
-}
-
-static u8 pattern_byte(u64 seed, u64 i)
-{
-	return seed ? pattern_word(seed, i >> 3) >> ((i & 7) * 8) : 0;
-}
-
-void jmod_pattern_fill(void *p, u64 offset, u64 len, u64 seed)
-{
-	u8 *b = p;
-	u64 i;
-
-	for (i = offset; i < offset + len; i++)
-		b[i] = pattern_byte(seed, i);
-}
-
-/* Returns the first mismatching offset, or -1 when the range matches. */
-s64 jmod_pattern_check(const void *p, u64 offset, u64 len, u64 seed)
-{
-	const u8 *b = p;
-	u64 i;
-
-	for (i = offset; i < offset + len; i++)
-		if (b[i] != pattern_byte(seed, i))
-			return i;
-	return -1;
-}
 
 /* === Objects and quota === */
 
@@ -158,7 +120,7 @@ static int obj_alloc(struct jmod_file *jf, struct jmod_obj *o, u64 size,
 	else if (backend == JMOD_BACKEND_JMOD && align)
 		p = jmod_aligned_alloc(align, size, gfp);
 	else if (align || (be->sleeps && (flags & JMOD_ALLOC_ATOMIC)))
-		p = NULL;	/* not something this back end does */
+		p = NULL;	/* not something this backend does */
 	else
 		p = be->alloc(size, gfp);
 	if (!p)
@@ -168,7 +130,7 @@ static int obj_alloc(struct jmod_file *jf, struct jmod_obj *o, u64 size,
 	o->backend = backend;
 	/*
 	 * From the size alone where that is exact (no pointer lookup per op
-	 * in a timed batch, for any back end); aligned requests and debug
+	 * in a timed batch, for any backend); aligned requests and debug
 	 * mode ask the object.
 	 */
 	o->usable = align ? 0 : be->usable_for(size);
@@ -676,12 +638,26 @@ static struct miscdevice jmod_misc = {
 	.mode = 0600,
 };
 
-int jmod_chardev_init(void)
+/**
+ * jmod_test_init() - register /dev/jmod
+ *
+ * Called by module.c once the allocator is up; the device is the test
+ * interface's only entry point (the benchmark and the in-kernel cases
+ * run through its ioctls).
+ *
+ * Return: 0, or misc_register()'s error.
+ */
+int jmod_test_init(void)
 {
 	return misc_register(&jmod_misc);
 }
 
-void jmod_chardev_exit(void)
+/**
+ * jmod_test_exit() - unregister /dev/jmod
+ *
+ * No fd can be open: an open fd pins the module.
+ */
+void jmod_test_exit(void)
 {
 	misc_deregister(&jmod_misc);
 }

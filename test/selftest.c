@@ -37,7 +37,8 @@
 
 #include <jmod.h>
 #include <uapi/linux/jmod.h>
-#include "internal.h"
+#include "../internal.h"
+#include "test.h"
 
 #define MSG_LEN JMOD_SELFTEST_MSG_LEN
 
@@ -192,7 +193,7 @@ static int st_api(u32 arg, char *msg)
 		jmod_free(p);
 	}
 
-	/* realloc across every back end (6 MiB: vmalloc) keeps the data */
+	/* realloc across every kind (6 MiB: huge, vmalloc) keeps the data */
 	p = jmod_realloc(NULL, 100, GFP_KERNEL);
 	if (!p)
 		return fail(msg, "realloc(NULL) failed");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * jmod benchmark: JMOD_IOC_BENCH runs a workload on kthreads pinned to
- * chosen CPUs, against one back end, and reports time and memory.
+ * chosen CPUs, against one backend, and reports time and memory.
  *
  * Owns one struct bench_run per call, on the caller's stack, and the
  * per-thread state hanging off it.  Workloads (uapi/linux/jmod.h):
@@ -15,15 +15,15 @@
  *           own consumer (the local baseline)
  * One op is one allocation together with its free in every workload, so
  * ns/op compares across them.  Absolute times under QEMU TCG mean
- * nothing: compare back ends in the same boot.
+ * nothing: compare backends in the same boot.
  *
  * Memory, in pages taken from the page allocator, the same way for every
- * back end: free pages (per-CPU page lists included, per-CPU counter
+ * backend: free pages (per-CPU page lists included, per-CPU counter
  * deltas folded in: jmod_bench_pages()) are read before the run, every
  * 4096 ops and after every batch, and after the run; the largest drop is
  * the footprint at the peak of the live set.  Slab pages plus jmod's own
  * chunk and huge pages are read alongside as a cross-check.  The timed
- * loop calls nothing per object but the back end's alloc and free: the
+ * loop calls nothing per object but the backend's alloc and free: the
  * object-level figure (live usable bytes at the peak, from the size
  * alone) comes from a dry run of the same request sequence before the
  * threads start.
@@ -52,14 +52,15 @@
 #include <linux/slab.h>
 
 #include <uapi/linux/jmod.h>
-#include "internal.h"
+#include "../internal.h"
+#include "test.h"
 
 #define BENCH_SAMPLE_MASK	4095
 #define BENCH_POLL_MASK		1023
 
 struct bench_ent {
 	void *p;
-	u64 size;		/* requested: the pages back end frees by size */
+	u64 size;		/* requested: the pages backend frees by size */
 };
 
 struct bench_ring {
@@ -220,9 +221,9 @@ static size_t bench_size(struct bench_thread *t)
 
 /*
  * The dry run (t->dry) keeps the object-level figures from the size
- * alone (the back end's usable_for(), e.g. kmalloc_size_roundup()) and
+ * alone (the backend's usable_for(), e.g. kmalloc_size_roundup()) and
  * allocates nothing; the timed run only allocates and frees.  The one
- * branch on t->dry per op is the same for every back end.
+ * branch on t->dry per op is the same for every backend.
  */
 static void *bench_alloc(struct bench_thread *t, size_t size)
 {

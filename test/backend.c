@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * jmod comparison back ends: the allocators a trace or a benchmark can
+ * jmod comparison backends: the allocators a trace or a benchmark can
  * run on, behind one table of alloc/free/usable functions.
  *
  * Owns nothing but the table.  /dev/jmod's BATCH and the benchmark pick
- * a back end per request; every slot remembers the one that allocated it.
+ * a backend per request; every slot remembers the one that allocated it.
  * "usable" is the footprint rule the benchmark applies identically to
- * every back end: the bytes the allocator set aside for the object (the
+ * every backend: the bytes the allocator set aside for the object (the
  * class size for jmod, ksize() for kmalloc, which is the slab object up
  * to 8 KiB and PAGE_SIZE << order above, whole pages for the page
  * allocator and vmalloc).  "usable_for" gives the same from the size
@@ -27,7 +27,8 @@
 
 #include <jmod.h>
 #include <uapi/linux/jmod.h>
-#include "internal.h"
+#include "../internal.h"
+#include "test.h"
 
 static void *be_jmod_alloc(size_t size, gfp_t gfp)
 {
