@@ -178,28 +178,23 @@ static noinline void *jmod_alloc_sampled(size_t size, size_t align,
 	void *p;
 
 	jmod_prof_rearm();
-	if (jmod_refused(gfp))
-		return jmod_refuse(gfp);
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	if (size <= jmod_large_max && align <= jmod_large_max) {
+	if (jmod_refused(gfp) || unlikely(!size) || size > jmod_large_max ||
+	    align > jmod_large_max) {
+		/* refused, empty (nothing to sample) or huge: as unsampled */
+		p = jmod_alloc_slow(size, align, gfp, true);
+	} else {
 		cls = jmod_class_for(size, align);
 		if (cls < JMOD_NR_SMALL) {
 			p = jmod_huge_alloc_sample(jmod_class_size[cls], gfp);
 			if (!p)
 				return jmod_alloc_slow(size, align, gfp, true);
-			p = jmod_done(p, JMOD_HUGE_SLOT, size);
+			cls = JMOD_HUGE_SLOT;
 		} else {
-			p = jmod_done(jmod_large_alloc(cls, size, align, gfp,
-						       true), cls, size);
+			p = jmod_large_alloc(cls, size, align, gfp, true);
 		}
-	} else if (jmod_size_possible(size)) {
-		p = jmod_done(jmod_huge_alloc(size, align, gfp),
-			      JMOD_HUGE_SLOT, size);
-	} else {
-		return NULL;
+		p = jmod_done(p, cls, size);
 	}
-	if (p)
+	if (!ZERO_OR_NULL_PTR(p))
 		jmod_prof_record(p, size, caller);
 	return p;
 }
