@@ -2,35 +2,52 @@
 #
 # jmod top-level driver.  The module itself is described by Kbuild; every
 # build happens out of tree in build/<dir>/ (a copy of Kbuild, *.c, *.h and
-# include/), so the two kernel lines never clobber each other.
-#
-#   make [modules]      build/kdir/jmalloc.ko against KDIR (default: the
-#                       running kernel's /lib/modules/$(uname -r)/build if
-#                       present, else the cached Debian 6.1 headers)
-#   make setup          tools/setup.sh: host packages + kernel cache
-#   make kernels        build/<line> with W=1, zero warnings, for every
-#                       line of KERNELS (6.1 6.12 7.3 7.3-rt)
-#   make debug-kernel   the cached debug kernel (tools/debug-kernel/build.sh)
-#   make lint           checkpatch (--strict for the module) + sparse (C=2)
-#   make selftests      selftests/ -> build/selftests/ (static binaries)
-#   make tools          tools/jmodctl -> build/tools/
-#   make vm             one QEMU run: KERNEL=6.1|6.12|7.3|7.3-rt|debug|kdir
-#                       (kdir: the tree KDIR=, see tools/kdir-line.sh)
-#                       TESTS=a,b|none
-#                       MODULE_ARGS="decay_ms=100" SMP=2 MODE=test|demo
-#                       VM_ARGS="--numa --timeout 900 ..."
-#   make demo           VM demo (KERNEL=6.1 by default): jmodctl demo +
-#                       debugfs stats
-#   make test-runner    tests/runner: the runner catches a WARN
-#   make dkms           dkms build against the cached 6.1 headers
-#                       (DKMS_LINE=)
-#   make bench, trace   benchmarks and trace capture (tools/bench/bench.mk)
-#   make check          all of the above (tools/check.sh), as CI runs it
-#   make check KDIR=T   the same on your own built kernel tree T: build
-#                       against it, boot its bzImage, run the suite
-#   make clean
+# include/), so the kernel lines never clobber each other.  The targets:
+# `make help` (JMOD_HELP below is their one list).
 #
 # The module is never loaded on the host, only in QEMU guests.
+
+# The module's name: $(JMOD_KO).ko (Kbuild's obj-m), rmmod $(JMOD_KO).
+# "jmod" is the device, debugfs and project name.  Exported: the scripts
+# (tools/vm/lib.sh) read it.
+JMOD_KO := jmalloc
+export JMOD_KO
+
+define JMOD_HELP
+jmod: make [target] [VAR=value]
+
+  make [modules]      build/kdir/$(JMOD_KO).ko against KDIR (default: the
+                      running kernel's /lib/modules/$$(uname -r)/build if
+                      present, else the cached Debian 6.1 headers)
+  make modules_install, make install
+                      that module into $$(DESTDIR)$$(INSTALL_MOD_PATH)/lib/
+                      modules/<kver>/$$(INSTALL_MOD_DIR)/ (default extra/)
+                      by kbuild's modules_install, then depmod
+  make setup          tools/setup.sh: host packages + kernel cache
+  make kernels        build/<line> with W=1, zero warnings, for every
+                      line of KERNELS (6.1 6.12 7.3 7.3-rt)
+  make debug-kernel   the cached debug kernel (tools/debug-kernel/build.sh)
+  make lint           checkpatch (--strict for the module) + sparse (C=2)
+  make selftests      selftests/ -> build/selftests/ (static binaries)
+  make tools          tools/jmodctl -> build/tools/
+  make vm             one QEMU run: KERNEL=6.1|6.12|7.3|7.3-rt|debug|kdir
+                      (kdir: the tree KDIR=, see tools/kdir-line.sh)
+                      TESTS=a,b|none
+                      MODULE_ARGS="decay_ms=100" SMP=2 MODE=test|demo
+                      VM_ARGS="--numa --timeout 900 ..."
+  make demo           VM demo (KERNEL=6.1 by default): jmodctl demo +
+                      debugfs stats
+  make test-runner    tools/vm/tests/run.sh: the runner catches a WARN, a
+                      crash, a hang, a suite that skipped everything
+  make dkms           dkms build against the cached 6.1 headers
+                      (DKMS_LINE=)
+  make bench, trace   benchmarks and trace capture (tools/bench/bench.mk)
+  make check          all of the above (tools/check.sh), as CI runs it
+  make check KDIR=T   the same on your own built kernel tree T: build
+                      against it, boot its bzImage, run the suite
+  make clean
+  make help           this list
+endef
 
 JMOD_CACHE ?= /var/cache/jmod
 export JMOD_CACHE
@@ -80,10 +97,15 @@ define sync_src
 	done
 endef
 
-.PHONY: all modules setup kernels lint checkpatch sparse selftests tools \
-	vm demo test-runner dkms check clean debug-kernel FORCE
+.PHONY: all modules modules_install install help setup kernels lint \
+	checkpatch sparse selftests tools vm demo test-runner dkms check clean \
+	debug-kernel FORCE
 
 all: modules
+
+help:
+	$(info $(JMOD_HELP))
+	@:
 
 setup:
 	$(SETUP)
@@ -93,7 +115,7 @@ $(JMOD_CACHE)/kernels/%/env:
 
 # The debug line (KASAN, lockdep, kmemleak, fault injection): a kernel
 # built from linux-source-6.1 and cached by tools/debug-kernel/build.sh,
-# so build/debug/jmalloc.ko and `make vm KERNEL=debug` work.
+# so build/debug/$(JMOD_KO).ko and `make vm KERNEL=debug` work.
 debug-kernel:
 	tools/debug-kernel/build.sh
 
@@ -117,18 +139,55 @@ endif
 modules:
 	$(call sync_src,$(BUILD)/kdir)
 	$(MAKE) -C $(or $(KDIR),$(call kdir_of,6.1)) M=$(BUILD)/kdir modules
-	@echo "built $(BUILD)/kdir/jmalloc.ko"
+	@echo "built $(BUILD)/kdir/$(JMOD_KO).ko"
 
-# build/<line>/jmalloc.ko (6.1, 6.12, 7.3, 7.3-rt); build/<line>-warn/ is the
-# JMOD_TEST_WARN variant (module init WARNs) used by tests/runner; "y"
+# Install what `make modules` built, DKMS-style, into
+# $(DESTDIR)$(INSTALL_MOD_PATH)/lib/modules/<kver>/$(INSTALL_MOD_DIR)/ by
+# kbuild's modules_install.  Only $(JMOD_KO).ko: jmod_ext_test.ko is a
+# test module, and kbuild installs all that a build dir's modules.order
+# lists, so it runs on build/kdir-install holding the one module.  Then
+# depmod, when the target has the kernel's module tree (kbuild's own
+# depmod needs a System.map, which headers packages lack).
+INSTALL_MOD_DIR ?= extra
+INSTALL_KDIR = $(or $(KDIR),$(call kdir_of,6.1))
+INSTALL_ROOT = $(DESTDIR)$(INSTALL_MOD_PATH)
+# Signed as kbuild signs (CONFIG_MODULE_SIG_ALL) when the tree has its
+# key; a headers package has none, and sign-file would only complain.
+install_sig_key = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"/\1/p' \
+	$(INSTALL_KDIR)/include/config/auto.conf 2>/dev/null)
+install_nosign = $(if $(wildcard $(addprefix $(INSTALL_KDIR)/,$(install_sig_key)) \
+	$(filter /%,$(install_sig_key))),,CONFIG_MODULE_SIG_ALL=)
+modules_install: modules
+	@rm -rf $(BUILD)/kdir-install && mkdir -p $(BUILD)/kdir-install
+	cp $(BUILD)/kdir/$(JMOD_KO).ko $(BUILD)/kdir-install/
+	grep -E '(^|/)$(JMOD_KO)\.k?o$$' $(BUILD)/kdir/modules.order | \
+		sed 's|^$(BUILD)/kdir/|$(BUILD)/kdir-install/|' \
+		>$(BUILD)/kdir-install/modules.order
+	$(MAKE) -C $(INSTALL_KDIR) M=$(BUILD)/kdir-install \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(INSTALL_ROOT),INSTALL_MOD_PATH=$(INSTALL_ROOT)) \
+		$(install_nosign) modules_install
+	@kver=$$(modinfo -F vermagic $(BUILD)/kdir/$(JMOD_KO).ko | cut -d' ' -f1) && \
+	if [ -f $(INSTALL_ROOT)/lib/modules/$$kver/modules.builtin ] && \
+	   command -v depmod >/dev/null; then \
+		depmod $(if $(INSTALL_ROOT),-b $(INSTALL_ROOT)) -a $$kver; \
+	else \
+		echo "no kernel module tree in $(INSTALL_ROOT)/lib/modules/$$kver: depmod not run"; \
+	fi && \
+	echo "installed" $(INSTALL_ROOT)/lib/modules/$$kver/$(INSTALL_MOD_DIR)/$(JMOD_KO).ko*
+
+install: modules_install
+
+# build/<line>/$(JMOD_KO).ko (6.1, 6.12, 7.3, 7.3-rt); build/<line>-warn/ is the
+# JMOD_TEST_WARN variant (module init WARNs) used by tools/vm/tests; "y"
 # because Kbuild reads it as ccflags-$(JMOD_TEST_WARN).
 .SECONDEXPANSION:
-$(BUILD)/%/jmalloc.ko: FORCE | $(JMOD_CACHE)/kernels/$$(call line_of,$$*)/env
+$(BUILD)/%/$(JMOD_KO).ko: FORCE | $(JMOD_CACHE)/kernels/$$(call line_of,$$*)/env
 	$(call sync_src,$(BUILD)/$*)
 	+$(call kbuild,$(call line_of,$*),$(BUILD)/$*) \
 		$(if $(findstring -warn,$*),JMOD_TEST_WARN=y) modules
-build/%/jmalloc.ko: $(BUILD)/%/jmalloc.ko ;
-.PRECIOUS: $(BUILD)/%/jmalloc.ko
+build/%/$(JMOD_KO).ko: $(BUILD)/%/$(JMOD_KO).ko ;
+.PRECIOUS: $(BUILD)/%/$(JMOD_KO).ko
 
 # W=1 from scratch (so no warning hides behind an up-to-date object); the
 # log is kept in build/<line>/build.log and must not contain "warning:".
@@ -199,17 +258,17 @@ TESTS ?=
 MODULE_ARGS ?=
 VM_ARGS ?=
 
-vm: $(BUILD)/$(KERNEL)/jmalloc.ko selftests tools
+vm: $(BUILD)/$(KERNEL)/$(JMOD_KO).ko selftests tools
 	tools/vm/run.sh --kernel $(KERNEL) --smp $(SMP) --mode $(MODE) \
 		$(if $(TESTS),--tests "$(TESTS)") \
 		$(if $(MODULE_ARGS),--module-args "$(MODULE_ARGS)") $(VM_ARGS)
 
-demo: $(BUILD)/$(KERNEL)/jmalloc.ko tools
+demo: $(BUILD)/$(KERNEL)/$(JMOD_KO).ko tools
 	tools/vm/run.sh --kernel $(KERNEL) --smp $(SMP) --mode demo \
 		$(if $(MODULE_ARGS),--module-args "$(MODULE_ARGS)") $(VM_ARGS)
 
 test-runner:
-	tests/runner/run.sh
+	tools/vm/tests/run.sh
 
 # dkms build against the cached 6.1 headers, in private dkms/source trees
 # under build/dkms (nothing is added to /usr/src or /var/lib/dkms; dkms
@@ -228,7 +287,7 @@ dkms: $(JMOD_CACHE)/kernels/$(DKMS_LINE)/env
 	. $(JMOD_CACHE)/kernels/$(DKMS_LINE)/env && \
 	dkms build -m jmod -v $(DKMS_VER) -k $$KVER --kernelsourcedir $$KDIR \
 		$(DKMS_DIRS) && \
-	ls $(BUILD)/dkms/tree/jmod/$(DKMS_VER)/$$KVER/*/module/jmalloc.ko*
+	ls $(BUILD)/dkms/tree/jmod/$(DKMS_VER)/$$KVER/*/module/$(JMOD_KO).ko*
 
 check:
 	tools/check.sh

@@ -1,32 +1,50 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: every host step, then the QEMU test runs on every kernel
-# line (Debian 6.1, 6.12, and 7.3 plus its PREEMPT_RT flavour 7.3-rt),
-# then the extra runs: the whole suite on the debug kernel (KASAN, lockdep,
-# kmemleak, fault injection; tools/debug-kernel/), the whole suite on 6.1
-# with tcache=0, the core tests on 6.1 with debug=FZPU, and the zeroing
-# tests on 6.1 booted with init_on_alloc=0 (the policy's other side).
-# Prints one TAP-ish line per host step (its output is in
-# build/check/<step>.log, and its tail is shown when it fails), the runner
-# test's and the VM runs' own result lines, and ends with exactly one line
-#   N passed, N failed, N skipped
-# summed over the host steps, the runner test's cases and every VM run's
-# test cases.  Exit status 0 only when nothing failed.
-#
-# With KDIR=<a built kernel tree> (make check KDIR=...), the user's own
-# kernel is the one line: setup fetches no Debian kernel, the tree is
-# described by tools/kdir-line.sh as line "kdir", jmod is built against
-# it (W=1, sparse, dkms), and its bzImage boots the whole suite; no extra
-# runs unless CHECK_EXTRA names them (they are Debian 6.1 runs).
-#
-# Environment: JMOD_CACHE (/var/cache/jmod), KDIR (none),
-# CHECK_KERNELS ("6.1 6.12 7.3 7.3-rt", with KDIR "kdir"),
-# CHECK_SMP (2), CHECK_VM_ARGS (extra tools/vm/run.sh options),
-# CHECK_EXTRA ("debug tcache0 fzpu noinit": which extra runs; "" for none).
+# `make check`: every host step, then the QEMU runs on every kernel line;
+# ends with one line "N passed, N failed, N skipped".  Options: --help.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+usage() {
+	cat <<'EOT'
+Usage: tools/check.sh     (make check; make check KDIR=<tree>)
+
+`make check`: every host step, then the QEMU test runs on every kernel
+line (Debian 6.1, 6.12, and 7.3 plus its PREEMPT_RT flavour 7.3-rt),
+then the extra runs: the whole suite on the debug kernel (KASAN, lockdep,
+kmemleak, fault injection; tools/debug-kernel/), the whole suite on 6.1
+with tcache=0, the core tests on 6.1 with debug=FZPU, and the zeroing
+tests on 6.1 booted with init_on_alloc=0 (the policy's other side).
+Prints one TAP-ish line per host step (its output is in
+build/check/<step>.log, and its tail is shown when it fails), the runner
+test's and the VM runs' own result lines (a VM run in which no selftest
+ran, or every result was a skip, fails: tools/vm/verdict.sh), and ends with exactly one line
+  N passed, N failed, N skipped
+summed over the host steps, the runner test's cases and every VM run's
+test cases.  Exit status 0 only when nothing failed.
+
+With KDIR=<a built kernel tree> (make check KDIR=...), the user's own
+kernel is the one line: setup fetches no Debian kernel, the tree is
+described by tools/kdir-line.sh as line "kdir", jmod is built against
+it (W=1, sparse, dkms, install), and its bzImage boots the whole suite; no extra
+runs unless CHECK_EXTRA names them (they are Debian 6.1 runs).
+
+Environment: JMOD_CACHE (/var/cache/jmod), KDIR (none),
+CHECK_KERNELS ("6.1 6.12 7.3 7.3-rt", with KDIR "kdir"),
+CHECK_SMP (2), CHECK_VM_ARGS (extra tools/vm/run.sh options),
+CHECK_EXTRA ("debug tcache0 fzpu noinit": which extra runs; "" for none).
+EOT
+}
+case ${1:-} in
+-h|--help) usage; exit 0 ;;
+'') ;;
+*) usage >&2; exit 2 ;;
+esac
+
+VM_PROG=check
+# shellcheck source=tools/vm/lib.sh
+. "$(dirname "$0")/vm/lib.sh"
+top=$VM_TOP
 cd "$top" || exit 1
 logdir=$top/build/check
 mkdir -p "$logdir"
@@ -82,7 +100,7 @@ tools_step() {
 count_tap() {
 	local p f s
 	p=$(grep -Ec '^ok ' "$1" || true)
-	s=$(grep -Ec '^ok .*# SKIP' "$1" || true)
+	s=$(grep -Eic '^ok .*# *skip' "$1" || true)
 	f=$(grep -Ec '^not ok ' "$1" || true)
 	passed=$((passed + p - s))
 	skipped=$((skipped + s))
@@ -99,7 +117,7 @@ summary() {
 # shellcheck disable=SC2317 # called through step()
 debug_module_step() {
 	local out rc=0
-	out=$("${MAKE[@]}" "$top/build/debug/jmalloc.ko" 2>&1) || rc=$?
+	out=$("${MAKE[@]}" "$top/build/debug/$JMOD_KO.ko" 2>&1) || rc=$?
 	printf '%s\n' "$out"
 	[ "$rc" = 0 ] || return "$rc"
 	if grep -E 'warning:|undefined!' <<<"$out"; then
@@ -126,9 +144,42 @@ shellcheck_step() {
 		*) head -n1 "$f" | grep -Eq '^#! */bin/(ba)?sh' && files+=("$f") ;;
 		esac
 	done < <(git ls-files)
-	echo "shellcheck ${files[*]}"
-	shellcheck "${files[@]}"
+	echo "shellcheck -x ${files[*]}"
+	# -x: follow the sourced libraries (tools/vm/lib.sh, accel.sh)
+	shellcheck -x "${files[@]}"
 }
+
+# make modules_install (and make install) into temporary trees, never the
+# host's /lib/modules: only the module lands in extra/, DESTDIR and
+# INSTALL_MOD_PATH add up, and depmod runs where a module tree exists.
+# shellcheck disable=SC2317 # called through step()
+install_step() (
+	local tmp ko kver
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/jmod-install.XXXXXX")
+	# shellcheck disable=SC2064 # the name, now
+	trap "rm -rf '$tmp'" EXIT
+	"${MAKE[@]}" modules_install INSTALL_MOD_PATH="$tmp/a" || return 1
+	ko=$(find "$tmp/a" -path "*/lib/modules/*/extra/$JMOD_KO.ko*")
+	[ -n "$ko" ] || { echo "install: no $JMOD_KO.ko under $tmp/a/lib/modules/*/extra"; return 1; }
+	if find "$tmp/a" -name 'jmod_ext_test.ko*' | grep .; then
+		echo "install: the test module was installed"
+		return 1
+	fi
+	kver=${ko#"$tmp/a/lib/modules/"}
+	kver=${kver%%/*}
+	mkdir -p "$tmp/d/p/lib/modules/$kver"
+	: >"$tmp/d/p/lib/modules/$kver/modules.builtin"
+	"${MAKE[@]}" install DESTDIR="$tmp/d" INSTALL_MOD_PATH=/p || return 1
+	ls "$tmp/d/p/lib/modules/$kver/extra/$JMOD_KO".ko* || return 1
+	grep "^extra/$JMOD_KO.ko" "$tmp/d/p/lib/modules/$kver/modules.dep" || {
+		echo "install: depmod did not list extra/$JMOD_KO.ko"
+		return 1
+	}
+	"${MAKE[@]}" -s help | grep -q 'make modules_install, make install' || {
+		echo "make help does not name make install"
+		return 1
+	}
+)
 
 has_extra() {
 	case " $EXTRA " in *" $1 "*) return 0 ;; esac
@@ -156,10 +207,11 @@ step sparse "${MAKE[@]}" sparse SPARSE_LINE="$LINE"
 step selftests "${MAKE[@]}" selftests
 step tools tools_step
 step dkms "${MAKE[@]}" dkms DKMS_LINE="$LINE"
+step install install_step
 
-echo "# runner test (tests/runner)"
+echo "# runner test (tools/vm/tests)"
 rc=0
-KERNEL=$LINE tests/runner/run.sh >"$logdir/runner.log" 2>&1 || rc=$?
+KERNEL=$LINE tools/vm/tests/run.sh >"$logdir/runner.log" 2>&1 || rc=$?
 grep -Ev '^# ' "$logdir/runner.log" | grep -Ev '^1\.\.' | sed 's/^/  /'
 count_tap "$logdir/runner.log"
 if [ "$rc" != 0 ] && ! grep -q '^not ok ' "$logdir/runner.log"; then

@@ -2,18 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run kbuild for a kernel line whose headers live in the Debian 13 chroot
-# (tools/setup.sh: 7.3, 7.3-rt):
-#
-#   tools/chroot-make.sh LINE BUILDDIR [make arguments...]
-#
-# runs `make -C $KDIR M=/jmod/build ARGS` inside $CHROOT with BUILDDIR
-# bind-mounted on /jmod/build and /proc mounted (objtool reads it), so the
-# objects and jmalloc.ko land in BUILDDIR on the host.  Both mounts live
-# in a private mount namespace and are unmounted on exit: none outlives
-# the build, even when it is killed.
+# (7.3, 7.3-rt).  Options: --help.
 set -euo pipefail
 
-[ $# -ge 2 ] || { echo "usage: chroot-make.sh LINE BUILDDIR [ARGS]" >&2; exit 2; }
+usage() {
+	cat <<'EOT'
+Usage: tools/chroot-make.sh LINE BUILDDIR [make arguments...]
+
+Run kbuild for a kernel line whose headers live in the Debian 13 chroot
+(tools/setup.sh: 7.3, 7.3-rt): runs `make -C $KDIR M=/jmod/build ARGS`
+inside $CHROOT with BUILDDIR bind-mounted on /jmod/build and /proc
+mounted (objtool reads it), so the objects and the module land in
+BUILDDIR on the host.  Both mounts live in a private mount namespace and
+are unmounted on exit: none outlives the build, even when it is killed.
+EOT
+}
+
+case ${1:-} in -h|--help) usage; exit 0 ;; esac
+[ $# -ge 2 ] || { usage >&2; exit 2; }
 line=$1 build=$2
 shift 2
 JMOD_CACHE=${JMOD_CACHE:-/var/cache/jmod}

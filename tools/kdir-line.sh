@@ -1,28 +1,36 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Describe a kernel build tree as a jmod kernel line, so that make check,
-# make vm and tools/vm/run.sh build against it and boot it:
-#
-#   tools/kdir-line.sh KDIR [NAME]
-#
-# writes $JMOD_CACHE/kernels/NAME/env (NAME defaults to "kdir") with
-#   KLINE=NAME  KVER=<the tree's kernel release>  KDIR=<KDIR>
-#   VMLINUZ=<KDIR>/arch/x86/boot/bzImage
-# after checking that KDIR is a tree jmod can build against and the QEMU
-# runner can boot: a configured, built x86 tree (Module.symvers, the
-# kernel release, bzImage) with modules, and with what the runner's
-# busybox initramfs needs built in (an 8250 serial console, initramfs,
-# devtmpfs, procfs, sysfs, debugfs).  The debug kernel
-# (tools/debug-kernel/build.sh) is described by this script too.
-#
-# Exit status: 0 done, 2 the tree is not usable (the reason on stderr).
+# Describe a kernel build tree as a jmod kernel line (make check KDIR=,
+# make vm KERNEL=kdir).  Options: --help.
 set -euo pipefail
+
+usage() {
+	cat <<'EOT'
+Usage: tools/kdir-line.sh KDIR [NAME]
+
+Describe a kernel build tree as a jmod kernel line, so that make check,
+make vm and tools/vm/run.sh build against it and boot it: writes
+$JMOD_CACHE/kernels/NAME/env (NAME defaults to "kdir") with
+  KLINE=NAME  KVER=<the tree's kernel release>  KDIR=<KDIR>
+  VMLINUZ=<KDIR>/arch/x86/boot/bzImage
+after checking that KDIR is a tree jmod can build against and the QEMU
+runner can boot: a configured, built x86 tree (Module.symvers, the
+kernel release, bzImage) with modules, and with what the runner's
+busybox initramfs needs built in (an 8250 serial console, initramfs,
+devtmpfs, procfs, sysfs, debugfs).  The debug kernel
+(tools/debug-kernel/build.sh) is described by this script too.
+
+Exit status: 0 done, 2 the tree is not usable (the reason on stderr).
+EOT
+}
 
 die() { echo "kdir-line: $*" >&2; exit 2; }
 
+case ${1:-} in -h|--help) usage; exit 0 ;; esac
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	die "usage: kdir-line.sh KDIR [NAME]"
+	usage >&2
+	exit 2
 fi
 name=${2:-kdir}
 [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "bad line name '$name'"

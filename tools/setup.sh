@@ -2,35 +2,43 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Prepare a Debian 12 machine (as root) for building and testing jmod:
-#
-#   * host tools from apt (qemu, busybox-static, sparse, compilers, ...)
-#   * two Debian 12 kernels, never installed on the host: their headers,
-#     kbuild and unsigned images are `apt-get download`-ed and `dpkg -x`-ed
-#     into
-#       $JMOD_CACHE/kernels/<line>/root          (line = 6.1 or 6.12)
-#     with $JMOD_CACHE/kernels/<line>/env holding KLINE=, KVER=, KDIR=,
-#     VMLINUZ= (make- and shell-readable)
-#   * Linux 7.3 from Debian 13's trixie-backports (lines 7.3 and 7.3-rt,
-#     PREEMPT_RT): its headers need gcc-14 and a Debian 13 userland, so a
-#     debootstrap'ed minbase chroot $JMOD_CACHE/chroot-trixie gets the
-#     compiler and the headers (apt, versions from the meta-packages
-#     linux-image-amd64 / linux-image-rt-amd64 there); the unsigned
-#     image's vmlinuz goes to $JMOD_CACHE/kernels/<line>/, and the env
-#     file adds CHROOT= (KDIR is then a path inside the chroot; build
-#     with tools/chroot-make.sh).  /proc is mounted in the chroot only
-#     while apt runs, in a private mount namespace.
-#   * a few files from linux-source-6.1 (kselftest harness, checkpatch) in
-#       $JMOD_CACHE/src-6.1/
-#
-# Idempotent: stamps are keyed by the resolved kernel ABI (and by the
-# linux-source version, and the chroot's CHROOT_REV), so a second run
-# only asks apt-cache and returns.
-#
-# Usage: tools/setup.sh [--tools-only|--kernels-only] [--dkms] [--bench]
-#   --bench also installs what `make bench` needs (gnuplot for the charts).
-#   JMOD_CACHE (default /var/cache/jmod), JMOD_LINES (default
-#   "6.1 6.12 7.3 7.3-rt").
+# host packages and the kernel cache.  Options: --help.
 set -euo pipefail
+
+usage() {
+	cat <<'EOT'
+Usage: tools/setup.sh [--tools-only|--kernels-only] [--dkms] [--bench]
+
+Prepare a Debian 12 machine (as root) for building and testing jmod:
+
+  * host tools from apt (qemu, busybox-static, sparse, compilers, ...)
+  * two Debian 12 kernels, never installed on the host: their headers,
+    kbuild and unsigned images are `apt-get download`-ed and `dpkg -x`-ed
+    into
+      $JMOD_CACHE/kernels/<line>/root          (line = 6.1 or 6.12)
+    with $JMOD_CACHE/kernels/<line>/env holding KLINE=, KVER=, KDIR=,
+    VMLINUZ= (make- and shell-readable)
+  * Linux 7.3 from Debian 13's trixie-backports (lines 7.3 and 7.3-rt,
+    PREEMPT_RT): its headers need gcc-14 and a Debian 13 userland, so a
+    debootstrap'ed minbase chroot $JMOD_CACHE/chroot-trixie gets the
+    compiler and the headers (apt, versions from the meta-packages
+    linux-image-amd64 / linux-image-rt-amd64 there); the unsigned
+    image's vmlinuz goes to $JMOD_CACHE/kernels/<line>/, and the env
+    file adds CHROOT= (KDIR is then a path inside the chroot; build
+    with tools/chroot-make.sh).  /proc is mounted in the chroot only
+    while apt runs, in a private mount namespace.
+  * a few files from linux-source-6.1 (kselftest harness, checkpatch) in
+      $JMOD_CACHE/src-6.1/
+
+Idempotent: stamps are keyed by the resolved kernel ABI (and by the
+linux-source version, and the chroot's CHROOT_REV), so a second run
+only asks apt-cache and returns.
+
+  --bench also installs what `make bench` needs (gnuplot for the charts).
+  JMOD_CACHE (default /var/cache/jmod), JMOD_LINES (default
+  "6.1 6.12 7.3 7.3-rt").
+EOT
+}
 
 JMOD_CACHE=${JMOD_CACHE:-/var/cache/jmod}
 JMOD_LINES=${JMOD_LINES-"6.1 6.12 7.3 7.3-rt"}
@@ -46,7 +54,7 @@ for arg in "$@"; do
 	--kernels-only) do_tools=0 ;;
 	--dkms) want_dkms=1 ;;
 	--bench) want_bench=1 ;;
-	-h|--help) sed -n '3,32p' "$0"; exit 0 ;;
+	-h|--help) usage; exit 0 ;;
 	*) echo "setup: unknown argument $arg" >&2; exit 2 ;;
 	esac
 done
@@ -133,25 +141,34 @@ download() {
 	fi
 }
 
+# keep_cached LINE WHAT: apt could not resolve WHAT (offline, no lists):
+# keep whatever the cache already has for LINE, or fail.
+keep_cached() {
+	local env=$JMOD_CACHE/kernels/$1/env
+	[ -f "$env" ] || die "$1: cannot resolve $2"
+	log "$1: cannot resolve $2, keeping cached $(grep ^KVER= "$env")"
+}
+
+# up_to_date LINE ABI [FILE]: LINE's cache holds ABI (and FILE exists).
+up_to_date() {
+	local dir=$JMOD_CACHE/kernels/$1
+	[ -f "$dir/.stamp-$2" ] && [ -f "$dir/env" ] && [ -f "${3:-$dir/env}" ] ||
+		return 1
+	log "$1: $2 up to date"
+}
+
 setup_kernel() {
 	local line=$1 meta img abi hdr deps common kbuild dir stamp root new kdir vmlinuz
 	meta=$(meta_pkg "$line")
 	dir=$JMOD_CACHE/kernels/$line
 	img=$(dep_matching "$META_DEPS" "$meta" 'linux-image-[0-9].*-amd64')
 	if [ -z "$img" ]; then
-		# Offline or no lists: keep whatever the cache already has.
-		if [ -f "$dir/env" ]; then
-			log "$line: cannot resolve $meta, keeping cached $(grep ^KVER= "$dir/env")"
-			return 0
-		fi
-		die "$line: cannot resolve $meta with apt-cache"
+		keep_cached "$line" "$meta with apt-cache"
+		return 0
 	fi
 	abi=${img#linux-image-}
 	stamp=$dir/.stamp-$abi
-	if [ -f "$stamp" ] && [ -f "$dir/env" ]; then
-		log "$line: $abi up to date"
-		return 0
-	fi
+	up_to_date "$line" "$abi" && return 0
 	hdr=linux-headers-$abi
 	deps=$(apt_depends "$hdr")
 	common=$(dep_matching "$deps" "$hdr" 'linux-headers-.*-common')
@@ -337,20 +354,14 @@ setup_chroot_kernel() {
 	deps=$(chroot_depends "$meta")
 	img=$(dep_matching "$deps" "$meta" "linux-image-7[.]3[.].*-$flavour(-unsigned)?")
 	if [ -z "$img" ]; then
-		if [ -f "$dir/env" ]; then
-			log "$line: cannot resolve $meta to 7.3, keeping cached $(grep ^KVER= "$dir/env")"
-			return 0
-		fi
-		die "$line: cannot resolve $meta to a 7.3 image in trixie-backports"
+		keep_cached "$line" "$meta to a 7.3 image in trixie-backports"
+		return 0
 	fi
 	abi=${img#linux-image-}
 	abi=${abi%-unsigned}
 	stamp=$dir/.stamp-$abi
-	if [ -f "$stamp" ] && [ -f "$dir/env" ] &&
-	   [ -f "$CHROOT/usr/src/linux-headers-$abi/Makefile" ]; then
-		log "$line: $abi up to date"
+	up_to_date "$line" "$abi" "$CHROOT/usr/src/linux-headers-$abi/Makefile" &&
 		return 0
-	fi
 	hdr=linux-headers-$abi
 	unsigned=$(chroot_unsigned "$abi")
 	[ -n "$unsigned" ] || die "$line: no unsigned image package for $abi"

@@ -2,24 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host side of "make bench": boot the kernel once per vCPU count, run
-# tools/bench/jmod-bench in the guest, then build the report.
-#
-# Usage: tools/bench/run.sh --driver BIN --module KO [options]
-#   --kernel LINE       6.1 (default), 6.12, 7.3, ... ($JMOD_CACHE/kernels)
-#   --smp "1 2 4"       vCPU counts; the thread-scaling group runs on each,
-#                       everything else on --main-smp (default 2)
-#   --main-smp N
-#   --scale F           multiply every ops count (default 1)
-#   --rounds N          repetitions of every case (default 3; median)
-#   --trace FILE        ops trace to replay (default
-#                       bench/traces/debian61-workload.ops, if present)
-#   --copies N          interleaved copies of the trace per replay (200)
-#   --noinit 0|1        1 (default): one more boot with init_on_alloc=0
-#                       running the main set and the replay; the other
-#                       boots run with init_on_alloc=1 (Debian's default)
-#   --raw DIR           raw guest output (default build/bench)
-#   --out DIR           results.json, RESULTS.md, results.png (default bench)
-#   --report-only       do not boot, rebuild the report from --raw
+# tools/bench/jmod-bench in the guest (tools/bench/vm.sh), then build the
+# report (tools/bench/report.py).  Options: --help.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +13,30 @@ trace=$top/bench/traces/debian61-workload.ops raw=$top/build/bench out=$top/benc
 report_only=0 copies=200 noinit=1
 
 die() { echo "bench: error: $*" >&2; exit 1; }
+usage() {
+	cat <<'EOT'
+Usage: tools/bench/run.sh --driver BIN --module KO [options]
+
+Host side of "make bench": boot the kernel once per vCPU count, run
+tools/bench/jmod-bench in the guest, then build the report.
+
+  --kernel LINE       6.1 (default), 6.12, 7.3, ... ($JMOD_CACHE/kernels)
+  --smp "1 2 4"       vCPU counts; the thread-scaling group runs on each,
+                      everything else on --main-smp (default 2)
+  --main-smp N
+  --scale F           multiply every ops count (default 1)
+  --rounds N          repetitions of every case (default 3; median)
+  --trace FILE        ops trace to replay (default
+                      bench/traces/debian61-workload.ops, if present)
+  --copies N          interleaved copies of the trace per replay (200)
+  --noinit 0|1        1 (default): one more boot with init_on_alloc=0
+                      running the main set and the replay; the other
+                      boots run with init_on_alloc=1 (Debian's default)
+  --raw DIR           raw guest output (default build/bench)
+  --out DIR           results.json, RESULTS.md, results.png (default bench)
+  --report-only       do not boot, rebuild the report from --raw
+EOT
+}
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -45,8 +53,8 @@ while [ $# -gt 0 ]; do
 	--raw) raw=$2; shift ;;
 	--out) out=$2; shift ;;
 	--report-only) report_only=1 ;;
-	-h|--help) sed -n '4,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown argument $1" ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "bench: unknown argument $1" >&2; usage >&2; exit 2 ;;
 	esac
 	shift
 done

@@ -1,22 +1,31 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (once) the jmod debug kernel: Debian's linux-source-6.1, `make
-# tinyconfig` + tools/debug-kernel/debug.config (KASAN, kmemleak, lockdep,
-# fault injection, ...), out of tree in
-#   $JMOD_CACHE/debug-kernel/<key>/        (O= build dir, also the KDIR)
-# where <key> hashes the fragment, the linux-source version and the
-# compiler.  The source is extracted once per version into
-#   $JMOD_CACHE/debug-kernel/src-<version>/
-# The result is described like the Debian lines, by tools/kdir-line.sh, in
-#   $JMOD_CACHE/kernels/debug/env           (KLINE, KVER, KDIR, VMLINUZ)
-# so `tools/vm/run.sh --kernel debug` and `make build/debug/jmalloc.ko`
-# work.  A second run with nothing changed only rewrites the env file.
-#
-# Usage: tools/debug-kernel/build.sh [--force]
-#   JMOD_CACHE (default /var/cache/jmod), JOBS (default nproc).
-# Needs tools/setup.sh first (linux-source-6.1, flex, bison, bc, ...).
+# Build (once) the jmod debug kernel (KASAN, kmemleak, lockdep, fault
+# injection) from linux-source-6.1 as kernel line "debug".  Options: --help.
 set -euo pipefail
+
+usage() {
+	cat <<'EOT'
+Usage: tools/debug-kernel/build.sh [--force]
+
+Build (once) the jmod debug kernel: Debian's linux-source-6.1, `make
+tinyconfig` + tools/debug-kernel/debug.config (KASAN, kmemleak, lockdep,
+fault injection, ...), out of tree in
+  $JMOD_CACHE/debug-kernel/<key>/        (O= build dir, also the KDIR)
+where <key> hashes the fragment, the linux-source version and the
+compiler.  The source is extracted once per version into
+  $JMOD_CACHE/debug-kernel/src-<version>/
+The result is described like the Debian lines, by tools/kdir-line.sh, in
+  $JMOD_CACHE/kernels/debug/env           (KLINE, KVER, KDIR, VMLINUZ)
+so `tools/vm/run.sh --kernel debug` and `make build/debug/jmalloc.ko`
+work.  A second run with nothing changed only rewrites the env file.
+
+  --force   build again even when the build is up to date
+  JMOD_CACHE (default /var/cache/jmod), JOBS (default nproc).
+Needs tools/setup.sh first (linux-source-6.1, flex, bison, bc, ...).
+EOT
+}
 
 here=$(cd "$(dirname "$0")" && pwd)
 JMOD_CACHE=${JMOD_CACHE:-/var/cache/jmod}
@@ -26,13 +35,12 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 localversion=-jmod-debug
 force=0
 
-for arg in "$@"; do
-	case $arg in
-	--force) force=1 ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "debug-kernel: unknown argument $arg" >&2; exit 2 ;;
-	esac
-done
+case "$*" in
+'') ;;
+--force) force=1 ;;
+-h|--help) usage; exit 0 ;;
+*) echo "debug-kernel: unknown argument(s) $*" >&2; usage >&2; exit 2 ;;
+esac
 
 log() { echo "debug-kernel: $*" >&2; }
 die() { echo "debug-kernel: error: $*" >&2; exit 1; }

@@ -2,20 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Guest side of "make trace" (busybox sh): record the kernel's own kmalloc
-# traffic while a small workload runs, then dump the trace.
-#
-#   capture.sh [ITERATIONS]     (default 40; env TRACE_BUF_KB, default 16384)
-#
-# Enables the tracefs events kmem:kmalloc, kmem:kfree and, on kernels that
-# still have it (before 6.1.y's backport of the 6.2 merge), kmem:kmalloc_node;
-# runs the workload (files in tmpfs, /proc and /sys reads, fork/exec of
-# busybox applets, pipes, netlink), stops tracing and writes to stdout:
-#   # progress lines
-#   TRACE-BEGIN <events>
-#   base64 of the gzip'ed tracefs "trace" file
-#   TRACE-END
-# tools/trace/trace2ops.py turns the trace into the ops format.  Run by
+# traffic while a small workload runs, then dump the trace.  Run by
 # tools/bench/vm.sh as the job (stdout is the host's result file).
+# Options: --help.
+
+usage() {
+	cat <<'EOT'
+Usage: capture.sh [ITERATIONS]     (default 40; env TRACE_BUF_KB, default 16384)
+
+Enables the tracefs events kmem:kmalloc, kmem:kfree and, on kernels that
+still have it (before 6.1.y's backport of the 6.2 merge), kmem:kmalloc_node;
+runs the workload (files in tmpfs, /proc and /sys reads, fork/exec of
+busybox applets, pipes, netlink), stops tracing and writes to stdout:
+  # progress lines
+  TRACE-BEGIN <events>
+  base64 of the gzip'ed tracefs "trace" file
+  TRACE-END
+tools/trace/trace2ops.py turns the trace into the ops format.
+EOT
+}
+case ${1:-} in
+-h|--help) usage; exit 0 ;;
+''|*[!0-9]*) [ -z "${1:-}" ] || { usage >&2; exit 2; } ;;
+esac
 iters=${1:-40}
 buf_kb=${TRACE_BUF_KB:-16384}
 

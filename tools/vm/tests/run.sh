@@ -1,27 +1,47 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Tests of the QEMU runner (tools/vm) itself, printed as TAP:
-#   * the verdict on synthetic logs (no VM): crashes, missing markers,
-#     skips, plans, splats, timeouts
-#   * real boots on one kernel line (default 6.1, KERNEL=6.12 to change):
-#     - the JMOD_TEST_WARN module (init WARNs) must FAIL, naming WARNING
-#     - the clean module with no selftests must PASS
-#     - fake selftests (shell scripts) that crash or print no TAP must FAIL
-#       and be named
-#     - a timeout must FAIL
-#   * the accelerator choice (tools/vm/accel.sh) and tools/kdir-line.sh
-#     on fake trees (no VM)
-# Usage: tests/runner/run.sh [--no-vm]
+# Tests of the QEMU runner (tools/vm) itself, printed as TAP; make
+# test-runner runs it, make check too.  Options: --help.
 # shellcheck disable=SC2317 # helpers are called through check()
 set -uo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-vm=$top/tools/vm
-KERNEL=${KERNEL:-6.1}
+usage() {
+	cat <<'EOT'
+Usage: tools/vm/tests/run.sh [--no-vm]
+
+Tests of the QEMU runner (tools/vm) itself, printed as TAP:
+  * the verdict on synthetic logs (no VM): crashes, missing markers,
+    skips, plans, splats, timeouts, a suite that skipped everything or
+    ran nothing
+  * real boots on one kernel line (default 6.1, KERNEL=6.12 to change):
+    - the JMOD_TEST_WARN module (init WARNs) must FAIL, naming WARNING
+    - the clean module with no selftests (--tests none) must PASS
+    - fake selftests (shell scripts) that crash or print no TAP must FAIL
+      and be named
+    - fake selftests that all skip (as the real ones do without
+      /dev/jmod) must FAIL
+    - a kernel dying before /init is booted again; a timeout must FAIL
+  * the accelerator choice (tools/vm/accel.sh) and tools/kdir-line.sh
+    on fake trees (no VM)
+  --no-vm   only the tests that boot nothing
+EOT
+}
+
 no_vm=0
-[ "${1:-}" = --no-vm ] && no_vm=1
+case ${1:-} in
+--no-vm) no_vm=1 ;;
+-h|--help) usage; exit 0 ;;
+'') ;;
+*) usage >&2; exit 2 ;;
+esac
+
+VM_PROG=runner-test
+# shellcheck source=tools/vm/lib.sh
+. "$(dirname "$0")/../lib.sh"
+top=$VM_TOP
+vm=$VM_LIB_DIR
+KERNEL=${KERNEL:-6.1}
 
 work=$top/build/test-runner
 rm -rf "$work"
@@ -53,43 +73,41 @@ verdict() {
 	"$vm/verdict.sh" --label "$name" "$@" "$work/$name.tap" "$work/$name.con" \
 		>"$work/$name.out" 2>&1 || vrc=$?
 }
+# The guest's protocol (tools/vm/init), to write fixtures with:
+# start TESTS: a test run's first line; st NAME RC [LINE...]: one selftest
+# step; fin: the last line.
+start() { echo "JMOD-RUN: start mode=test tests=$1 kernel=6.1.0 cpus=2 args="; }
+st() {
+	local name=$1 rc=$2
+	shift 2
+	echo "JMOD-RUN: begin selftest:$name"
+	[ $# = 0 ] || printf '%s\n' "$@"
+	echo "JMOD-RUN: end selftest:$name rc=$rc"
+}
+fin() { echo "JMOD-RUN: done"; }
 
-fixture clean <<'EOF'
-JMOD-RUN: begin insmod
-1..1
-ok 1 insmod /jmalloc.ko
-JMOD-RUN: end insmod rc=0
-JMOD-RUN: begin selftest:a
-TAP version 13
-1..3
-# Starting 3 tests from 1 test cases.
-ok 1 t.one
-ok 2 t.two # SKIP not here
-ok 3 t.three
-# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:1 error:0
-JMOD-RUN: end selftest:a rc=0
-JMOD-RUN: begin selftest:b
-JMOD-RUN: end selftest:b rc=4
-JMOD-RUN: done
-EOF
+{
+	start 2
+	echo "JMOD-RUN: begin insmod"
+	printf '%s\n' 1..1 "ok 1 insmod /$JMOD_KO.ko"
+	echo "JMOD-RUN: end insmod rc=0"
+	st a 0 "TAP version 13" 1..3 "# Starting 3 tests from 1 test cases." \
+		"ok 1 t.one" "ok 2 t.two # SKIP not here" "ok 3 t.three" \
+		"# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:1 error:0"
+	st b 4
+	fin
+} | fixture clean
 verdict clean
 check "verdict: clean run passes" [ "$vrc" = 0 ]
 check "verdict: clean run counts 5 passed 0 failed 2 skipped" \
 	has "$work/clean.out" '^clean: 5 passed, 0 failed, 2 skipped$'
 
-fixture crash <<'EOF'
-JMOD-RUN: begin selftest:a
-1..2
-ok 1 t.one
-JMOD-RUN: end selftest:a rc=139
-JMOD-RUN: begin selftest:b
-JMOD-RUN: end selftest:b rc=1
-JMOD-RUN: begin selftest:c
-1..1
-not ok 1 t.c
-JMOD-RUN: end selftest:c rc=1
-JMOD-RUN: done
-EOF
+{
+	st a 139 1..2 "ok 1 t.one"
+	st b 1
+	st c 1 1..1 "not ok 1 t.c"
+	fin
+} | fixture crash
 verdict crash
 check "verdict: crashing binaries fail" [ "$vrc" = 1 ]
 check "verdict: exit code without failing TAP line is a failure" \
@@ -101,11 +119,7 @@ check "verdict: no TAP at all is a failure" \
 check "verdict: a failing TAP line is not counted twice" \
 	has "$work/crash.out" '^crash: 3 passed, 4 failed, 0 skipped$'
 
-fixture died <<'EOF'
-JMOD-RUN: begin selftest:a
-1..2
-ok 1 t.one
-EOF
+printf '%s\n' "JMOD-RUN: begin selftest:a" 1..2 "ok 1 t.one" | fixture died
 verdict died
 check "verdict: guest dying inside a step fails" [ "$vrc" = 1 ]
 check "verdict: the step it died in is named" \
@@ -113,19 +127,11 @@ check "verdict: the step it died in is named" \
 check "verdict: missing end marker is named" \
 	has "$work/died.out" '^not ok guest reached the end: no JMOD-RUN: done'
 
-fixture timeout <<'EOF'
-JMOD-RUN: done
-EOF
+fin | fixture timeout
 verdict timeout --qemu-rc 124
 check "verdict: QEMU timeout fails" has "$work/timeout.out" 'QEMU timed out'
 
-fixture splat <<'EOF'
-JMOD-RUN: begin selftest:a
-1..1
-ok 1 prints WARNING: but is userspace
-JMOD-RUN: end selftest:a rc=0
-JMOD-RUN: done
-EOF
+{ st a 0 1..1 "ok 1 prints WARNING: but is userspace"; fin; } | fixture splat
 echo 'ok 1 prints WARNING: but is userspace' >>"$work/splat.con"
 verdict splat
 check "verdict: userspace text 'WARNING:' is not a splat" [ "$vrc" = 0 ]
@@ -141,6 +147,46 @@ for s in 'BUG: unable to handle page fault' 'WARNING: CPU: 1 PID: 9 at x.c:7' \
 	check "verdict: kernel line '$s' fails the run" \
 		has "$work/splat.out" "^not ok kernel log clean: .*${s:0:8}"
 done
+
+# A suite that skipped everything, or ran nothing, proves nothing: the
+# selftests exit 4 (KSFT_SKIP) as a whole without /dev/jmod.
+{
+	start 2
+	st a 4 "TAP version 13" "1..0 # SKIP /dev/jmod missing ($JMOD_KO not loaded)"
+	st b 4 1..2 "ok 1 t.one # SKIP no /dev/jmod" "ok 2 t.two # SKIP no /dev/jmod"
+	fin
+} | fixture allskip
+verdict allskip
+check "verdict: a suite whose every result is a skip fails" [ "$vrc" = 1 ]
+check "verdict: ... and says so" \
+	has "$work/allskip.out" '^not ok selftests: every result was skipped \(3\)'
+check "verdict: ... a 1..0 # SKIP plan is one skip, with its reason" \
+	has "$work/allskip.out" '^ok selftest:a: no TAP result # SKIP .*: /dev/jmod missing'
+check "verdict: ... counted 2 passed, 1 failed, 3 skipped" \
+	has "$work/allskip.out" '^allskip: 2 passed, 1 failed, 3 skipped$'
+{ start 1; st a 0 "1..0 # SKIP nothing here"; fin; } | fixture skip0
+verdict skip0
+check "verdict: 1..0 # SKIP with exit 0 is a skip" \
+	has "$work/skip0.out" '^ok selftest:a: no TAP result # SKIP plan 1\.\.0: nothing here'
+check "verdict: ... and alone it fails the suite" [ "$vrc" = 1 ]
+{ start 1; st a 4 "1..1" "ok 1 t.one # SKIP"; st b 0 1..1 "ok 1 t.real"; fin; } |
+	fixture someskip
+verdict someskip
+check "verdict: one skipping binary among passing ones passes" [ "$vrc" = 0 ]
+{ start 0; fin; } | fixture noneran
+verdict noneran
+check "verdict: a test run in which no selftest ran fails" \
+	has "$work/noneran.out" '^not ok selftests: none ran'
+{ start 3; st a 0 1..1 "ok 1 t.one"; fin; } | fixture fewer
+verdict fewer
+check "verdict: a test run in which fewer selftests ran than were there fails" \
+	has "$work/fewer.out" '^not ok selftests: 1 of the guest.s 3 ran'
+{ start none; fin; } | fixture asked-none
+verdict asked-none
+check "verdict: --tests none (tests=none) runs no selftest and passes" [ "$vrc" = 0 ]
+{ echo "JMOD-RUN: start mode=demo tests=none"; fin; } | fixture demo
+verdict demo
+check "verdict: a demo run needs no selftest" [ "$vrc" = 0 ]
 
 # ------------------------------------------------------- accelerator
 # accel MODE [IMAGE]: ACCEL from tools/vm/accel.sh under JMOD_ACCEL=MODE
@@ -217,6 +263,15 @@ build() {
 		return 1
 	fi
 }
+# fake_test DIR NAME LINE...: a fake selftest, a busybox sh script that
+# the guest runs like a binary.
+fake_test() {
+	local dir=$1 name=$2
+	shift 2
+	mkdir -p "$dir"
+	printf '%s\n' '#!/bin/sh' "$@" >"$dir/$name"
+	chmod +x "$dir/$name"
+}
 # boot NAME ARGS...: run the runner, output in $work/NAME.out, rc in $brc
 boot() {
 	local name=$1; shift
@@ -226,9 +281,9 @@ boot() {
 	sed 's/^/# /' "$work/$name.out"
 }
 
-warn_ko=$top/build/$KERNEL-warn/jmalloc.ko
-clean_ko=$top/build/$KERNEL/jmalloc.ko
-if build "build/$KERNEL-warn/jmalloc.ko"; then
+warn_ko=$top/build/$KERNEL-warn/$JMOD_KO.ko
+clean_ko=$top/build/$KERNEL/$JMOD_KO.ko
+if build "$warn_ko"; then
 	boot warn --module "$warn_ko" --tests none
 	check "vm: JMOD_TEST_WARN module: the run fails" [ "$brc" = 1 ]
 	check "vm: JMOD_TEST_WARN module: the WARNING splat is named" \
@@ -239,21 +294,18 @@ else
 	notok "vm: build of the JMOD_TEST_WARN module"
 fi
 
-if build "build/$KERNEL/jmalloc.ko"; then
+if build "$clean_ko"; then
 	boot clean --module "$clean_ko" --tests none
 	check "vm: clean module, no selftests: the run passes" [ "$brc" = 0 ]
 	check "vm: clean module: insmod and rmmod pass" \
-		has "$work/clean.out" '^ok rmmod: 1 rmmod jmalloc'
+		has "$work/clean.out" "^ok rmmod: 1 rmmod $JMOD_KO\$"
 	check "vm: clean module: guest log kept" [ -s "$work/clean.log" ]
 
-	# Fake selftests: busybox sh scripts run in the guest like binaries.
 	fake=$work/fake-selftests
-	mkdir -p "$fake"
-	printf '#!/bin/sh\necho 1..1\necho "ok 1 fine"\n' >"$fake/a_pass"
-	printf '#!/bin/sh\necho 1..2\necho "ok 1 first"\nkill -SEGV $$\n' >"$fake/b_crash"
-	printf '#!/bin/sh\nexit 3\n' >"$fake/c_notap"
-	printf '#!/bin/sh\necho 1..1\necho "ok 1 nothing to do # SKIP"\nexit 4\n' >"$fake/d_skip"
-	chmod +x "$fake"/*
+	fake_test "$fake" a_pass 'echo 1..1' 'echo "ok 1 fine"'
+	fake_test "$fake" b_crash 'echo 1..2' 'echo "ok 1 first"' 'kill -SEGV $$'
+	fake_test "$fake" c_notap 'exit 3'
+	fake_test "$fake" d_skip 'echo 1..1' 'echo "ok 1 nothing to do # SKIP"' 'exit 4'
 	boot fake --module "$clean_ko" --selftests "$fake"
 	check "vm: fake selftests: the run fails" [ "$brc" = 1 ]
 	check "vm: fake selftests: the passing one passes" \
@@ -270,6 +322,20 @@ if build "build/$KERNEL/jmalloc.ko"; then
 	check "vm: --tests a_pass runs only that binary and passes" [ "$brc" = 0 ]
 	check "vm: --tests a_pass: the others did not run" \
 		not_has "$work/one.out" 'b_crash|c_notap|d_skip'
+	# A suite that skipped everything (the selftests do so as a whole
+	# without /dev/jmod: "1..0 # SKIP", exit 4 = KSFT_SKIP) must fail.
+	skips=$work/skip-selftests
+	fake_test "$skips" a_skipall 'echo "TAP version 13"' \
+		'echo "1..0 # SKIP /dev/jmod missing"' 'exit 4'
+	fake_test "$skips" b_skipcases 'echo 1..2' 'echo "ok 1 x # SKIP no /dev/jmod"' \
+		'echo "ok 2 y # SKIP no /dev/jmod"' 'exit 4'
+	boot skipall --module "$clean_ko" --selftests "$skips"
+	check "vm: a suite whose every result is a skip: the run fails" [ "$brc" = 1 ]
+	check "vm: ... named: every result was skipped" \
+		has "$work/skipall.out" '^not ok selftests: every result was skipped \(3\)'
+	check "vm: ... counted: 1 failed, 3 skipped (make check's sums)" \
+		test "$(sed -n 's/^failed=//p' "$work/skipall.result")" = 1 -a \
+		"$(sed -n 's/^skipped=//p' "$work/skipall.result")" = 3
 	# a kernel that dies before /init: booted again, then failed
 	# (init= too: a kernel whose rdinit= is missing runs the initramfs'
 	# /sbin/init instead; a missing init= is a panic on every kernel)
