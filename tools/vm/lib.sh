@@ -215,7 +215,7 @@ vm_initramfs() (
 	# which no selftest ran (unless --tests none asked for that).
 	[ "$mode" != test ] || [ "$tests" = none ] || [ "$ntests" != 0 ] ||
 		vm_warn "no selftest binaries in '$selftests' (make selftests): the run will fail"
-	[ "$mode" = test ] && [ "$tests" != none ] || ntests=none
+	[ "$tests" != none ] || ntests=none
 
 	if [ -n "$jmodctl" ]; then
 		[ -x "$jmodctl" ] || vm_die "jmodctl '$jmodctl' not executable"
