@@ -221,7 +221,7 @@ TEST_F(cli, stats)
 	EXPECT_RUN(r, 0);
 	EXPECT_EQ(NULL, strstr(r.out, "idle row"));
 	result_free(&r);
-	r = run(AS_ROOT, "stats", "--sort", "curruns", "-r", NULL);
+	r = run(AS_ROOT, "stats", "--sort", "curruns", "-R", NULL);
 	EXPECT_RUN(r, 0);
 	result_free(&r);
 	r = run(AS_ROOT, "stats", "-s", "nonsense", NULL);
@@ -346,7 +346,7 @@ TEST_F_TIMEOUT(cli, bench, 60)
 	if (!self->ok)
 		return;
 	r = run(AS_ROOT, "bench", "-w", "batch", "-b", "jmod", "-t", "1",
-		"-d", "uniform", "--min", "8", "--max", "4K", "-n", "100",
+		"-D", "uniform", "--min", "8", "--max", "4K", "-n", "100",
 		"-l", "16", "--json", NULL);
 	EXPECT_RUN(r, 0);
 	j = json_parse(r.out, strlen(r.out), msg, sizeof(msg));
@@ -509,7 +509,7 @@ TEST_F_TIMEOUT(cli, replay, 120)
 	}
 	close(fd);
 
-	r = run(AS_ROOT, "replay", "-r", "2", "-c", "7", "--json", TRACE_PATH,
+	r = run(AS_ROOT, "replay", "-r", "2", "-C", "7", "--json", TRACE_PATH,
 		NULL);
 	EXPECT_RUN(r, 0);
 	j = json_parse(r.out, strlen(r.out), msg, sizeof(msg));

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_bench.c: "jmodctl bench", one JMOD_IOC_BENCH run.  The options
+ * fill a struct jmod_bench (names looked up in the tables below, numbers
+ * range-checked) before /dev/jmod is opened; the kernel runs the
+ * workload on pinned kthreads and fills in the results, which are
+ * printed as text or as one JSON object.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jmodctl.h"
+
+static const char *const workload_names[JMOD_BENCH_NR] = {
+	[JMOD_BENCH_PAIR] = "pair",
+	[JMOD_BENCH_BATCH] = "batch",
+	[JMOD_BENCH_RANDOM] = "random",
+	[JMOD_BENCH_REMOTE] = "remote",
+};
+
+static const char *const dist_names[JMOD_DIST_NR] = {
+	[JMOD_DIST_FIXED] = "fixed",
+	[JMOD_DIST_UNIFORM] = "uniform",
+	[JMOD_DIST_PARETO] = "pareto",
+	[JMOD_DIST_KERNEL] = "kernel",
+};
+
+#define BENCH_OPS	100000
+#define BENCH_LIVE	1024
+#define BENCH_SIZE	64
+
+enum { OPT_MIN = OPT_LONG, OPT_MAX };
+
+static const struct cmd_opt bench_opts[] = {
+	OPT('w', "workload", "W",
+	    "pair (default: alloc+free of one object),\nbatch (LIVE allocs then LIVE frees),\nrandom (LIVE slots, random lifetimes),\nremote (freed on another CPU via a ring)"),
+	OPT('b', "backend", "B",
+	    "jmod (default), kmalloc, jmod-notcache,\npages, vmalloc (pages and vmalloc: sizes of\nat least a page, or -D kernel)"),
+	OPT('t', "threads", "N", "kernel threads, 1..%llu (default 1)", JMOD_BENCH_MAX_THREADS),
+	OPT('c', "cpus", "MASK",
+	    "CPU mask, e.g. 0x3 (default 0: every\nonline CPU); threads go round robin"),
+	OPT('D', "dist", "D",
+	    "fixed (default: always --min), uniform,\npareto, kernel (a kmalloc-like mix)"),
+	OPT(OPT_MIN, "min", "N", "smallest request (default %llu; K/M/G allowed)", BENCH_SIZE),
+	OPT(OPT_MAX, "max", "N", "largest request (default: --min)"),
+	OPT('n', "ops", "N", "operations per thread (default %llu)", BENCH_OPS),
+	OPT('l', "live", "N", "live set, batch length or ring size\n(default %llu)", BENCH_LIVE),
+	OPT('S', "seed", "N", "PRNG seed (default 1)"),
+	OPT('j', "json", NULL, "one JSON object instead of text"),
+};
+
+static void bench_describe(FILE *f)
+{
+	fprintf(f,
+		"Run JMOD_IOC_BENCH: a workload on kernel threads pinned to CPUs,\n"
+		"against one allocator, and print every field the kernel returns.\n"
+		"Under QEMU TCG the times mean little; compare back ends of one\n"
+		"boot.  Pages are 4 KiB pages of jmod's chunks and huge objects.\n");
+}
+
+#define F(name)	((unsigned long long)b->name)
+
+static void bench_print_json(const struct jmod_bench *b, double ns_op,
+			     double ops_s)
+{
+	printf("{\"workload\":\"%s\",\"backend\":\"%s\",\"nr_threads\":%u,\"dist\":\"%s\",\"cpu_mask\":%llu,\"min_size\":%llu,\"max_size\":%llu,\"ops\":%llu,\"live\":%llu,\"seed\":%llu,",
+	       workload_names[b->workload],
+	       backend_names[b->backend], b->nr_threads,
+	       dist_names[b->dist], F(cpu_mask), F(min_size),
+	       F(max_size), F(ops), F(live), F(seed));
+	printf("\"elapsed_ns\":%llu,\"thread_ns\":%llu,\"total_ops\":%llu,\"failed\":%llu,\"requested_bytes\":%llu,\"usable_bytes\":%llu,\"peak_bytes\":%llu,\"peak_requested\":%llu,\"mapped_start\":%llu,\"mapped_peak\":%llu,\"mapped_end\":%llu,\"ns_per_op\":%.1f,\"ops_per_sec\":%.0f}\n",
+	       F(elapsed_ns), F(thread_ns), F(total_ops), F(failed),
+	       F(requested_bytes), F(usable_bytes), F(peak_bytes),
+	       F(peak_requested), F(mapped_start), F(mapped_peak),
+	       F(mapped_end), ns_op, ops_s);
+}
+
+static void bench_print_text(const struct jmod_bench *b, double ns_op,
+			     double ops_s)
+{
+	char h[32];
+
+	printf("workload         %s\n", workload_names[b->workload]);
+	printf("backend          %s\n", backend_names[b->backend]);
+	printf("nr_threads       %u\n", b->nr_threads);
+	printf("cpu_mask         %#llx%s\n", F(cpu_mask),
+	       b->cpu_mask ? "" : " (every online CPU)");
+	printf("dist             %s\n", dist_names[b->dist]);
+	printf("min_size         %llu\n", F(min_size));
+	printf("max_size         %llu\n", F(max_size));
+	printf("ops              %llu per thread\n", F(ops));
+	printf("live             %llu\n", F(live));
+	printf("seed             %llu\n", F(seed));
+	printf("elapsed_ns       %llu\n", F(elapsed_ns));
+	printf("thread_ns        %llu\n", F(thread_ns));
+	printf("total_ops        %llu\n", F(total_ops));
+	printf("failed           %llu\n", F(failed));
+	printf("requested_bytes  %llu (%s)\n", F(requested_bytes),
+	       hum(b->requested_bytes, h, sizeof(h)));
+	printf("usable_bytes     %llu (%s)\n", F(usable_bytes),
+	       hum(b->usable_bytes, h, sizeof(h)));
+	printf("peak_bytes       %llu (%s)\n", F(peak_bytes),
+	       hum(b->peak_bytes, h, sizeof(h)));
+	printf("peak_requested   %llu (%s)\n", F(peak_requested),
+	       hum(b->peak_requested, h, sizeof(h)));
+	printf("mapped_start     %llu pages\n", F(mapped_start));
+	printf("mapped_peak      %llu pages\n", F(mapped_peak));
+	printf("mapped_end       %llu pages\n", F(mapped_end));
+	printf("ns_per_op        %.1f (thread time / ops)\n", ns_op);
+	printf("ops_per_sec      %.0f (ops / elapsed)\n", ops_s);
+}
+#undef F
+
+static void bench_print(const struct jmod_bench *b, bool json)
+{
+	double ns_op = b->total_ops ? (double)b->thread_ns / b->total_ops : 0;
+	double ops_s = b->elapsed_ns ? b->total_ops * 1e9 / b->elapsed_ns : 0;
+
+	if (json)
+		bench_print_json(b, ns_op, ops_s);
+	else
+		bench_print_text(b, ns_op, ops_s);
+}
+
+struct bench_opts {
+	struct jmod_bench b;
+	bool json, max_set;
+};
+
+/* @arg in @names into *@out, or a usage error listing @choices */
+static int bench_name(const char *const *names, unsigned int n,
+		      const char *what, const char *choices, const char *arg,
+		      __u32 *out)
+{
+	int i = name_index(names, n, arg);
+
+	if (i < 0) {
+		err("bench: unknown %s \"%s\" (%s)", what, arg, choices);
+		return EXIT_USAGE;
+	}
+	*out = i;
+	return 0;
+}
+
+static int bench_set(void *ctx, int key, const char *arg)
+{
+	const struct cmd *c = &cmd_bench;
+	struct bench_opts *o = ctx;
+	struct jmod_bench *b = &o->b;
+	__u64 v;
+
+	switch (key) {
+	case 'w':
+		return bench_name(workload_names, JMOD_BENCH_NR, "workload",
+				  "pair, batch, random, remote", arg, &b->workload);
+	case 'b':
+		return bench_name(backend_names, JMOD_BACKEND_NR, "backend",
+				  "jmod, kmalloc, jmod-notcache, pages, vmalloc",
+				  arg, &b->backend);
+	case 'D':
+		return bench_name(dist_names, JMOD_DIST_NR, "distribution",
+				  "fixed, uniform, pareto, kernel", arg, &b->dist);
+	case 't':
+		if (opt_u64(c, key, arg, 1, JMOD_BENCH_MAX_THREADS, &v))
+			return EXIT_USAGE;
+		b->nr_threads = v;
+		return 0;
+	case 'c':
+		return opt_u64(c, key, arg, 0, ~0ULL, &b->cpu_mask);
+	case OPT_MIN:
+		return opt_size(c, key, arg, 1, ~0ULL, &b->min_size);
+	case OPT_MAX:
+		o->max_set = true;
+		return opt_size(c, key, arg, 1, ~0ULL, &b->max_size);
+	case 'n':
+		return opt_size(c, key, arg, 1, JMOD_BENCH_MAX_OPS, &b->ops);
+	case 'l':
+		return opt_size(c, key, arg, 1, JMOD_BENCH_MAX_LIVE, &b->live);
+	case 'S':
+		return opt_u64(c, key, arg, 0, ~0ULL, &b->seed);
+	case 'j':
+		o->json = true;
+		return 0;
+	}
+	return 0;
+}
+
+/* JMOD_IOC_BENCH; the kernel's refusals of a value are usage errors */
+static int bench_run(struct jmod_bench *b)
+{
+	int fd = open_dev(), ret = xioctl(fd, JMOD_IOC_BENCH, b);
+
+	close(fd);
+	switch (ret) {
+	case 0:
+		return 0;
+	case -EINVAL:
+		err("JMOD_IOC_BENCH: %s (a CPU of the mask offline? pages and vmalloc want --min of a page or more)",
+		    strerror(-ret));
+		return EXIT_USAGE;
+	case -E2BIG:
+		err("JMOD_IOC_BENCH: %s (threads, live or ops above the limits)",
+		    strerror(-ret));
+		return EXIT_USAGE;
+	case -EFBIG:
+		err("JMOD_IOC_BENCH: %s (--max above max_alloc, see %s version)",
+		    strerror(-ret), prog);
+		return EXIT_USAGE;
+	default:
+		err("JMOD_IOC_BENCH: %s", strerror(-ret));
+		return EXIT_FAILURE;
+	}
+}
+
+static int bench_main(const struct cmd *c, int argc, char **argv)
+{
+	struct bench_opts o = {
+		.b = {
+			.workload = JMOD_BENCH_PAIR,
+			.backend = JMOD_BACKEND_JMOD,
+			.nr_threads = 1,
+			.dist = JMOD_DIST_FIXED,
+			.min_size = BENCH_SIZE,
+			.ops = BENCH_OPS,
+			.live = BENCH_LIVE,
+			.seed = 1,
+		},
+	};
+	struct jmod_bench *b = &o.b;
+	int ret = cmd_parse(c, argc, argv, bench_set, &o);
+
+	if (ret != CMD_RUN)
+		return ret;
+	if (!o.max_set)
+		b->max_size = b->min_size;
+	if (b->max_size < b->min_size) {
+		err("bench: --max %llu is below --min %llu",
+		    (unsigned long long)b->max_size,
+		    (unsigned long long)b->min_size);
+		return EXIT_USAGE;
+	}
+	ret = bench_run(b);
+	if (ret)
+		return ret;
+	bench_print(b, o.json);
+	if (b->failed)
+		fprintf(stderr, "%s: bench: %llu allocations failed\n", prog,
+			(unsigned long long)b->failed);
+	return fflush(stdout) ? EXIT_FAILURE : 0;
+}
+
+const struct cmd cmd_bench = {
+	.name = "bench",
+	.synopsis = "[-w WORKLOAD] [-b BACKEND] [-t THREADS] [-c CPUMASK]\n"
+		    "                [-D DIST] [--min N] [--max N] [-n OPS] [-l LIVE]\n"
+		    "                [-S SEED] [--json]",
+	.summary = "run a JMOD_IOC_BENCH workload",
+	.fn = bench_main,
+	.describe = bench_describe,
+	.opts = bench_opts,
+	.nr_opts = ARRAY_SIZE(bench_opts),
+};

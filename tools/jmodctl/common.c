@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * common.c: the helpers every jmodctl command uses (declared in
+ * jmodctl.h).  Arguments first: cmd_parse() turns a command's option
+ * table into getopt_long() input, answers --help from the same table,
+ * hands each option to the command's setter (which checks the value
+ * with opt_u64/opt_size) and checks the positional count, all before a
+ * command touches the module; then open_dev()/need_debugfs() find the
+ * module and exit 3, 4 or 5 with a one-line reason, and read_debugfs()
+ * and write_knob() do the debugfs I/O.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "jmodctl.h"
+
+#define DEBUGFS_MAGIC_NR	0x64626720
+#define MAX_OPTS		16
+#define HELP_COL		21
+
+const char *prog = "jmodctl";
+
+const char *const backend_names[JMOD_BACKEND_NR] = {
+	[JMOD_BACKEND_JMOD] = "jmod",
+	[JMOD_BACKEND_KMALLOC] = "kmalloc",
+	[JMOD_BACKEND_JMOD_NOTCACHE] = "jmod-notcache",
+	[JMOD_BACKEND_PAGES] = "pages",
+	[JMOD_BACKEND_VMALLOC] = "vmalloc",
+};
+
+void err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* options and usage */
+
+static void print_opt(FILE *f, const struct cmd_opt *o)
+{
+	char head[64], help[512], *line, *save;
+	int n;
+
+	if (o->key < OPT_LONG)
+		n = snprintf(head, sizeof(head), "  -%c, --%s", o->key, o->name);
+	else
+		n = snprintf(head, sizeof(head), "      --%s", o->name);
+	if (o->arg)
+		snprintf(head + n, sizeof(head) - n, " %s", o->arg);
+	snprintf(help, sizeof(help), o->help, o->val[0], o->val[1]);
+	line = strtok_r(help, "\n", &save);
+	if (strlen(head) >= HELP_COL - 1) {
+		fprintf(f, "%s\n", head);
+		head[0] = '\0';
+	}
+	fprintf(f, "%-*s%s\n", HELP_COL, head, line ? line : "");
+	while ((line = strtok_r(NULL, "\n", &save)))
+		fprintf(f, "%*s%s\n", HELP_COL, "", line);
+}
+
+void cmd_usage(const struct cmd *c, FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "usage: %s %s%s%s\n", prog, c->name,
+		c->synopsis ? " " : "", c->synopsis ? c->synopsis : "");
+	if (c->describe) {
+		fputc('\n', f);
+		c->describe(f);
+	}
+	fputc('\n', f);
+	for (i = 0; i < c->nr_opts; i++)
+		print_opt(f, &c->opts[i]);
+	fprintf(f, "  -h, --help         this text\n");
+}
+
+/* "-n/--ops" for messages */
+const char *opt_name(const struct cmd *c, int key)
+{
+	static char buf[64];
+	unsigned int i;
+
+	for (i = 0; i < c->nr_opts; i++) {
+		if (c->opts[i].key != key)
+			continue;
+		if (key < OPT_LONG)
+			snprintf(buf, sizeof(buf), "-%c/--%s", key,
+				 c->opts[i].name);
+		else
+			snprintf(buf, sizeof(buf), "--%s", c->opts[i].name);
+		return buf;
+	}
+	return "?";
+}
+
+/*
+ * Parses @argv (argv[0] is the command name): -h/--help prints the usage
+ * and returns 0; an unknown option, a value @set refuses or a wrong
+ * number of positional arguments returns EXIT_USAGE; otherwise CMD_RUN
+ * with optind at the first positional argument.
+ */
+int cmd_parse(const struct cmd *c, int argc, char **argv,
+	      int (*set)(void *ctx, int key, const char *arg), void *ctx)
+{
+	struct option longopts[MAX_OPTS + 2];
+	char shortopts[2 * MAX_OPTS + 3] = "h";
+	unsigned int i, n = 1, nargs;
+	int key, ret;
+
+	for (i = 0; i < c->nr_opts && i < MAX_OPTS; i++) {
+		const struct cmd_opt *o = &c->opts[i];
+
+		longopts[i] = (struct option){ o->name, o->arg ?
+			required_argument : no_argument, NULL, o->key };
+		if (o->key >= OPT_LONG)
+			continue;
+		shortopts[n++] = o->key;
+		if (o->arg)
+			shortopts[n++] = ':';
+	}
+	shortopts[n] = '\0';
+	longopts[i++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[i] = (struct option){ NULL, 0, NULL, 0 };
+
+	optind = 1;
+	while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (key == 'h') {
+			cmd_usage(c, stdout);
+			return 0;
+		}
+		if (key == '?' || key == ':') {
+			cmd_usage(c, stderr);
+			return EXIT_USAGE;
+		}
+		ret = set ? set(ctx, key, optarg) : EXIT_USAGE;
+		if (ret)
+			return ret;
+	}
+	nargs = argc - optind;
+	if (nargs > c->max_args) {
+		err("%s: unexpected argument \"%s\" (see %s %s --help)",
+		    c->name, argv[optind + c->max_args], prog, c->name);
+		return EXIT_USAGE;
+	}
+	if (nargs < c->min_args) {
+		err("%s: wants %s (see %s %s --help)", c->name, c->synopsis,
+		    prog, c->name);
+		return EXIT_USAGE;
+	}
+	return CMD_RUN;
+}
+
+static int opt_range(const struct cmd *c, int key, bool ok,
+		     unsigned long long lo, unsigned long long hi,
+		     unsigned long long v)
+{
+	if (ok && v >= lo && v <= hi)
+		return 0;
+	if (hi == ~0ULL)
+		err("%s: %s wants a number of at least %llu", c->name,
+		    opt_name(c, key), lo);
+	else
+		err("%s: %s wants %llu..%llu", c->name, opt_name(c, key), lo,
+		    hi);
+	return EXIT_USAGE;
+}
+
+/* @arg as a number in @lo..@hi into *@out, or EXIT_USAGE after a message */
+int opt_u64(const struct cmd *c, int key, const char *arg,
+	    unsigned long long lo, unsigned long long hi, __u64 *out)
+{
+	__u64 v = 0;
+	int ret = opt_range(c, key, parse_u64(arg, &v), lo, hi, v);
+
+	if (!ret)
+		*out = v;
+	return ret;
+}
+
+/* The same with K/M/G suffixes allowed */
+int opt_size(const struct cmd *c, int key, const char *arg,
+	     unsigned long long lo, unsigned long long hi, __u64 *out)
+{
+	__u64 v = 0;
+	int ret = opt_range(c, key, parse_size(arg, &v), lo, hi, v);
+
+	if (!ret)
+		*out = v;
+	return ret;
+}
+
+/* numbers and names */
+
+bool parse_u64(const char *s, __u64 *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s == '-')
+		return false;
+	*out = strtoull(s, &end, 0);
+	return !errno && end != s && !*end;
+}
+
+/* 4096, 4K, 2M, 0x1000 */
+bool parse_size(const char *s, __u64 *out)
+{
+	static const char units[] = "kmg";
+	unsigned long long v;
+	unsigned int shift = 0;
+	const char *u;
+	char *end;
+
+	errno = 0;
+	if (*s == '-')
+		return false;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return false;
+	if (*end) {
+		u = strchr(units, *end | 0x20);
+		if (!u || end[1])
+			return false;
+		shift = 10 * (u - units + 1);
+	}
+	if (v > (~0ULL >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+int name_index(const char *const *names, unsigned int n, const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+/* "4096 (4 KiB)", "1536 (1.5 KiB)", "100 B" */
+const char *human(__u64 bytes, char *buf, size_t len)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB",
+					     "PiB", "EiB" };
+	double v = bytes;
+	int u = -1;
+
+	if (bytes < KiB) {
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (v == (double)(__u64)v)
+		snprintf(buf, len, "%llu (%llu %s)", (unsigned long long)bytes,
+			 (unsigned long long)v, unit[u]);
+	else
+		snprintf(buf, len, "%llu (%.1f %s)", (unsigned long long)bytes,
+			 v, unit[u]);
+	return buf;
+}
+
+/* 512, 1.5K, 12K, 3.2M: binary units */
+const char *hum(double v, char *b, size_t n)
+{
+	static const char unit[] = "KMGTPE";
+	int u = -1;
+
+	if (v < 0) {
+		snprintf(b, n, "-");
+		return b;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(b, n, "%.0f", v);
+	else
+		snprintf(b, n, v < 10 ? "%.1f%c" : "%.0f%c", v, unit[u]);
+	return b;
+}
+
+/* /dev/jmod */
+
+bool module_loaded(void)
+{
+	struct stat st;
+
+	return !stat(MODULE_DIR, &st);
+}
+
+/* Opens /dev/jmod or exits with a one-line reason */
+int open_dev(void)
+{
+	int fd = open(JMOD_DEVICE, O_RDWR | O_CLOEXEC);
+	int e = errno;
+
+	if (fd >= 0)
+		return fd;
+	switch (e) {
+	case ENOENT:
+	case ENXIO:
+	case ENODEV:
+		if (module_loaded())
+			err("jmod not loaded: %s: %s (%s exists but the device node is missing: is devtmpfs mounted?)",
+			    JMOD_DEVICE, strerror(e), MODULE_DIR);
+		else
+			err("jmod not loaded: %s: %s (insmod jmalloc.ko)",
+			    JMOD_DEVICE, strerror(e));
+		exit(EXIT_NODEV);
+	case EACCES:
+	case EPERM:
+		err("%s: %s (root only: run jmodctl as root)", JMOD_DEVICE,
+		    strerror(e));
+		exit(EXIT_PERM);
+	default:
+		err("%s: %s", JMOD_DEVICE, strerror(e));
+		exit(EXIT_FAILURE);
+	}
+}
+
+int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+/* xioctl() that names @what and the error when it fails */
+int ioctl_or_err(int fd, unsigned long cmd, const char *what, void *arg)
+{
+	int ret = xioctl(fd, cmd, arg);
+
+	if (ret)
+		err("%s: %s", what, strerror(-ret));
+	return ret;
+}
+
+/* JMOD_IOC_VERSION on a fresh fd; exits if there is no /dev/jmod */
+int dev_version(struct jmod_version *v)
+{
+	int fd = open_dev(), ret;
+
+	memset(v, 0, sizeof(*v));
+	ret = ioctl_or_err(fd, JMOD_IOC_VERSION, "JMOD_IOC_VERSION", v);
+	close(fd);
+	return ret;
+}
+
+/* debugfs */
+
+/* Is @path on a mounted debugfs? */
+static bool debugfs_mounted(const char *path)
+{
+	struct statfs sf;
+
+	return !statfs(path, &sf) && sf.f_type == DEBUGFS_MAGIC_NR;
+}
+
+/* Checks that jmod's debugfs directory is there; exits with the reason */
+void need_debugfs(void)
+{
+	struct stat st;
+	int e;
+
+	if (!stat(JMOD_DEBUGFS, &st))
+		return;
+	e = errno;
+	if (!module_loaded()) {
+		err("jmod not loaded: %s missing (insmod jmalloc.ko)",
+		    MODULE_DIR);
+		exit(EXIT_NODEV);
+	}
+	if (e == EACCES || e == EPERM) {
+		err("%s: %s (root only: run jmodctl as root)", JMOD_DEBUGFS,
+		    strerror(e));
+		exit(EXIT_PERM);
+	}
+	if (!debugfs_mounted(DEBUGFS_DIR)) {
+		err("debugfs not mounted on %s (mount -t debugfs none %s)",
+		    DEBUGFS_DIR, DEBUGFS_DIR);
+		exit(EXIT_NODEBUGFS);
+	}
+	err("%s: %s (jmalloc is loaded but has no debugfs directory)",
+	    JMOD_DEBUGFS, strerror(e));
+	exit(EXIT_FAILURE);
+}
+
+/* Exits after a failed open or I/O on a debugfs file */
+static void debugfs_fail(const char *what, const char *name, int e)
+{
+	err("%s %s/%s: %s%s", what, JMOD_DEBUGFS, name, strerror(e),
+	    e == EACCES || e == EPERM ? " (root only: run jmodctl as root)" :
+	    "");
+	exit(e == EACCES || e == EPERM ? EXIT_PERM : EXIT_FAILURE);
+}
+
+static int open_debugfs(const char *name, int flags)
+{
+	char path[256];
+	int fd;
+
+	need_debugfs();
+	snprintf(path, sizeof(path), "%s/%s", JMOD_DEBUGFS, name);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		debugfs_fail("open", name, errno);
+	return fd;
+}
+
+/* Whole file, NUL-terminated, malloc'ed; exits on failure */
+char *read_debugfs(const char *name, size_t *lenp)
+{
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0;
+	int fd = open_debugfs(name, O_RDONLY);
+	ssize_t n;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? 2 * cap : 16384;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				err("out of memory");
+				exit(EXIT_FAILURE);
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			debugfs_fail("read", name, errno);
+		if (!n)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
+/* Writes @val to knob @name: 0, or EXIT_USAGE when the kernel said EINVAL */
+int write_knob(const char *name, const char *val)
+{
+	int fd = open_debugfs(name, O_WRONLY);
+	ssize_t n = write(fd, val, strlen(val));
+	int e = errno;
+
+	close(fd);
+	if (n == (ssize_t)strlen(val))
+		return 0;
+	if (n >= 0)
+		e = EIO;
+	if (e == EINVAL) {
+		err("%s: the kernel refused \"%s\": %s", name, val,
+		    strerror(e));
+		return EXIT_USAGE;
+	}
+	debugfs_fail("write", name, e);
+	return EXIT_FAILURE;
+}
+
+unsigned long long read_knob(const char *name)
+{
+	char *buf = read_debugfs(name, NULL);
+	unsigned long long v = strtoull(buf, NULL, 0);
+
+	free(buf);
+	return v;
+}
+
+/* Copies debugfs JSON file @name to stdout once it parses */
+int print_json_file(const char *name)
+{
+	char msg[128];
+	struct json *j;
+	size_t len;
+	char *buf = read_debugfs(name, &len);
+
+	j = json_parse(buf, len, msg, sizeof(msg));
+	if (!j) {
+		err("%s/%s does not parse: %s", JMOD_DEBUGFS, name, msg);
+		free(buf);
+		return EXIT_FAILURE;
+	}
+	json_free(j);
+	fwrite(buf, 1, len, stdout);
+	free(buf);
+	return fflush(stdout) ? EXIT_FAILURE : 0;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * jmodctl.h: what every jmodctl source file shares.  The command table
+ * (jmodctl.c) holds one struct cmd per command, defined in its
+ * cmd_*.c file; common.c has the helpers declared here: errors and exit
+ * codes, option parsing and --help from a command's option table,
+ * number and size parsing, human units, /dev/jmod and debugfs access.
+ * table.c reads debugfs tables for stats and top.
+ */
+#ifndef JMODCTL_H
+#define JMODCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <linux/jmod.h>
+
+#define EXIT_USAGE	2
+#define EXIT_NODEV	3
+#define EXIT_PERM	4
+#define EXIT_NODEBUGFS	5
+
+#define DEBUGFS_DIR	"/sys/kernel/debug"
+#define JMOD_DEBUGFS	DEBUGFS_DIR "/jmod"
+#define MODULE_DIR	"/sys/module/jmalloc"
+#define STATS_PATH	JMOD_DEBUGFS "/stats"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define KiB		(1ULL << 10)
+#define MiB		(1ULL << 20)
+
+extern const char *prog;
+
+/*
+ * One option of a command: @key is the short letter, or OPT_LONG + n
+ * for a long-only one; @arg names its value (NULL: a flag).  @help is
+ * a printf format given @val[0] and @val[1] (defaults, limits); "\n"
+ * in it starts an indented continuation line.
+ */
+#define OPT_LONG	256
+
+struct cmd_opt {
+	int key;
+	const char *name;
+	const char *arg;
+	const char *help;
+	unsigned long long val[2];
+};
+
+#define OPT(k, n, a, h, ...) \
+	{ .key = (k), .name = (n), .arg = (a), .help = (h), .val = { __VA_ARGS__ } }
+
+/* Returned by cmd_parse when the command should go on and run */
+#define CMD_RUN		(-1)
+
+struct cmd {
+	const char *name;
+	const char *synopsis;	/* after "usage: jmodctl NAME " */
+	const char *summary;	/* one line for the main usage */
+	int (*fn)(const struct cmd *c, int argc, char **argv);
+	void (*describe)(FILE *f);	/* text between synopsis and options */
+	const struct cmd_opt *opts;
+	unsigned int nr_opts;
+	unsigned int min_args, max_args;	/* positional arguments */
+};
+
+/* common.c */
+void err(const char *fmt, ...);
+void cmd_usage(const struct cmd *c, FILE *f);
+int cmd_parse(const struct cmd *c, int argc, char **argv,
+	      int (*set)(void *ctx, int key, const char *arg), void *ctx);
+const char *opt_name(const struct cmd *c, int key);
+int opt_u64(const struct cmd *c, int key, const char *arg,
+	    unsigned long long lo, unsigned long long hi, __u64 *out);
+int opt_size(const struct cmd *c, int key, const char *arg,
+	     unsigned long long lo, unsigned long long hi, __u64 *out);
+bool parse_u64(const char *s, __u64 *out);
+bool parse_size(const char *s, __u64 *out);
+int name_index(const char *const *names, unsigned int n, const char *s);
+const char *human(__u64 bytes, char *buf, size_t len);
+const char *hum(double v, char *b, size_t n);
+
+extern const char *const backend_names[JMOD_BACKEND_NR];
+
+bool module_loaded(void);
+int open_dev(void);
+int xioctl(int fd, unsigned long cmd, void *arg);
+int ioctl_or_err(int fd, unsigned long cmd, const char *what, void *arg);
+int dev_version(struct jmod_version *v);
+
+void need_debugfs(void);
+char *read_debugfs(const char *name, size_t *lenp);
+int write_knob(const char *name, const char *val);
+unsigned long long read_knob(const char *name);
+int print_json_file(const char *name);
+
+/* table.c: a debugfs table, the header line names the columns */
+#define TABLE_MAX_COLS	32
+
+struct table {
+	char *buf;
+	char **col;
+	unsigned int ncols;
+	char ***row;		/* row[r][c] */
+	unsigned int nrows;
+};
+
+void table_read(const char *name, struct table *t);
+void table_free(struct table *t);
+int table_col(const struct table *t, const char *name);
+double cell_num(const char *s);
+double table_num(const struct table *t, unsigned int r, const char *col);
+void table_sort(struct table *t, const char *col, bool ascending);
+void table_print(const struct table *t, const char *title, bool all);
+
+/* the commands, one file each (knobs: purge, decay, tcache) */
+extern const struct cmd cmd_stats, cmd_top, cmd_purge, cmd_decay,
+	cmd_tcache, cmd_bench, cmd_replay, cmd_prof, cmd_version,
+	cmd_selftest, cmd_demo;
+
+int print_tool_version(void);
+
+#endif /* JMODCTL_H */
