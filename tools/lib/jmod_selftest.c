@@ -14,16 +14,23 @@
 #include "jmod_dev.h"
 #include "jmod_selftest.h"
 
+/* JMOD_IOC_SELFTEST of case @id with @flags and @arg into *@st */
+static int selftest_ioctl(int fd, __u32 id, __u32 flags, __u32 arg,
+			  struct jmod_selftest *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	st->flags = flags;
+	st->cpu_mask_or_arg = arg;
+	return jmod_dev_ioctl(fd, JMOD_IOC_SELFTEST, st);
+}
+
 /* JMOD_SELFTEST_QUERY of case @id: its name into @name (NUL-terminated) */
 static int query(int fd, __u32 id, char name[JMOD_SELFTEST_NAME_LEN + 1])
 {
 	struct jmod_selftest st;
-	int ret;
+	int ret = selftest_ioctl(fd, id, JMOD_SELFTEST_QUERY, 0, &st);
 
-	memset(&st, 0, sizeof(st));
-	st.id = id;
-	st.flags = JMOD_SELFTEST_QUERY;
-	ret = jmod_dev_ioctl(fd, JMOD_IOC_SELFTEST, &st);
 	if (ret)
 		return ret;
 	memcpy(name, st.name, JMOD_SELFTEST_NAME_LEN);
@@ -70,12 +77,8 @@ int jmod_selftest_find(int fd, const char *name, __u32 *id)
 int jmod_selftest_run(int fd, __u32 id, __u32 arg, char *msg, size_t len)
 {
 	struct jmod_selftest st;
-	int ret;
+	int ret = selftest_ioctl(fd, id, 0, arg, &st);
 
-	memset(&st, 0, sizeof(st));
-	st.id = id;
-	st.cpu_mask_or_arg = arg;
-	ret = jmod_dev_ioctl(fd, JMOD_IOC_SELFTEST, &st);
 	st.msg[JMOD_SELFTEST_MSG_LEN - 1] = '\0';
 	snprintf(msg, len, "%s", st.msg);
 	return ret;
