@@ -48,8 +48,7 @@ FIXTURE_SETUP(core)
 
 FIXTURE_TEARDOWN(core)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	jm_close(self->fd);
 }
 
 /*
@@ -704,14 +703,12 @@ FIXTURE_VARIANT_ADD(trace, kmalloc) {
 
 FIXTURE_SETUP(trace)
 {
-	if (!jm_setup_dev(_metadata, &self->fd, &self->v))
-		return;
+	jm_setup_dev(_metadata, &self->fd, &self->v);
 }
 
 FIXTURE_TEARDOWN(trace)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	jm_close(self->fd);
 }
 
 TEST_F_TIMEOUT(trace, random, 600)

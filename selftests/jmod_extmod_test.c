@@ -30,18 +30,33 @@
 #define EXT_KO		"/jmod_ext_test.ko"
 #define EXT_NAME	"jmod_ext_test"
 
-TEST(zeroing_from_another_module)
+/*
+ * SKIPs unless jmalloc.ko is loaded (and, with @debugfs, its debugfs
+ * directory is there) and the test module is in the guest.  Returns the
+ * test module's fd, or -1 after the SKIP.
+ */
+static int open_ext_ko(struct __test_metadata *_metadata, bool debugfs)
 {
-	int fd, dev, ret;
+	int fd, dev = jm_open();
 
-	dev = jm_open();
 	if (dev < 0)
-		SKIP(return, "%s: %s (jmalloc.ko not loaded?)", JMOD_DEVICE,
+		SKIP(return -1, "%s: %s (jmalloc.ko not loaded?)", JMOD_DEVICE,
 		     strerror(-dev));
 	close(dev);
+	if (debugfs && !jm_debugfs_present())
+		SKIP(return -1, "no jmod debugfs");
 	fd = open(EXT_KO, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		SKIP(return, "%s: %s", EXT_KO, strerror(errno));
+		SKIP(return -1, "%s: %s", EXT_KO, strerror(errno));
+	return fd;
+}
+
+TEST(zeroing_from_another_module)
+{
+	int ret, fd = open_ext_ko(_metadata, false);
+
+	if (fd < 0)
+		return;
 	ret = syscall(SYS_finit_module, fd, "", 0);
 	ASSERT_EQ(0, ret)
 		TH_LOG("finit_module(%s): %s: the policy check failed, see the kernel log",
@@ -86,18 +101,10 @@ TEST(bad_calls_refused)
 	char msg[256], args[64];
 	struct json *j;
 	bool small;
-	int fd, dev, ret;
+	int ret, fd = open_ext_ko(_metadata, true);
 
-	dev = jm_open();
-	if (dev < 0)
-		SKIP(return, "%s: %s (jmalloc.ko not loaded?)", JMOD_DEVICE,
-		     strerror(-dev));
-	close(dev);
-	if (!jm_debugfs_present())
-		SKIP(return, "no jmod debugfs");
-	fd = open(EXT_KO, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		SKIP(return, "%s: %s", EXT_KO, strerror(errno));
+		return;
 	j = jm_stats_json(msg, sizeof(msg));
 	ASSERT_NE(NULL, j) TH_LOG("stats.json: %s", msg);
 	tcache = jm_num(json_get(j, "config"), "tcache");

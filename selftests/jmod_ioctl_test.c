@@ -112,14 +112,12 @@ FIXTURE(jmod) {
 
 FIXTURE_SETUP(jmod)
 {
-	if (!jm_setup_dev(_metadata, &self->fd, &self->v))
-		return;
+	jm_setup_dev(_metadata, &self->fd, &self->v);
 }
 
 FIXTURE_TEARDOWN(jmod)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	jm_close(self->fd);
 }
 
 /*
@@ -511,14 +509,12 @@ FIXTURE_VARIANT_ADD(batch, kmalloc) {
 
 FIXTURE_SETUP(batch)
 {
-	if (!jm_setup_dev(_metadata, &self->fd, &self->v))
-		return;
+	jm_setup_dev(_metadata, &self->fd, &self->v);
 }
 
 FIXTURE_TEARDOWN(batch)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	jm_close(self->fd);
 }
 
 /* Runs @ops (all expected to succeed) as one batch, checks done and results */
@@ -943,7 +939,7 @@ TEST_F_TIMEOUT(jmod, close_frees_all, 120)
 {
 	static const __u64 sizes[] = { 8, 200, 3000, 40000, 300000, 3 * MiB };
 	struct jmod_op ops[ARRAY_SIZE(sizes)];
-	struct jmod_selftest st;
+	char msg[JMOD_SELFTEST_MSG_LEN];
 	struct jmod_batch b;
 	unsigned int i;
 	__u32 id;
@@ -951,16 +947,10 @@ TEST_F_TIMEOUT(jmod, close_frees_all, 120)
 
 	if (self->fd < 0)
 		return;
-	for (id = 0; id < self->v.nr_selftests; id++) {
-		memset(&st, 0, sizeof(st));
-		st.id = id;
-		st.flags = JMOD_SELFTEST_QUERY;
-		ASSERT_EQ(0, jm_ioctl(self->fd, JMOD_IOC_SELFTEST, &st));
-		if (!strcmp(st.name, "quiesce"))
-			break;
-	}
-	if (id == self->v.nr_selftests)
+	ret = jmod_selftest_find(self->fd, JMOD_SELFTEST_QUIESCE, &id);
+	if (ret == -ENOENT)
 		SKIP(return, "no in-kernel case named quiesce");
+	ASSERT_EQ(0, ret) TH_LOG("find quiesce: %s", strerror(-ret));
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		__u64 size = jm_min(sizes[i], self->v.max_alloc);
@@ -983,12 +973,8 @@ TEST_F_TIMEOUT(jmod, close_frees_all, 120)
 	self->fd = jm_open();
 	ASSERT_LE(0, self->fd);
 
-	memset(&st, 0, sizeof(st));
-	st.id = id;
-	ret = jm_ioctl(self->fd, JMOD_IOC_SELFTEST, &st);
-	st.msg[JMOD_SELFTEST_MSG_LEN - 1] = '\0';
-	ASSERT_EQ(0, ret)
-		TH_LOG("quiesce after close: %s", st.msg);
+	ret = jmod_selftest_run(self->fd, id, 0, msg, sizeof(msg));
+	ASSERT_EQ(0, ret) TH_LOG("quiesce after close: %s", msg);
 }
 
 /*

@@ -47,16 +47,10 @@ FIXTURE(stats) {
 	bool tcache_saved, prof_saved;
 };
 
-
-
 FIXTURE_SETUP(stats)
 {
-	self->tcache_saved = false;
-	self->prof_saved = false;
-	if (!jm_setup_dev(_metadata, &self->fd, &self->v) ||
-	    !jm_setup_debugfs(_metadata, &self->fd))
+	if (!jm_setup_knobs(_metadata, &self->fd, &self->v, &self->tcache_was))
 		return;
-	ASSERT_EQ(0, jm_read_knob("tcache", &self->tcache_was));
 	self->tcache_saved = true;
 	ASSERT_EQ(0, jm_set_tcache(false));
 	/* a module built without the profiler has no parameter */
@@ -76,8 +70,7 @@ FIXTURE_TEARDOWN(stats)
 		snprintf(buf, sizeof(buf), "%llu", self->prof_was);
 		jm_write_path(JM_PROF_PARAM, buf);
 	}
-	if (self->fd >= 0)
-		close(self->fd);
+	jm_close(self->fd);
 }
 
 /*
@@ -632,6 +625,43 @@ static void expect_knob(struct __test_metadata *_metadata, const char *knob,
 	EXPECT_EQ(want, v) TH_LOG("%s", knob);
 }
 
+/* Writes @val to @knob, which then reads back as @want */
+static void set_knob(struct __test_metadata *_metadata, const char *knob,
+		     const char *val, unsigned long long want)
+{
+	ASSERT_EQ(0, jm_write_knob(knob, val)) TH_LOG("%s \"%s\"", knob, val);
+	expect_knob(_metadata, knob, want);
+}
+
+/* Every value of @bad gets EINVAL and leaves @knob at @want */
+static void refuse_knob(struct __test_metadata *_metadata, const char *knob,
+			const char *const *bad, unsigned int nbad,
+			unsigned long long want)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nbad; i++) {
+		if (!bad[i][0])
+			continue;	/* a 0-byte write may not reach the knob */
+		ret = jm_write_knob(knob, bad[i]);
+		EXPECT_EQ(-EINVAL, ret) TH_LOG("%s \"%s\": %s", knob, bad[i],
+					       strerror(-ret));
+		expect_knob(_metadata, knob, want);
+	}
+}
+
+/* stats.json's member @path is @want */
+static void expect_json_num(struct __test_metadata *_metadata,
+			    const char *path, unsigned long long want)
+{
+	struct json *j = snap(_metadata);
+
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(want, jm_num(j, path)) TH_LOG("%s", path);
+	json_free(j);
+}
+
 TEST_F(stats, knob_decay_ms)
 {
 	static const char *const bad[] = {
@@ -639,71 +669,34 @@ TEST_F(stats, knob_decay_ms)
 		"4294967296", "1 2",
 	};
 	unsigned long long orig = 0;
-	unsigned int i;
-	struct json *j;
-	int ret;
+	char val[32];
 
 	if (self->fd < 0)
 		return;
 	ASSERT_EQ(0, jm_read_knob("decay_ms", &orig));
-	ASSERT_EQ(0, jm_write_knob("decay_ms", "0"));
-	expect_knob(_metadata, "decay_ms", 0);
-	ASSERT_EQ(0, jm_write_knob("decay_ms", "86400000"));
-	expect_knob(_metadata, "decay_ms", 86400000);
-	ASSERT_EQ(0, jm_write_knob("decay_ms", "1234\n"));
-	expect_knob(_metadata, "decay_ms", 1234);
-	j = snap(_metadata);
-	ASSERT_NE(NULL, j);
-	EXPECT_EQ(1234ULL, jm_num(j, "config.decay_ms"));
-	json_free(j);
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		ret = jm_write_knob("decay_ms", bad[i]);
-		EXPECT_EQ(-EINVAL, ret) TH_LOG("decay_ms \"%s\": %s", bad[i],
-					       strerror(-ret));
-		expect_knob(_metadata, "decay_ms", 1234);
-	}
-	ASSERT_EQ(0, jm_write_knob("decay_ms", "0x10"));
-	expect_knob(_metadata, "decay_ms", 16);
-	{
-		char val[32];
-
-		snprintf(val, sizeof(val), "%llu", orig);
-		ASSERT_EQ(0, jm_write_knob("decay_ms", val));
-	}
-	expect_knob(_metadata, "decay_ms", orig);
+	set_knob(_metadata, "decay_ms", "0", 0);
+	set_knob(_metadata, "decay_ms", "86400000", 86400000);
+	set_knob(_metadata, "decay_ms", "1234\n", 1234);
+	expect_json_num(_metadata, "config.decay_ms", 1234);
+	refuse_knob(_metadata, "decay_ms", bad, ARRAY_SIZE(bad), 1234);
+	set_knob(_metadata, "decay_ms", "0x10", 16);
+	snprintf(val, sizeof(val), "%llu", orig);
+	set_knob(_metadata, "decay_ms", val, orig);
 }
 
 TEST_F(stats, knob_tcache)
 {
 	static const char *const bad[] = { "2", "-1", "abc", "", "on" };
-	unsigned int i;
-	struct json *j;
-	int ret;
 
 	if (self->fd < 0)
 		return;
 	expect_knob(_metadata, "tcache", 0);
-	ASSERT_EQ(0, jm_write_knob("tcache", "1"));
-	expect_knob(_metadata, "tcache", 1);
-	j = snap(_metadata);
-	ASSERT_NE(NULL, j);
-	EXPECT_EQ(1ULL, jm_num(j, "config.tcache"));
-	json_free(j);
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		if (!bad[i][0])
-			continue;	/* a 0-byte write may not reach the knob */
-		ret = jm_write_knob("tcache", bad[i]);
-		EXPECT_EQ(-EINVAL, ret) TH_LOG("tcache \"%s\": %s", bad[i],
-					       strerror(-ret));
-		expect_knob(_metadata, "tcache", 1);
-	}
-	ASSERT_EQ(0, jm_write_knob("tcache", "0"));
-	expect_knob(_metadata, "tcache", 0);
-	j = snap(_metadata);
-	ASSERT_NE(NULL, j);
-	EXPECT_EQ(0ULL, jm_num(j, "config.tcache"));
-	EXPECT_EQ(0ULL, jm_num(j, "summary.tcache_cached"));
-	json_free(j);
+	set_knob(_metadata, "tcache", "1", 1);
+	expect_json_num(_metadata, "config.tcache", 1);
+	refuse_knob(_metadata, "tcache", bad, ARRAY_SIZE(bad), 1);
+	set_knob(_metadata, "tcache", "0", 0);
+	expect_json_num(_metadata, "config.tcache", 0);
+	expect_json_num(_metadata, "summary.tcache_cached", 0);
 }
 
 TEST_F(stats, knob_purge_reset)

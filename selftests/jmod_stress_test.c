@@ -81,18 +81,6 @@ FIXTURE(stress) {
 	bool saved, cpu1_touched, faults_touched;
 };
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int read_ll(const char *path, long long *val)
 {
 	char buf[64];
@@ -132,7 +120,7 @@ static int jmod_caches_failslab(const char *on)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/failslab", SLAB_SYSFS,
 			 d->d_name);
-		write_str(path, on);
+		jm_write_path(path, on);
 		if (!read_ll(path, &v) && v == 1)
 			n++;
 	}
@@ -149,11 +137,11 @@ static void faults_off(void)
 
 	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
 		snprintf(path, sizeof(path), "%s/probability", dirs[i]);
-		write_str(path, "0");
+		jm_write_path(path, "0");
 		snprintf(path, sizeof(path), "%s/task-filter", dirs[i]);
-		write_str(path, "N");
+		jm_write_path(path, "N");
 	}
-	write_str(FAILSLAB "/cache-filter", "N");
+	jm_write_path(FAILSLAB "/cache-filter", "N");
 	jmod_caches_failslab("0");
 }
 
@@ -161,13 +149,8 @@ FIXTURE_SETUP(stress)
 {
 	long n;
 
-	self->saved = false;
-	self->cpu1_touched = false;
-	self->faults_touched = false;
-	if (!jm_setup_dev(_metadata, &self->fd, &self->v) ||
-	    !jm_setup_debugfs(_metadata, &self->fd))
+	if (!jm_setup_knobs(_metadata, &self->fd, &self->v, &self->tcache_was))
 		return;
-	ASSERT_EQ(0, jm_read_knob("tcache", &self->tcache_was));
 	ASSERT_EQ(0, jm_read_knob("decay_ms", &self->decay_was));
 	self->saved = true;
 	n = sysconf(_SC_NPROCESSORS_CONF);
@@ -176,19 +159,15 @@ FIXTURE_SETUP(stress)
 
 FIXTURE_TEARDOWN(stress)
 {
-	char val[32];
-
 	if (self->faults_touched)
 		faults_off();
 	if (self->cpu1_touched)
-		write_str(CPU1_ONLINE, "1");
+		jm_write_path(CPU1_ONLINE, "1");
 	if (self->saved) {
-		jm_set_tcache(self->tcache_was ? true : false);
-		snprintf(val, sizeof(val), "%llu", self->decay_was);
-		jm_write_knob("decay_ms", val);
+		jm_set_tcache(self->tcache_was);
+		jmod_knob_write_u64("decay_ms", self->decay_was);
 	}
-	if (self->fd >= 0)
-		close(self->fd);
+	jm_close(self->fd);
 }
 
 /*
@@ -578,7 +557,7 @@ static int set_attr(const char *dir, const char *attr, const char *val)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	return write_str(path, val);
+	return jm_write_path(path, val);
 }
 
 static long long injected(const char *dir)
@@ -765,7 +744,7 @@ TEST_F_TIMEOUT(stress, kmemleak_refs, 120)
 
 	if (self->fd < 0)
 		return;
-	if (access(KMEMLEAK, W_OK) || write_str(KMEMLEAK, "clear"))
+	if (access(KMEMLEAK, W_OK) || jm_write_path(KMEMLEAK, "clear"))
 		SKIP(return, "no %s (CONFIG_DEBUG_KMEMLEAK)", KMEMLEAK);
 	ret = jm_run_incore_arg(self->fd, "leak_refs", 1, msg, sizeof(msg));
 	ASSERT_EQ(0, ret) TH_LOG("kmemleak hold: %s (%s)", strerror(-ret), msg);
@@ -774,8 +753,8 @@ TEST_F_TIMEOUT(stress, kmemleak_refs, 120)
 	 * found unreferenced and unchanged
 	 */
 	sleep(6);
-	EXPECT_EQ(0, write_str(KMEMLEAK, "scan"));
-	EXPECT_EQ(0, write_str(KMEMLEAK, "scan"));
+	EXPECT_EQ(0, jm_write_path(KMEMLEAK, "scan"));
+	EXPECT_EQ(0, jm_write_path(KMEMLEAK, "scan"));
 	report = jm_read_file_path(KMEMLEAK, &len);
 	ret = jm_run_incore_arg(self->fd, "leak_refs", 2, msg, sizeof(msg));
 	EXPECT_EQ(0, ret) TH_LOG("kmemleak release: %s (%s)", strerror(-ret), msg);
@@ -785,7 +764,7 @@ TEST_F_TIMEOUT(stress, kmemleak_refs, 120)
 		       report);
 	free(report);
 	/* whatever was reported, the runner's final scan starts clean */
-	write_str(KMEMLEAK, "clear");
+	jm_write_path(KMEMLEAK, "clear");
 }
 
 /* === hotplug === */
@@ -810,11 +789,11 @@ TEST_F_TIMEOUT(stress, hotplug, 300)
 	self->cpu1_touched = true;
 	t0 = now_s();
 	for (round = 0; round < HOTPLUG_ROUNDS; round++) {
-		ret = write_str(CPU1_ONLINE, "0");
+		ret = jm_write_path(CPU1_ONLINE, "0");
 		EXPECT_EQ(0, ret) TH_LOG("round %u: offline: %s", round,
 					 strerror(-ret));
 		usleep(50000);
-		ret = write_str(CPU1_ONLINE, "1");
+		ret = jm_write_path(CPU1_ONLINE, "1");
 		EXPECT_EQ(0, ret) TH_LOG("round %u: online: %s", round,
 					 strerror(-ret));
 		if (ret)
@@ -850,19 +829,6 @@ static unsigned long long meminfo_kb(const char *key)
 	}
 	fclose(f);
 	return kb;
-}
-
-static unsigned long long stat_u64(const char *path)
-{
-	char msg[MSG_LEN];
-	unsigned long long v;
-	struct json *j = jm_stats_json(msg, sizeof(msg));
-
-	if (!j)
-		return ~0ULL;
-	v = jm_num(j, path);
-	json_free(j);
-	return v;
 }
 
 /*
@@ -913,8 +879,8 @@ static void hog(size_t bytes)
 	 * min (1 MiB above it, they sent 6.12 into the OOM killer).
 	 */
 	for (i = 0; i < HOG_HOLD_S * 10; i++) {
-		if (!stat_u64("summary.retained") &&
-		    !stat_u64("summary.tcache_cached"))
+		if (!jm_stat_u64("summary.retained") &&
+		    !jm_stat_u64("summary.tcache_cached"))
 			_exit(0);
 		usleep(100 * 1000);
 	}
@@ -986,9 +952,9 @@ TEST_F_TIMEOUT(stress, pressure, 300)
 	for (i = 0; i < 64; i++)
 		ASSERT_EQ(0, jm_free(self->fd, h[i]));
 
-	mapped0 = stat_u64("summary.mapped");
-	retained0 = stat_u64("summary.retained");
-	cached0 = stat_u64("summary.tcache_cached");
+	mapped0 = jm_stat_u64("summary.mapped");
+	retained0 = jm_stat_u64("summary.retained");
+	cached0 = jm_stat_u64("summary.tcache_cached");
 	ASSERT_NE(~0ULL, mapped0);
 	avail = meminfo_kb("MemAvailable");
 	ASSERT_LT(0ULL, avail);
@@ -998,13 +964,13 @@ TEST_F_TIMEOUT(stress, pressure, 300)
 
 	wsf_ret = read_ll(WSF, &wsf);
 	if (!wsf_ret)
-		wsf_ret = write_str(WSF, WSF_PRESSURE);
+		wsf_ret = jm_write_path(WSF, WSF_PRESSURE);
 	if (wsf_ret)
 		TH_LOG("%s: %s (kswapd may not wake before the OOM killer)",
 		       WSF, strerror(-wsf_ret));
 	wbf_ret = read_ll(WBF, &wbf);
 	if (!wbf_ret)
-		wbf_ret = write_str(WBF, "0");
+		wbf_ret = jm_write_path(WBF, "0");
 	scanned0 = vm_counter("slabs_scanned");
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -1013,11 +979,11 @@ TEST_F_TIMEOUT(stress, pressure, 300)
 	ret = waitpid(pid, &status, 0);
 	if (!wsf_ret) {
 		snprintf(wsf_val, sizeof(wsf_val), "%lld", wsf);
-		write_str(WSF, wsf_val);
+		jm_write_path(WSF, wsf_val);
 	}
 	if (!wbf_ret) {
 		snprintf(wsf_val, sizeof(wsf_val), "%lld", wbf);
-		write_str(WBF, wsf_val);
+		jm_write_path(WBF, wsf_val);
 	}
 	ASSERT_EQ(pid, ret);
 	scanned1 = vm_counter("slabs_scanned");
@@ -1037,9 +1003,9 @@ TEST_F_TIMEOUT(stress, pressure, 300)
 		TH_LOG("the child exited with %d (3: jmod still held retained or cached memory after %d s under pressure)",
 		       WEXITSTATUS(status), HOG_HOLD_S);
 
-	mapped1 = stat_u64("summary.mapped");
-	retained1 = stat_u64("summary.retained");
-	cached1 = stat_u64("summary.tcache_cached");
+	mapped1 = jm_stat_u64("summary.mapped");
+	retained1 = jm_stat_u64("summary.retained");
+	cached1 = jm_stat_u64("summary.tcache_cached");
 	TH_LOG("after: mapped %llu retained %llu tcache_cached %llu; slabs_scanned +%llu",
 	       mapped1, retained1, cached1, scanned1 - scanned0);
 	ASSERT_NE(~0ULL, mapped1);

@@ -59,61 +59,28 @@ FIXTURE(tcache) {
 
 FIXTURE_SETUP(tcache)
 {
-	self->saved = false;
-	self->cpu1_touched = false;
-	if (!jm_setup_dev(_metadata, &self->fd, &self->v) ||
-	    !jm_setup_debugfs(_metadata, &self->fd))
+	if (!jm_setup_knobs(_metadata, &self->fd, &self->v, &self->tcache_was))
 		return;
-	ASSERT_EQ(0, jm_read_knob("tcache", &self->tcache_was));
 	ASSERT_EQ(0, jm_read_knob("decay_ms", &self->decay_was));
 	self->saved = true;
 	ASSERT_EQ(0, jm_set_tcache(true));
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 FIXTURE_TEARDOWN(tcache)
 {
-	char val[32];
-
 	if (self->cpu1_touched)
-		write_str(CPU1_ONLINE, "1");
+		jm_write_path(CPU1_ONLINE, "1");
 	if (self->saved) {
-		jm_set_tcache(self->tcache_was ? true : false);
-		snprintf(val, sizeof(val), "%llu", self->decay_was);
-		jm_write_knob("decay_ms", val);
+		jm_set_tcache(self->tcache_was);
+		jmod_knob_write_u64("decay_ms", self->decay_was);
 	}
-	if (self->fd >= 0)
-		close(self->fd);
+	jm_close(self->fd);
 }
 
 /*
  * Older harnesses (6.1) run the body even after a SKIP in the fixture
  * setup: every body starts with "if (self->fd < 0) return;".
  */
-
-static unsigned long long stat_u64(const char *path)
-{
-	char msg[MSG_LEN];
-	unsigned long long v;
-	struct json *j = jm_stats_json(msg, sizeof(msg));
-
-	if (!j)
-		return ~0ULL;
-	v = jm_num(j, path);
-	json_free(j);
-	return v;
-}
 
 /* Sizes of every class the tcache serves */
 static unsigned int tcache_classes(const struct jmod_version *v, __u64 *cls)
@@ -251,10 +218,10 @@ TEST_F_TIMEOUT(tcache, hotplug, 240)
 	t0 = now_s();
 	self->cpu1_touched = true;
 	for (round = 0; round < HOTPLUG_ROUNDS; round++) {
-		ret = write_str(CPU1_ONLINE, "0");
+		ret = jm_write_path(CPU1_ONLINE, "0");
 		EXPECT_EQ(0, ret) TH_LOG("round %u: offline: %s", round,
 					 strerror(-ret));
-		ret = write_str(CPU1_ONLINE, "1");
+		ret = jm_write_path(CPU1_ONLINE, "1");
 		EXPECT_EQ(0, ret) TH_LOG("round %u: online: %s", round,
 					 strerror(-ret));
 		if (ret)
@@ -373,7 +340,7 @@ static unsigned long long fill_and_keep(struct __test_metadata *_metadata,
 		ret = jm_free(self->fd, h[i]);
 		EXPECT_EQ(0, ret);
 	}
-	cached = stat_u64("summary.tcache_cached");
+	cached = jm_stat_u64("summary.tcache_cached");
 	EXPECT_NE(~0ULL, cached);
 	EXPECT_LT(0ULL, cached) TH_LOG("the tcaches did not fill");
 	return _metadata->passed && cached != ~0ULL ? cached : 0;
@@ -394,7 +361,7 @@ TEST_F_TIMEOUT(tcache, pressure, 180)
 		return;
 	cached0 = fill_and_keep(_metadata, self);
 	ASSERT_LT(0ULL, cached0);
-	retained0 = stat_u64("summary.retained");
+	retained0 = jm_stat_u64("summary.retained");
 	scanned0 = vmstat_value("slabs_scanned");
 	avail = mem_available_kb();
 	ASSERT_LT(0ULL, avail);
@@ -409,9 +376,9 @@ TEST_F_TIMEOUT(tcache, pressure, 180)
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("the child died of signal %d",
 					      WTERMSIG(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	cached1 = stat_u64("summary.tcache_cached");
+	cached1 = jm_stat_u64("summary.tcache_cached");
 	TH_LOG("after: tcache_cached %llu, retained %llu; vmstat slabs_scanned +%llu",
-	       cached1, stat_u64("summary.retained"),
+	       cached1, jm_stat_u64("summary.retained"),
 	       vmstat_value("slabs_scanned") - scanned0);
 	ASSERT_NE(~0ULL, cached1);
 	EXPECT_GT(cached0, cached1) TH_LOG("the tcaches were not drained");
@@ -434,14 +401,14 @@ TEST_F_TIMEOUT(tcache, shrinkers, 120)
 		return;
 	cached0 = fill_and_keep(_metadata, self);
 	ASSERT_LT(0ULL, cached0);
-	mapped0 = stat_u64("summary.mapped");
+	mapped0 = jm_stat_u64("summary.mapped");
 	scanned0 = vmstat_value("slabs_scanned");
-	ret = write_str("/proc/sys/vm/drop_caches", "2");
+	ret = jm_write_path("/proc/sys/vm/drop_caches", "2");
 	ASSERT_EQ(0, ret) TH_LOG("drop_caches: %s", strerror(-ret));
 	scanned = vmstat_value("slabs_scanned") - scanned0;
-	cached1 = stat_u64("summary.tcache_cached");
-	retained1 = stat_u64("summary.retained");
-	mapped1 = stat_u64("summary.mapped");
+	cached1 = jm_stat_u64("summary.tcache_cached");
+	retained1 = jm_stat_u64("summary.retained");
+	mapped1 = jm_stat_u64("summary.mapped");
 	TH_LOG("tcache_cached %llu -> %llu, retained -> %llu, mapped %llu -> %llu; slabs_scanned +%llu",
 	       cached0, cached1, retained1, mapped0, mapped1, scanned);
 	EXPECT_LT(0ULL, scanned);
@@ -484,14 +451,14 @@ TEST_F_TIMEOUT(tcache, hits_dominate, 120)
 	req0 = hit0 = 0;
 	for (round = 0; round < 2; round++) {
 		/* round 0 warms up; round 1 is measured */
-		req0 = stat_u64("tcache.requests");
-		hit0 = stat_u64("tcache.hits");
+		req0 = jm_stat_u64("tcache.requests");
+		hit0 = jm_stat_u64("tcache.hits");
 		ret = jm_run_ops(self->fd, ops, 2 * HITS_PAIRS, 2 * HITS_PAIRS,
 				 JMOD_BACKEND_JMOD, &failed, NULL);
 		ASSERT_EQ(0, ret);
 	}
-	req1 = stat_u64("tcache.requests");
-	hit1 = stat_u64("tcache.hits");
+	req1 = jm_stat_u64("tcache.requests");
+	hit1 = jm_stat_u64("tcache.hits");
 	free(ops);
 	ASSERT_NE(~0ULL, req0);
 	ASSERT_NE(~0ULL, req1);
@@ -534,23 +501,23 @@ TEST_F(tcache, off_switch)
 	if (!self->v.tcache_max)
 		SKIP(return, "the module was loaded with tcache_max=0");
 	ASSERT_EQ(0, fill_tcaches(self->fd, &self->v, 8));
-	EXPECT_LT(0ULL, stat_u64("summary.tcache_cached"));
+	EXPECT_LT(0ULL, jm_stat_u64("summary.tcache_cached"));
 
 	ASSERT_EQ(0, jm_set_tcache(false));
 	ASSERT_EQ(0, jm_read_knob("tcache", &v));
 	EXPECT_EQ(0ULL, v);
-	EXPECT_EQ(0ULL, stat_u64("summary.tcache_cached"));
-	EXPECT_EQ(0ULL, stat_u64("config.tcache"));
+	EXPECT_EQ(0ULL, jm_stat_u64("summary.tcache_cached"));
+	EXPECT_EQ(0ULL, jm_stat_u64("config.tcache"));
 	alloc_free_some(_metadata, self->fd);
 	ASSERT_EQ(0, fill_tcaches(self->fd, &self->v, 8));
-	EXPECT_EQ(0ULL, stat_u64("summary.tcache_cached"))
+	EXPECT_EQ(0ULL, jm_stat_u64("summary.tcache_cached"))
 		TH_LOG("objects were cached with the tcache off");
 
 	ASSERT_EQ(0, jm_set_tcache(true));
-	EXPECT_EQ(1ULL, stat_u64("config.tcache"));
+	EXPECT_EQ(1ULL, jm_stat_u64("config.tcache"));
 	alloc_free_some(_metadata, self->fd);
 	ASSERT_EQ(0, fill_tcaches(self->fd, &self->v, 8));
-	EXPECT_LT(0ULL, stat_u64("summary.tcache_cached"));
+	EXPECT_LT(0ULL, jm_stat_u64("summary.tcache_cached"));
 }
 
 TEST_HARNESS_MAIN

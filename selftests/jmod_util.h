@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers shared by the jmod selftests: thin ioctl wrappers that
- * return 0 or -errno, a deterministic PRNG and an independent computation
- * of jemalloc's size classes.
+ * Small helpers shared by the jmod selftests: the device and its ioctls
+ * (tools/lib/jmod_dev.c) and jemalloc's size classes
+ * (tools/lib/jmod_classes.c) under the tests' jm_* names, the fixture
+ * hooks for the device, a deterministic PRNG and a batch runner.
  */
 #ifndef JMOD_UTIL_H
 #define JMOD_UTIL_H
@@ -18,6 +19,9 @@
 
 #include <linux/jmod.h>
 
+#include "jmod_classes.h"
+#include "jmod_dev.h"
+
 #define KiB			(1ULL << 10)
 #define MiB			(1ULL << 20)
 
@@ -25,32 +29,30 @@
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #endif
 
-/* Every class list we build fits comfortably; 4 classes per doubling */
-#define JM_MAX_CLASSES		512U
+#define JM_MAX_CLASSES		JMOD_MAX_CLASSES
 
-/* Open the device; returns the fd or -errno */
-static inline int jm_open(void)
+#define jm_open			jmod_dev_open
+#define jm_dev_missing		jmod_dev_missing
+#define jm_ioctl		jmod_dev_ioctl
+#define jm_version		jmod_dev_version
+#define jm_alloc		jmod_dev_alloc
+#define jm_free			jmod_dev_free
+#define jm_realloc		jmod_dev_realloc
+#define jm_fill			jmod_dev_fill
+#define jm_check		jmod_dev_check
+#define jm_slots		jmod_dev_slots
+#define jm_batch		jmod_dev_batch
+#define jm_op			jmod_dev_op
+#define jm_op_name		jmod_op_name
+#define jm_size_classes		jmod_size_classes
+#define jm_class_of		jmod_class_of
+#define jm_is_class		jmod_is_class
+
+/* Closes the device of a fixture, if its setup opened it */
+static inline void jm_close(int fd)
 {
-	int fd = open(JMOD_DEVICE, O_RDWR | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
-/* errno values meaning "the module is not there", not "it is broken" */
-static inline bool jm_dev_missing(int err)
-{
-	return err == ENOENT || err == ENXIO || err == ENODEV;
-}
-
-static inline int jm_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-static inline int jm_version(int fd, struct jmod_version *v)
-{
-	memset(v, 0, sizeof(*v));
-	return jm_ioctl(fd, JMOD_IOC_VERSION, v);
+	if (fd >= 0)
+		close(fd);
 }
 
 #ifdef __KSELFTEST_HARNESS_H
@@ -74,121 +76,8 @@ static inline bool jm_setup_dev(struct __test_metadata *_metadata, int *fd,
 	ASSERT_EQ(0, jm_version(*fd, v));
 	return true;
 }
+
 #endif
-
-static inline int jm_alloc(int fd, __u64 size, __u64 align, __u32 flags,
-			   __u64 *handle, __u64 *usable)
-{
-	struct jmod_alloc a = {
-		.size = size,
-		.align = align,
-		.flags = flags,
-	};
-	int ret = jm_ioctl(fd, JMOD_IOC_ALLOC, &a);
-
-	if (!ret) {
-		if (handle)
-			*handle = a.handle;
-		if (usable)
-			*usable = a.usable_size;
-	}
-	return ret;
-}
-
-static inline int jm_free(int fd, __u64 handle)
-{
-	struct jmod_handle h = { .handle = handle };
-
-	return jm_ioctl(fd, JMOD_IOC_FREE, &h);
-}
-
-static inline int jm_realloc(int fd, __u64 handle, __u64 new_size,
-			     __u64 *usable)
-{
-	struct jmod_realloc r = {
-		.handle = handle,
-		.new_size = new_size,
-	};
-	int ret = jm_ioctl(fd, JMOD_IOC_REALLOC, &r);
-
-	if (!ret && usable)
-		*usable = r.usable_size;
-	return ret;
-}
-
-static inline int jm_fill(int fd, __u64 handle, __u64 offset, __u64 len,
-			  __u64 seed)
-{
-	struct jmod_pattern p = {
-		.handle = handle,
-		.offset = offset,
-		.len = len,
-		.seed = seed,
-	};
-
-	return jm_ioctl(fd, JMOD_IOC_FILL, &p);
-}
-
-/* On -EILSEQ *bad_offset (if given) receives the first mismatch */
-static inline int jm_check(int fd, __u64 handle, __u64 offset, __u64 len,
-			   __u64 seed, __u64 *bad_offset)
-{
-	struct jmod_pattern p = {
-		.handle = handle,
-		.offset = offset,
-		.len = len,
-		.seed = seed,
-		.bad_offset = ~0ULL,
-	};
-	int ret = jm_ioctl(fd, JMOD_IOC_CHECK, &p);
-
-	if (bad_offset)
-		*bad_offset = p.bad_offset;
-	return ret;
-}
-
-static inline int jm_slots(int fd, __u64 nr_slots)
-{
-	struct jmod_slots s = { .nr_slots = nr_slots };
-
-	return jm_ioctl(fd, JMOD_IOC_SLOTS, &s);
-}
-
-/* Runs one batch; @b receives done and elapsed_ns */
-static inline int jm_batch(int fd, struct jmod_op *ops, __u32 count,
-			   __u32 backend, struct jmod_batch *b)
-{
-	memset(b, 0, sizeof(*b));
-	b->ops = (__u64)(uintptr_t)ops;
-	b->count = count;
-	b->backend = backend;
-	return jm_ioctl(fd, JMOD_IOC_BATCH, b);
-}
-
-static inline void jm_op(struct jmod_op *op, __u32 code, __u64 slot,
-			 __u64 size, __u32 flags)
-{
-	op->op = code;
-	op->flags = flags;
-	op->slot = slot;
-	op->size = size;
-	op->result = 0;
-}
-
-static inline const char *jm_op_name(__u32 code)
-{
-	switch (code) {
-	case JMOD_OP_ALLOC:
-		return "alloc";
-	case JMOD_OP_FREE:
-		return "free";
-	case JMOD_OP_FILL:
-		return "fill";
-	case JMOD_OP_CHECK:
-		return "check";
-	}
-	return "?";
-}
 
 /* splitmix64: tiny, deterministic, good enough for traces and fuzzing */
 struct jm_rng {
@@ -239,58 +128,6 @@ static inline __u64 jm_min(__u64 a, __u64 b)
 static inline __u64 jm_max(__u64 a, __u64 b)
 {
 	return a > b ? a : b;
-}
-
-/*
- * jemalloc's size classes, computed independently of the module:
- * 8, 16, 32, 48, 64, then four classes per doubling (for every power of
- * two B >= 64: B + B/4, B + 2B/4, B + 3B/4, 2B).  Fills @cls with every
- * class <= @max in increasing order and returns how many there are.
- */
-static inline unsigned int jm_size_classes(__u64 max, __u64 *cls,
-					   unsigned int max_n)
-{
-	static const __u64 first[] = { 8, 16, 32, 48, 64 };
-	unsigned int n = 0, i;
-	__u64 base, c;
-
-	for (i = 0; i < ARRAY_SIZE(first); i++) {
-		if (first[i] > max || n == max_n)
-			return n;
-		cls[n++] = first[i];
-	}
-	for (base = 64; base <= max; base *= 2) {
-		for (i = 1; i <= 4; i++) {
-			c = base + i * (base / 4);
-			if (c > max || n == max_n)
-				return n;
-			cls[n++] = c;
-		}
-	}
-	return n;
-}
-
-/* Smallest class >= size, 0 if size is above the last class */
-static inline __u64 jm_class_of(const __u64 *cls, unsigned int n,
-				   __u64 size)
-{
-	unsigned int lo = 0, hi = n;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (cls[mid] < size)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n ? cls[lo] : 0;
-}
-
-static inline bool jm_is_class(const __u64 *cls, unsigned int n,
-			       __u64 size)
-{
-	return jm_class_of(cls, n, size) == size;
 }
 
 /*

@@ -38,9 +38,13 @@ BENCH_DRIVER := $(BUILD)/bench/jmod-bench
 
 .PHONY: bench bench-report bench-deps trace
 
-$(BENCH_DRIVER): tools/bench/jmod-bench.c $(UAPI_INC)/linux/jmod.h
+# jmod-bench links every tools/lib/*.c (the device, debugfs and result
+# formats it shares with jmodctl and the selftests).
+BENCH_LIB_C := $(wildcard tools/lib/*.c)
+$(BENCH_DRIVER): tools/bench/jmod-bench.c $(BENCH_LIB_C) $(wildcard tools/lib/*.h) \
+		$(UAPI_INC)/linux/jmod.h
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -Wall -Wextra -static -I$(UAPI_INC) -o $@ $<
+	$(CC) -O2 -Wall -Wextra -static -I$(UAPI_INC) -Itools/lib -o $@ $< $(BENCH_LIB_C)
 
 # A fresh machine gets what the benchmark needs (as make check does):
 # the packages and kernels of tools/setup.sh, plus gnuplot.
@@ -51,11 +55,11 @@ bench-deps:
 	fi
 
 bench: bench-deps $(BENCH_DRIVER) \
-		$(foreach k,$(BENCH_KERNELS),$(BUILD)/$(k)/jmalloc.ko)
+		$(foreach k,$(BENCH_KERNELS),$(BUILD)/$(k)/$(JMOD_KO).ko)
 	@set -e; for k in $(BENCH_KERNELS); do \
 		echo "bench: kernel $$k, vCPUs $(BENCH_SMP), scale $(BENCH_SCALE), rounds $(BENCH_ROUNDS)"; \
 		tools/bench/run.sh --kernel $$k --driver $(BENCH_DRIVER) \
-			--module $(BUILD)/$$k/jmalloc.ko --smp "$(BENCH_SMP)" \
+			--module $(BUILD)/$$k/$(JMOD_KO).ko --smp "$(BENCH_SMP)" \
 			--main-smp $(BENCH_MAIN_SMP) --scale $(BENCH_SCALE) \
 			--rounds $(BENCH_ROUNDS) --trace $(BENCH_TRACE) \
 			--copies $(BENCH_COPIES) --noinit $(BENCH_NOINIT) \

@@ -2,7 +2,9 @@
 /*
  * jmod-bench: the guest side of "make bench".  Runs the JMOD_IOC_BENCH
  * workloads on every back end and prints one JSON object per result line
- * (and "# ..." progress lines) on stdout.  Static, libc only.
+ * (and "# ..." progress lines) on stdout.  Static, libc and tools/lib
+ * only (the device, debugfs and result formats shared with jmodctl and the
+ * selftests).
  *
  * Usage: jmod-bench [--group G] [--threads N] [--scale F] [--only NAME]
  *                   [--replay FILE] [--repeat N] [--tag K=V] [--list]
@@ -40,18 +42,22 @@
  * under QEMU TCG mean nothing; compare back ends of the same boot.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/jmod.h>
+
+#include "jmod_bench.h"
+#include "jmod_dev.h"
+#include "jmod_fs.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define KiB 1024ULL
 #define MiB (1024ULL * 1024)
@@ -64,27 +70,11 @@
 #define B_SMALL		(B_JMOD | B_NOTCACHE | B_KMALLOC)
 #define B_LARGE		(B_SMALL | B_PAGES | B_VMALLOC)
 
-static const char *const backend_name[JMOD_BACKEND_NR] = {
-	[JMOD_BACKEND_JMOD] = "jmod",
-	[JMOD_BACKEND_KMALLOC] = "kmalloc",
-	[JMOD_BACKEND_JMOD_NOTCACHE] = "jmod-notcache",
-	[JMOD_BACKEND_PAGES] = "pages",
-	[JMOD_BACKEND_VMALLOC] = "vmalloc",
-};
 /* kmalloc first, so jmod runs second on warmed-up caches as well */
 static const unsigned int backend_order[] = {
 	JMOD_BACKEND_KMALLOC, JMOD_BACKEND_JMOD, JMOD_BACKEND_JMOD_NOTCACHE,
 	JMOD_BACKEND_PAGES, JMOD_BACKEND_VMALLOC,
 };
-static const char *const workload_name[JMOD_BENCH_NR] = {
-	[JMOD_BENCH_PAIR] = "pair", [JMOD_BENCH_BATCH] = "batch",
-	[JMOD_BENCH_RANDOM] = "random", [JMOD_BENCH_REMOTE] = "remote",
-};
-static const char *const dist_name[JMOD_DIST_NR] = {
-	[JMOD_DIST_FIXED] = "fixed", [JMOD_DIST_UNIFORM] = "uniform",
-	[JMOD_DIST_PARETO] = "pareto", [JMOD_DIST_KERNEL] = "kernel",
-};
-
 enum group { G_MAIN, G_SCALING, G_PROF };
 
 struct bcase {
@@ -154,10 +144,6 @@ static const struct bcase cases[] = {
 	  64, 64, 100000, 0, 1, B_JMOD | B_KMALLOC },
 };
 
-#define PROF_PARAM "/sys/module/jmalloc/parameters/prof_sample"
-#define SLAB_DIR "/sys/kernel/slab"
-#define PURGE_KNOB "/sys/kernel/debug/jmod/purge"
-
 static int fd = -1;
 static double scale = 1.0;
 static int rounds = 3, round_no;
@@ -165,10 +151,22 @@ static const char *only;
 static char tags[512];
 static unsigned long seed = 0x6a6d6f64;
 
+static void die_err(const char *what, int err)
+{
+	fprintf(stderr, "jmod-bench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
 static void die(const char *what)
 {
-	fprintf(stderr, "jmod-bench: %s: %s\n", what, strerror(errno));
-	exit(1);
+	die_err(what, errno);
+}
+
+/* Exits unless @ret, a tools/lib result, is 0 */
+static void check(const char *what, int ret)
+{
+	if (ret)
+		die_err(what, -ret);
 }
 
 static double now_s(void)
@@ -199,92 +197,40 @@ static int read_param(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int write_param(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (!f)
-		return -1;
-	rc = fputs(val, f) < 0;
-	rc |= fclose(f) != 0;
-	return rc ? -1 : 0;
-}
-
 /*
  * Start a measurement cold on both sides: jmod gives back what it caches
  * and every slab cache (kmalloc's, jmod's, everyone's) its empty slabs.
  */
 static void cold_start(void)
 {
-	char path[512];
-	struct dirent *de;
-	DIR *d;
-
-	if (write_param(PURGE_KNOB, "1") < 0)
-		die("write " PURGE_KNOB);
-	d = opendir(SLAB_DIR);
-	if (!d)
-		return;		/* no SLUB sysfs: jmod's purge only */
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), SLAB_DIR "/%s/shrink", de->d_name);
-		write_param(path, "1");	/* aliases and read-only: ignored */
-	}
-	closedir(d);
-}
-
-static const char *policy_name(unsigned int policy)
-{
-	static const char *const names[] = {
-		"init_on_alloc=0 init_on_free=0", "init_on_alloc=1 init_on_free=0",
-		"init_on_alloc=0 init_on_free=1", "init_on_alloc=1 init_on_free=1",
-	};
-
-	return names[policy & 3];
+	check("purge", jmod_cold_start());
 }
 
 static void print_result(const struct bcase *c, const struct jmod_bench *b,
 			 unsigned int be, int err, const char *extra)
 {
-	double nsop = b->total_ops ? (double)b->thread_ns / b->total_ops : 0;
-	double opss = b->elapsed_ns ?
-		(double)b->total_ops * 1e9 / b->elapsed_ns : 0;
+	double nsop = jmod_bench_ns_per_op(b), opss = jmod_bench_ops_per_sec(b);
+	char result[768];
 
-	printf("{\"name\":\"%s\",\"workload\":\"%s\",\"backend\":\"%s\","
-	       "\"dist\":\"%s\",\"min_size\":%llu,\"max_size\":%llu,"
-	       "\"live\":%llu,\"threads\":%u,\"cpu_mask\":%llu,\"cpus\":%ld,"
-	       "\"ops\":%llu,\"total_ops\":%llu,\"elapsed_ns\":%llu,"
-	       "\"thread_ns\":%llu,\"ns_per_op\":%.2f,\"ops_per_s\":%.1f,"
-	       "\"peak_bytes\":%llu,\"peak_requested\":%llu,"
-	       "\"usable_bytes\":%llu,\"requested_bytes\":%llu,"
-	       "\"mapped_start\":%llu,\"mapped_peak\":%llu,\"mapped_end\":%llu,"
-	       "\"policy\":\"%s\",\"pages_peak\":%lld,\"pages_end\":%lld,"
-	       "\"pages_purged\":%lld,\"slab_pages_peak\":%lld,"
-	       "\"slab_pages_end\":%lld,"
-	       "\"failed\":%llu,\"error\":%d,\"round\":%d%s%s}\n",
-	       c->name, workload_name[c->workload], backend_name[be],
-	       dist_name[c->dist], (unsigned long long)c->min,
-	       (unsigned long long)c->max, (unsigned long long)c->live,
-	       b->nr_threads, (unsigned long long)b->cpu_mask, online_cpus(),
-	       (unsigned long long)b->ops, (unsigned long long)b->total_ops,
-	       (unsigned long long)b->elapsed_ns,
-	       (unsigned long long)b->thread_ns, nsop, opss,
-	       (unsigned long long)b->peak_bytes,
-	       (unsigned long long)b->peak_requested,
-	       (unsigned long long)b->usable_bytes,
-	       (unsigned long long)b->requested_bytes,
-	       (unsigned long long)b->mapped_start,
-	       (unsigned long long)b->mapped_peak,
-	       (unsigned long long)b->mapped_end, policy_name(b->policy),
+	jmod_bench_result_json(b, result, sizeof(result));
+	printf("{\"name\":\"%s\",\"workload\":\"%s\",\"backend\":\"%s\",\"dist\":\"%s\",",
+	       c->name, jmod_workload_names[c->workload],
+	       jmod_backend_names[be], jmod_dist_names[c->dist]);
+	printf("\"min_size\":%llu,\"max_size\":%llu,\"live\":%llu,\"threads\":%u,\"cpu_mask\":%llu,\"cpus\":%ld,\"ops\":%llu,",
+	       (unsigned long long)c->min, (unsigned long long)c->max,
+	       (unsigned long long)c->live, b->nr_threads,
+	       (unsigned long long)b->cpu_mask, online_cpus(),
+	       (unsigned long long)b->ops);
+	printf("%s,\"ns_per_op\":%.2f,\"ops_per_s\":%.1f,\"policy\":\"%s\",",
+	       result, nsop, opss, jmod_policy_name(b->policy));
+	printf("\"pages_peak\":%lld,\"pages_end\":%lld,\"pages_purged\":%lld,\"slab_pages_peak\":%lld,\"slab_pages_end\":%lld,",
 	       (long long)b->pages_peak, (long long)b->pages_end,
 	       (long long)b->pages_purged, (long long)b->slab_pages_peak,
-	       (long long)b->slab_pages_end,
-	       (unsigned long long)b->failed, err, round_no,
+	       (long long)b->slab_pages_end);
+	printf("\"error\":%d,\"round\":%d%s%s}\n", err, round_no,
 	       extra ? extra : "", tags);
 	printf("# %-22s %-13s %10.1f ns/op %12.0f ops/s pages peak %lld end %lld%s\n",
-	       c->name, backend_name[be], nsop, opss,
+	       c->name, jmod_backend_names[be], nsop, opss,
 	       (long long)b->pages_peak, (long long)b->pages_end,
 	       err ? " ERROR" : "");
 	fflush(stdout);
@@ -295,7 +241,7 @@ static void run_case_once(const struct bcase *c, unsigned int threads,
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(backend_order) / sizeof(backend_order[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(backend_order); i++) {
 		unsigned int be = backend_order[i];
 		struct jmod_bench b;
 		int err = 0;
@@ -317,11 +263,10 @@ static void run_case_once(const struct bcase *c, unsigned int threads,
 		b.seed = seed;
 		b.flags = JMOD_BENCH_PURGE;
 		cold_start();
-		if (ioctl(fd, JMOD_IOC_BENCH, &b) < 0) {
-			err = -errno;
+		err = jmod_dev_bench(fd, &b);
+		if (err)
 			fprintf(stderr, "jmod-bench: %s/%s: %s\n", c->name,
-				backend_name[be], strerror(errno));
-		}
+				jmod_backend_names[be], strerror(-err));
 		print_result(c, &b, be, err, extra);
 	}
 }
@@ -338,8 +283,7 @@ static void prof_case(const struct bcase *c, const char *rate)
 {
 	char extra[96];
 
-	if (write_param(PROF_PARAM, rate) < 0)
-		die("write " PROF_PARAM);
+	check("write " JMOD_PROF_PARAM, jmod_write_path(JMOD_PROF_PARAM, rate));
 	snprintf(extra, sizeof(extra), ",\"prof_sample\":%s", rate);
 	run_case_once(c, 1, extra);
 }
@@ -352,8 +296,9 @@ static void warm_up(void)
 {
 	static const uint64_t sizes[] = { 64, 1024, 16 * KiB, 256 * KiB };
 	unsigned int i, be;
+	int ret;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		for (be = JMOD_BACKEND_JMOD; be <= JMOD_BACKEND_KMALLOC; be++) {
 			struct jmod_bench b;
 
@@ -367,9 +312,10 @@ static void warm_up(void)
 			b.ops = 20000;
 			b.live = 500;
 			b.seed = 1;
-			if (ioctl(fd, JMOD_IOC_BENCH, &b) < 0)
+			ret = jmod_dev_bench(fd, &b);
+			if (ret)
 				fprintf(stderr, "jmod-bench: warm-up: %s\n",
-					strerror(errno));
+					strerror(-ret));
 		}
 	}
 }
@@ -389,9 +335,7 @@ static long long pages_now(const struct jmod_pages *base, uint64_t free_pages)
 
 static void read_pages(struct jmod_pages *pg)
 {
-	memset(pg, 0, sizeof(*pg));
-	if (ioctl(fd, JMOD_IOC_PAGES, pg) < 0)
-		die("JMOD_IOC_PAGES");
+	check("JMOD_IOC_PAGES", jmod_dev_pages(fd, pg));
 }
 
 /*
@@ -442,13 +386,12 @@ static void replay_once(const struct trace_op *t, size_t n, uint64_t nslots,
 		b.count = m;
 		b.backend = be;
 		b.flags = JMOD_BATCH_PAGES;
-		if (ioctl(fd, JMOD_IOC_BATCH, &b) < 0)
-			err = -errno;
-		else if (b.done != m)
+		err = jmod_dev_ioctl(fd, JMOD_IOC_BATCH, &b);
+		if (!err && b.done != m)
 			err = (int)ops[b.done].result;
 		if (err)
 			fprintf(stderr, "jmod-bench: replay %s: op %zu: %s\n",
-				backend_name[be], done_all + b.done,
+				jmod_backend_names[be], done_all + b.done,
 				strerror(-err));
 		ns += b.elapsed_ns;
 		done_all += b.done;
@@ -461,28 +404,23 @@ static void replay_once(const struct trace_op *t, size_t n, uint64_t nslots,
 		end = pages_now(&base, b.end_free_pages);
 		slab_end = b.end_slab_pages - base.slab_pages - base.jmod_pages;
 	}
-	if (write_param(PURGE_KNOB, "1") < 0)
-		die("write " PURGE_KNOB);
+	check("purge", jmod_purge());
 	read_pages(&after);
 	purged = pages_now(&base, after.free_pages);
-	printf("{\"name\":\"replay\",\"workload\":\"replay\","
-	       "\"backend\":\"%s\",\"trace\":\"%s\",\"round\":%d,"
-	       "\"cpus\":%ld,\"count\":%zu,\"copies\":%u,\"ops\":%zu,"
-	       "\"allocs\":%zu,\"requested_bytes\":%llu,"
-	       "\"peak_requested\":%llu,\"slots\":%llu,\"done\":%zu,"
-	       "\"elapsed_ns\":%llu,\"ns_per_op\":%.2f,\"policy\":\"%s\","
-	       "\"pages_peak\":%lld,\"pages_end\":%lld,\"pages_purged\":%lld,"
-	       "\"slab_pages_peak\":%lld,\"slab_pages_end\":%lld,"
-	       "\"error\":%d%s}\n",
-	       backend_name[be], path, r, online_cpus(), n, copies, total,
-	       nalloc * copies, (unsigned long long)req * copies,
+	printf("{\"name\":\"replay\",\"workload\":\"replay\",\"backend\":\"%s\",\"trace\":\"%s\",\"round\":%d,\"cpus\":%ld,",
+	       jmod_backend_names[be], path, r, online_cpus());
+	printf("\"count\":%zu,\"copies\":%u,\"ops\":%zu,\"allocs\":%zu,\"requested_bytes\":%llu,\"peak_requested\":%llu,\"slots\":%llu,",
+	       n, copies, total, nalloc * copies,
+	       (unsigned long long)req * copies,
 	       (unsigned long long)peak_req * copies,
-	       (unsigned long long)nslots * copies, done_all,
-	       (unsigned long long)ns, total ? (double)ns / total : 0,
-	       policy_name(base.policy), peak, end, purged, slab_peak,
-	       slab_end, err, tags);
+	       (unsigned long long)nslots * copies);
+	printf("\"done\":%zu,\"elapsed_ns\":%llu,\"ns_per_op\":%.2f,\"policy\":\"%s\",",
+	       done_all, (unsigned long long)ns, total ? (double)ns / total : 0,
+	       jmod_policy_name(base.policy));
+	printf("\"pages_peak\":%lld,\"pages_end\":%lld,\"pages_purged\":%lld,\"slab_pages_peak\":%lld,\"slab_pages_end\":%lld,\"error\":%d%s}\n",
+	       peak, end, purged, slab_peak, slab_end, err, tags);
 	printf("# replay round %d %-8s x%u %llu ns, pages peak %lld end %lld purged %lld%s\n",
-	       r, backend_name[be], copies, (unsigned long long)ns, peak, end,
+	       r, jmod_backend_names[be], copies, (unsigned long long)ns, peak, end,
 	       purged, err ? " ERROR" : "");
 	fflush(stdout);
 }
@@ -493,7 +431,6 @@ static void replay(const char *path, int repeat, unsigned int copies)
 	size_t n = 0, cap = 0;
 	uint64_t max_slot = 0, req = 0, live = 0, peak_req = 0, *sz;
 	size_t nalloc = 0;
-	struct jmod_slots sl;
 	char line[256];
 	FILE *f = fopen(path, "r");
 	int r;
@@ -544,9 +481,7 @@ static void replay(const char *path, int repeat, unsigned int copies)
 		}
 	}
 	free(sz);
-	sl.nr_slots = (max_slot + 1) * copies;
-	if (ioctl(fd, JMOD_IOC_SLOTS, &sl) < 0)
-		die("JMOD_IOC_SLOTS");
+	check("JMOD_IOC_SLOTS", jmod_dev_slots(fd, (max_slot + 1) * copies));
 
 	/* kmalloc and jmod alternate, so drifting host load hits both */
 	for (r = 0; r < repeat; r++) {
@@ -555,88 +490,109 @@ static void replay(const char *path, int repeat, unsigned int copies)
 		replay_once(t, n, max_slot + 1, copies, JMOD_BACKEND_JMOD, r,
 			    path, peak_req, req, nalloc);
 	}
-	sl.nr_slots = 0;
-	ioctl(fd, JMOD_IOC_SLOTS, &sl);
+	jmod_dev_slots(fd, 0);
 	free(t);
 }
 
-static void usage(void)
+static void bad_args(void)
 {
-	fprintf(stderr,
-		"usage: jmod-bench [--group main|scaling|prof|replay] "
-		"[--threads N] [--scale F] [--rounds N]\n"
-		"                  [--only NAME] [--replay FILE] [--repeat N] "
-		"[--copies N]\n"
-		"                  [--tag K=V] [--seed N] [--list]\n");
+	fputs("usage: jmod-bench [--group main|scaling|prof|replay] [--threads N]\n"
+	      "                  [--scale F] [--rounds N] [--only NAME] [--replay FILE]\n"
+	      "                  [--repeat N] [--copies N] [--tag K=V] [--seed N] [--list]\n",
+	      stderr);
 	exit(2);
+}
+
+static const struct option longopts[] = {
+	{ "group", required_argument, NULL, 'g' },
+	{ "threads", required_argument, NULL, 't' },
+	{ "scale", required_argument, NULL, 's' },
+	{ "only", required_argument, NULL, 'o' },
+	{ "replay", required_argument, NULL, 'R' },
+	{ "rounds", required_argument, NULL, 'r' },
+	{ "repeat", required_argument, NULL, 'n' },
+	{ "copies", required_argument, NULL, 'c' },
+	{ "seed", required_argument, NULL, 'S' },
+	{ "tag", required_argument, NULL, 'T' },
+	{ "list", no_argument, NULL, 'l' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* --tag K=V: "K":"V" for every JSON line */
+static void add_tag(const char *val)
+{
+	const char *eq = strchr(val, '=');
+	size_t len = strlen(tags);
+
+	if (!eq)
+		bad_args();
+	snprintf(tags + len, sizeof(tags) - len, ",\"%.*s\":\"%s\"",
+		 (int)(eq - val), val, eq + 1);
 }
 
 int main(int argc, char **argv)
 {
 	const char *group = "main", *trace = NULL;
 	unsigned int threads = 0;
-	int i, repeat = 5, list = 0, copies = 200;
+	int c, repeat = 5, list = 0, copies = 200;
 	struct jmod_version v;
 	double t0 = now_s();
 	size_t k;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--list")) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			group = optarg;
+			break;
+		case 't':
+			threads = atoi(optarg);
+			break;
+		case 's':
+			scale = atof(optarg);
+			break;
+		case 'o':
+			only = optarg;
+			break;
+		case 'R':
+			trace = optarg;
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'n':
+			repeat = atoi(optarg);
+			break;
+		case 'c':
+			copies = atoi(optarg);
+			break;
+		case 'S':
+			seed = strtoul(optarg, NULL, 0);
+			break;
+		case 'T':
+			add_tag(optarg);
+			break;
+		case 'l':
 			list = 1;
-			continue;
+			break;
+		default:
+			bad_args();
 		}
-		if (!val)
-			usage();
-		if (!strcmp(a, "--group"))
-			group = val;
-		else if (!strcmp(a, "--threads"))
-			threads = atoi(val);
-		else if (!strcmp(a, "--scale"))
-			scale = atof(val);
-		else if (!strcmp(a, "--only"))
-			only = val;
-		else if (!strcmp(a, "--replay"))
-			trace = val;
-		else if (!strcmp(a, "--rounds"))
-			rounds = atoi(val);
-		else if (!strcmp(a, "--repeat"))
-			repeat = atoi(val);
-		else if (!strcmp(a, "--copies"))
-			copies = atoi(val);
-		else if (!strcmp(a, "--seed"))
-			seed = strtoul(val, NULL, 0);
-		else if (!strcmp(a, "--tag")) {
-			const char *eq = strchr(val, '=');
-			size_t len = strlen(tags);
-
-			if (!eq)
-				usage();
-			snprintf(tags + len, sizeof(tags) - len,
-				 ",\"%.*s\":\"%s\"", (int)(eq - val), val, eq + 1);
-		} else
-			usage();
-		i++;
 	}
+	if (optind < argc)
+		bad_args();
 	if (list) {
-		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		for (k = 0; k < ARRAY_SIZE(cases); k++)
 			printf("%s\n", cases[k].name);
 		return 0;
 	}
 	if (!threads)
 		threads = online_cpus();
 
-	fd = open(JMOD_DEVICE, O_RDWR);
+	fd = jmod_dev_open();
 	if (fd < 0)
-		die(JMOD_DEVICE);
-	memset(&v, 0, sizeof(v));
-	if (ioctl(fd, JMOD_IOC_VERSION, &v) < 0)
-		die("JMOD_IOC_VERSION");
-	printf("{\"name\":\"meta\",\"group\":\"%s\",\"abi\":%u,"
-	       "\"page_size\":%u,\"tcache_max\":%llu,\"max_small\":%llu,"
-	       "\"max_large\":%llu,\"chunk_size\":%llu,\"nr_arenas\":%u,"
-	       "\"cpus\":%ld,\"threads\":%u,\"scale\":%g%s}\n",
+		die_err(JMOD_DEVICE, -fd);
+	check("JMOD_IOC_VERSION", jmod_dev_version(fd, &v));
+	printf("{\"name\":\"meta\",\"group\":\"%s\",\"abi\":%u,\"page_size\":%u,\"tcache_max\":%llu,\"max_small\":%llu,\"max_large\":%llu,\"chunk_size\":%llu,\"nr_arenas\":%u,\"cpus\":%ld,\"threads\":%u,\"scale\":%g%s}\n",
 	       group, v.abi, v.page_size, (unsigned long long)v.tcache_max,
 	       (unsigned long long)v.max_small, (unsigned long long)v.max_large,
 	       (unsigned long long)v.chunk_size, v.nr_arenas, online_cpus(),
@@ -647,19 +603,19 @@ int main(int argc, char **argv)
 		warm_up();
 	if (!strcmp(group, "replay")) {
 		if (!trace)
-			usage();
+			bad_args();
 		if (copies < 1)
-			usage();
+			bad_args();
 		replay(trace, repeat, copies);
 	} else if (!strcmp(group, "prof")) {
 		char old[64];
 
-		if (read_param(PROF_PARAM, old, sizeof(old)) < 0)
-			die(PROF_PARAM);
+		if (read_param(JMOD_PROF_PARAM, old, sizeof(old)) < 0)
+			die(JMOD_PROF_PARAM);
 		/* the default rate, unless the module was loaded with another */
 		if (!strcmp(old, "0"))
 			strcpy(old, "524288");
-		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		for (k = 0; k < ARRAY_SIZE(cases); k++) {
 			const struct bcase *c = &cases[k];
 
 			if (c->group != G_PROF)
@@ -676,15 +632,15 @@ int main(int argc, char **argv)
 				prof_case(c, old);
 				prof_case(c, "1073741824");
 			}
-			if (write_param(PROF_PARAM, old) < 0)
-				die("write " PROF_PARAM);
+			check("write " JMOD_PROF_PARAM,
+			      jmod_write_path(JMOD_PROF_PARAM, old));
 		}
 	} else {
 		enum group g = !strcmp(group, "scaling") ? G_SCALING : G_MAIN;
 
 		if (g == G_MAIN && strcmp(group, "main"))
-			usage();
-		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			bad_args();
+		for (k = 0; k < ARRAY_SIZE(cases); k++) {
 			const struct bcase *c = &cases[k];
 
 			if (c->group != g)

@@ -273,6 +273,18 @@ static bool is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
+/* One or more digits at the cursor, else fail with @what */
+static bool parse_digits(struct parser *p, const char *what)
+{
+	if (!is_digit(peek(p))) {
+		fail(p, "%s", what);
+		return false;
+	}
+	while (is_digit(peek(p)))
+		p->pos++;
+	return true;
+}
+
 static bool parse_number(struct parser *p, struct json *v)
 {
 	size_t start = p->pos;
@@ -280,34 +292,21 @@ static bool parse_number(struct parser *p, struct json *v)
 
 	if (peek(p) == '-')
 		p->pos++;
-	if (peek(p) == '0') {
+	if (peek(p) == '0')
 		p->pos++;
-	} else if (is_digit(peek(p))) {
-		while (is_digit(peek(p)))
-			p->pos++;
-	} else {
-		fail(p, "bad number");
+	else if (!parse_digits(p, "bad number"))
 		return false;
-	}
 	if (peek(p) == '.') {
 		p->pos++;
-		if (!is_digit(peek(p))) {
-			fail(p, "digit expected after '.'");
+		if (!parse_digits(p, "digit expected after '.'"))
 			return false;
-		}
-		while (is_digit(peek(p)))
-			p->pos++;
 	}
 	if (peek(p) == 'e' || peek(p) == 'E') {
 		p->pos++;
 		if (peek(p) == '+' || peek(p) == '-')
 			p->pos++;
-		if (!is_digit(peek(p))) {
-			fail(p, "digit expected in exponent");
+		if (!parse_digits(p, "digit expected in exponent"))
 			return false;
-		}
-		while (is_digit(peek(p)))
-			p->pos++;
 	}
 	v->str = malloc(p->pos - start + 1);
 	if (!v->str) {
