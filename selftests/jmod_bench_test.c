@@ -436,4 +436,4 @@ TEST_F(bench, bad_args)
 	}
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN

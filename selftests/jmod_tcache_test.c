@@ -553,4 +553,4 @@ TEST_F(tcache, off_switch)
 	EXPECT_LT(0ULL, stat_u64("summary.tcache_cached"));
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN
