@@ -402,4 +402,4 @@ TEST_F(bench, bad_args)
 	}
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN

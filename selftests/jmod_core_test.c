@@ -759,4 +759,4 @@ TEST_F_TIMEOUT(trace, random, 600)
 	free(t.ops);
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN

@@ -128,4 +128,4 @@ TEST(bad_calls_refused)
 		TH_LOG("bad_frees %llu -> %llu (%s)", before, after, args);
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN

@@ -1691,4 +1691,4 @@ TEST_F_TIMEOUT(jmod, fuzz, 300)
 	/* the fixture teardown closes the fd with whatever fuzz left live */
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN

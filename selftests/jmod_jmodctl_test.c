@@ -816,4 +816,4 @@ TEST_F(cli, no_debugfs)
 	result_free(&r);
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN

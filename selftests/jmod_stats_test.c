@@ -761,4 +761,4 @@ TEST_F(stats, purge_releases_everything)
 	}
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN

@@ -1112,4 +1112,4 @@ TEST_F_TIMEOUT(unload, busy_then_idle, 120)
 	close(fd);
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN

@@ -520,4 +520,4 @@ TEST_F(tcache, off_switch)
 	EXPECT_LT(0ULL, jm_stat_u64("summary.tcache_cached"));
 }
 
-TEST_HARNESS_MAIN
+JMOD_TEST_HARNESS_MAIN

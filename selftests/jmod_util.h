@@ -162,4 +162,38 @@ static inline int jm_run_ops(int fd, struct jmod_op *ops, size_t count,
 	return 0;
 }
 
+#ifdef TEST_HARNESS_MAIN
+/*
+ * main() of JMOD_TEST_HARNESS_MAIN: the whole binary is skipped, a
+ * "1..0 # SKIP" plan and exit status 4 (KSFT_SKIP), when JMOD_DEVICE is
+ * missing (jmod is not loaded); else the harness runs.
+ */
+static inline int jm_harness_main(int argc, char **argv)
+{
+	if (access(JMOD_DEVICE, F_OK)) {
+		ksft_print_header();
+		printf("1..0 # SKIP %s missing (jmod not loaded)\n", JMOD_DEVICE);
+		return KSFT_SKIP;
+	}
+	return test_harness_run(argc, argv);
+}
+
+/*
+ * The harness's TEST_HARNESS_MAIN (6.1) with jm_harness_main() as main():
+ * the last line of a test that includes kselftest_harness.h before this
+ * header.
+ */
+#define JMOD_TEST_HARNESS_MAIN \
+	static void __attribute__((constructor)) \
+	__constructor_order_last(void) \
+	{ \
+		if (!__constructor_order) \
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	} \
+	int main(int argc, char **argv) \
+	{ \
+		exit(jm_harness_main(argc, argv)); \
+	}
+#endif /* TEST_HARNESS_MAIN */
+
 #endif /* JMOD_UTIL_H */

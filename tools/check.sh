@@ -208,6 +208,10 @@ step selftests "${MAKE[@]}" selftests
 step tools tools_step
 step dkms "${MAKE[@]}" dkms DKMS_LINE="$LINE"
 step install install_step
+# the selftests built in a kernel tree (tools/testing/selftests/jmod);
+# every binary of build/selftests exits 4 (KSFT_SKIP) here, no /dev/jmod
+step ksft-intree tools/ksft-intree.sh
+step selftests-skip tools/ksft-intree.sh --host-skip build/selftests
 
 echo "# runner test (tools/vm/tests)"
 rc=0
