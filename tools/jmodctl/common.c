@@ -185,7 +185,8 @@ int opt_u64(const struct cmd *c, int key, const char *arg,
 	    unsigned long long lo, unsigned long long hi, __u64 *out)
 {
 	__u64 v = 0;
-	int ret = opt_range(c, key, parse_u64(arg, &v), lo, hi, v);
+	bool ok = parse_u64(arg, &v);
+	int ret = opt_range(c, key, ok, lo, hi, v);
 
 	if (!ret)
 		*out = v;
@@ -197,7 +198,8 @@ int opt_size(const struct cmd *c, int key, const char *arg,
 	     unsigned long long lo, unsigned long long hi, __u64 *out)
 {
 	__u64 v = 0;
-	int ret = opt_range(c, key, parse_size(arg, &v), lo, hi, v);
+	bool ok = parse_size(arg, &v);
+	int ret = opt_range(c, key, ok, lo, hi, v);
 
 	if (!ret)
 		*out = v;
