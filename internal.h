@@ -34,6 +34,15 @@
  *   jmod_huge_pages / jmod_huge_vmap xa_lock   IRQ-safe, leaves
  *   jmod_prof_lock               spinlock, IRQ-safe, leaf (prof.c)
  *
+ *   whatif_mutex                 mutex, start/stop/reset and readers of
+ *                                the live what-if (whatif.c); under it
+ *                                tracepoint (un)registration
+ *     whatif_lock                raw spinlock, IRQ-safe, leaf: taken in
+ *                                the kmem tracepoint probes, i.e. under
+ *                                any lock a kmalloc()/kfree() caller
+ *                                holds, so nothing runs under it that
+ *                                allocates or locks
+ *
  * Nothing of the allocator sleeps under a spinlock: arena->lock and the
  * xarray locks are taken with interrupts saved, GFP_ATOMIC callers from
  * hard IRQ reach only the IRQ-safe locks (the tcache is bypassed outside
@@ -235,6 +244,11 @@ void jmod_prof_reset_seed(u64 seed);
 void jmod_prof_set_rate(unsigned long bytes);
 unsigned long jmod_prof_rate(void);
 void jmod_prof_debugfs(struct dentry *dir);
+
+/* === Live what-if on the kmem tracepoints (whatif.c) === */
+
+void jmod_whatif_debugfs(struct dentry *dir);
+void jmod_whatif_exit(void);
 
 struct jmod_prof_site {
 	u32 stack;

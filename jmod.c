@@ -686,5 +686,6 @@ int __init jmod_core_init(void)
 void jmod_core_exit(void)
 {
 	jmod_debugfs_exit();
+	jmod_whatif_exit();
 	jmod_parts_exit(ARRAY_SIZE(jmod_parts));
 }
