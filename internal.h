@@ -34,6 +34,15 @@
  *   jmod_huge_pages / jmod_huge_vmap xa_lock   IRQ-safe, leaves
  *   jmod_prof_lock               spinlock, IRQ-safe, leaf (prof.c)
  *
+ *   whatif_mutex                 mutex, start/stop/reset and readers of
+ *                                the live what-if (whatif.c); under it
+ *                                tracepoint (un)registration
+ *     whatif_lock                raw spinlock, IRQ-safe, leaf: taken in
+ *                                the kmem tracepoint probes, i.e. under
+ *                                any lock a kmalloc()/kfree() caller
+ *                                holds, so nothing runs under it that
+ *                                allocates or locks
+ *
  * Nothing of the allocator sleeps under a spinlock: arena->lock and the
  * xarray locks are taken with interrupts saved, GFP_ATOMIC callers from
  * hard IRQ reach only the IRQ-safe locks (the tcache is bypassed outside
@@ -54,21 +63,11 @@
 
 #include "compat.h"
 
-/* === Size classes (sizeclass.c) === */
+/* === Size classes (sizeclass.c; the rules in include/jmod_sizeclass.h) === */
 
-/*
- * jemalloc's scheme with 4 KiB pages: 8, 16, then multiples of 16 up to
- * 64, then four classes per doubling.  Class index arithmetic:
- *   idx(8) = 0, idx(16) = 1, idx(16 * k) = k for k = 2..4,
- *   for 2^(lg-1) < size <= 2^lg (lg >= 7): 4 + 4 * (lg - 7) + k, k = 1..4.
- * Small classes end below four pages (14 KiB); large classes are page
- * multiples from 16 KiB up to the chunk size.
- */
-#define JMOD_NR_SMALL		36
-#define JMOD_SMALL_MAX		14336U
-#define JMOD_LARGE_MIN		16384U
-#define JMOD_CHUNK_ORDER_MIN	4
-#define JMOD_CHUNK_ORDER_MAX	10
+#define JMOD_SC_FLS_LONG(x)	fls_long(x)
+#include <jmod_sizeclass.h>
+
 /* idx(2^lg) = 4 * (lg - 5); the largest chunk is 2^(PAGE_SHIFT + 10) */
 #define JMOD_MAX_CLASSES	(4 * (PAGE_SHIFT + JMOD_CHUNK_ORDER_MAX - 5) + 1)
 /* statistics slot for huge allocations, after every class */
@@ -89,15 +88,7 @@ extern u32 jmod_class_size[JMOD_MAX_CLASSES];
 /* O(1): no loop over classes.  @size must be in [1, jmod_large_max]. */
 static __always_inline unsigned int jmod_size_class(size_t size)
 {
-	unsigned int lg;
-
-	if (size <= 16)
-		return size > 8;
-	if (size <= 64)
-		return (size + 15) >> 4;
-	lg = fls_long(size - 1);
-	return 4 * (lg - 6) +
-	       ((size - (1UL << (lg - 1)) + (1UL << (lg - 3)) - 1) >> (lg - 3));
+	return jmod_sc_index(size);
 }
 
 int jmod_sizeclass_init(void);
@@ -253,6 +244,11 @@ void jmod_prof_reset_seed(u64 seed);
 void jmod_prof_set_rate(unsigned long bytes);
 unsigned long jmod_prof_rate(void);
 void jmod_prof_debugfs(struct dentry *dir);
+
+/* === Live what-if on the kmem tracepoints (whatif.c) === */
+
+void jmod_whatif_debugfs(struct dentry *dir);
+void jmod_whatif_exit(void);
 
 struct jmod_prof_site {
 	u32 stack;

@@ -216,16 +216,15 @@ static __always_inline void *__jmod_malloc(size_t size, gfp_t gfp,
 
 /*
  * The usable size jmod_malloc(@size) hands out, from the size alone
- * (jemalloc's nallocx()): the class size, whole pages for huge sizes.
- * 0 in debug mode, where red zones make it depend on the object.
+ * (jemalloc's nallocx()): the class size, whole pages for huge sizes, by
+ * the rule the tools share (include/jmod_sizeclass.h).  0 in debug mode,
+ * where red zones make it depend on the object.
  */
 size_t jmod_usable_for(size_t size)
 {
-	if (!size || jmod_debug)
+	if (jmod_debug)
 		return 0;
-	if (size <= jmod_large_max)
-		return jmod_class_size[jmod_class_for(size, 0)];
-	return PAGE_ALIGN(size);
+	return jmod_sc_usable(size, jmod_large_max, PAGE_SIZE);
 }
 
 void jmod_report_bad_free(const char *what, unsigned long caller)
@@ -687,5 +686,6 @@ int __init jmod_core_init(void)
 void jmod_core_exit(void)
 {
 	jmod_debugfs_exit();
+	jmod_whatif_exit();
 	jmod_parts_exit(ARRAY_SIZE(jmod_parts));
 }

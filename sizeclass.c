@@ -4,8 +4,10 @@
  *
  * Owns the class table: jemalloc's four classes per doubling, built once
  * at load time from chunk_order and read-only afterwards, so it needs no
- * lock.  Requests map to classes with jmod_size_class() (internal.h), pure
- * arithmetic on the highest set bit: no table walk on the hot path.
+ * lock.  The rules themselves live in include/jmod_sizeclass.h, shared
+ * with the user-space tools; requests map to classes with
+ * jmod_size_class() (internal.h), pure arithmetic on the highest set bit:
+ * no table walk on the hot path.
  *
  *   idx   0   1   2   3   4   5   6   7    8    9 ...  35     36 ...
  *   size  8  16  32  48  64  80  96 112  128  160 ... 14336  16384 ...
@@ -27,19 +29,6 @@ unsigned int jmod_nr_classes;
 size_t jmod_large_max;
 u32 jmod_class_size[JMOD_MAX_CLASSES];
 
-static u32 jmod_class_size_of(unsigned int idx)
-{
-	unsigned int grp, k;
-
-	if (idx == 0)
-		return 8;
-	if (idx <= 4)
-		return 16 * idx;
-	grp = (idx - 5) / 4;
-	k = (idx - 5) % 4 + 1;
-	return (64U << grp) + k * (16U << grp);
-}
-
 int jmod_sizeclass_init(void)
 {
 	unsigned int i;
@@ -50,7 +39,7 @@ int jmod_sizeclass_init(void)
 		return -EINVAL;
 
 	for (i = 0; i < jmod_nr_classes; i++)
-		jmod_class_size[i] = jmod_class_size_of(i);
+		jmod_class_size[i] = jmod_sc_size(i);
 
 	/* the boundaries the rest of jmod relies on */
 	if (WARN_ON(jmod_class_size[JMOD_NR_SMALL - 1] != JMOD_SMALL_MAX ||

@@ -705,6 +705,7 @@ void jmod_debugfs_init(void)
 	debugfs_create_file("validate", 0200, d, (void *)&validate_knob,
 			    &knob_wo_fops);
 	jmod_prof_debugfs(d);
+	jmod_whatif_debugfs(d);
 }
 
 void jmod_debugfs_exit(void)

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jmodctl whatif: "would my subsystem use less memory on jmod?", per call
+ * site, offline from a kmem trace.  No module, no root.
+ *
+ *   TRACE... (plain or gzip'ed, "-" for stdin)
+ *     --whatif_read()--> lines --kt_feed() (tools/lib/kmemtrace.c)-->
+ *     per-site figures --whatif_print_{text,json,csv}()--> stdout
+ *
+ * What kmalloc spent is the traced bytes_alloc; what jmod would have
+ * spent is jmod_sc_usable() of bytes_req, the module's own class rule
+ * (include/jmod_sizeclass.h) for the chunk order given (the module's
+ * default, 9: 2 MiB chunks).  Each TRACE is a run of its own: what is
+ * live at its end is closed before the next one.  A file with no
+ * kmalloc event is refused (exit 2); lines that are not events of the
+ * known formats are counted and shown, never dropped silently.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "jmod_sizeclass.h"
+#include "jmodctl.h"
+#include "kmemtrace.h"
+
+#define WHATIF_SCHEMA		1
+#define WHATIF_PAGE		4096ULL
+#define WHATIF_CHUNK_ORDER	9	/* the module's chunk_order default */
+#define WHATIF_LINE_MAX		8192
+
+enum whatif_out { OUT_TEXT, OUT_JSON, OUT_CSV };
+
+struct whatif_opts {
+	enum whatif_out out;
+	enum kt_group by;
+	const char *module;
+	unsigned int top;		/* 0: every site */
+	unsigned int chunk_order;
+};
+
+void usage_whatif(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s whatif [--json|--csv] [--by function|site|module] [--module M]\n"
+		"                 [--top N] [--chunk-order N] TRACE...\n"
+		"\n"
+		"Per call site, what kmalloc spent in a kmem trace and what jmod would\n"
+		"have spent on the same requests.  Needs no module and no root.\n"
+		"\n"
+		"TRACE is a file of kmem:kmalloc, kmem:kmalloc_node and kmem:kfree events\n"
+		"(plain or gzip'ed, - for stdin) in one of the formats:\n"
+		"  " KT_FORMATS_HELP "\n"
+		"e.g. (as root, on the machine to study):\n"
+		"  cd /sys/kernel/tracing; echo 1 >events/kmem/kmalloc/enable\n"
+		"  echo 1 >events/kmem/kfree/enable; cat trace_pipe >/tmp/kmem.trace\n"
+		"\n"
+		"  -j, --json         JSON: {\"schema\": 1, \"total\": {...}, \"sites\": [...],\n"
+		"                     \"unparsed_lines\": N, ...}\n"
+		"      --csv          CSV, one row per site then the total\n"
+		"      --by KEY       group by function (default), site (function+offset)\n"
+		"                     or module\n"
+		"      --module M     only call sites in module M (vmlinux for the core)\n"
+		"      --top N        only the N sites that save the most (text, CSV)\n"
+		"      --chunk-order N  jmod's chunk_order (default %d, %d..%d): the\n"
+		"                     largest large class, above it whole pages\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"Figures per site: objects, requested_bytes, kmalloc_bytes (bytes_alloc\n"
+		"as traced), jmod_bytes (jmod's class for bytes_req), and the peak of\n"
+		"the site's live bytes on each side (pointers followed from kmalloc to\n"
+		"kfree; frees of objects allocated before the trace are ignored, a\n"
+		"pointer reused without a traced free closes the old object).\n"
+		"Exit status: 0 done, 1 I/O or memory error, 2 usage error, a TRACE with\n"
+		"no kmalloc event, or a truncated or corrupt gzip'ed TRACE.\n",
+		prog, WHATIF_CHUNK_ORDER, JMOD_CHUNK_ORDER_MIN,
+		JMOD_CHUNK_ORDER_MAX);
+}
+
+static int whatif_parse(int argc, char **argv, struct whatif_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'C' },
+		{ "by", required_argument, NULL, 'B' },
+		{ "module", required_argument, NULL, 'M' },
+		{ "top", required_argument, NULL, 'T' },
+		{ "chunk-order", required_argument, NULL, 'O' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	char *end;
+	int c;
+
+	o->out = OUT_TEXT;
+	o->by = KT_BY_FUNCTION;
+	o->module = NULL;
+	o->top = 0;
+	o->chunk_order = WHATIF_CHUNK_ORDER;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->out = OUT_JSON;
+			break;
+		case 'C':
+			o->out = OUT_CSV;
+			break;
+		case 'B':
+			if (!strcmp(optarg, "function"))
+				o->by = KT_BY_FUNCTION;
+			else if (!strcmp(optarg, "site"))
+				o->by = KT_BY_SITE;
+			else if (!strcmp(optarg, "module"))
+				o->by = KT_BY_MODULE;
+			else
+				goto bad;
+			break;
+		case 'M':
+			o->module = optarg;
+			break;
+		case 'T':
+		case 'O':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' ||
+			    v > (c == 'T' ? 1000000UL : JMOD_CHUNK_ORDER_MAX) ||
+			    (c == 'O' && v < JMOD_CHUNK_ORDER_MIN))
+				goto bad;
+			if (c == 'T')
+				o->top = v;
+			else
+				o->chunk_order = v;
+			break;
+		case 'h':
+			usage_whatif(stdout);
+			exit(0);
+		default:
+			usage_whatif(stderr);
+			return -1;
+		}
+	}
+	if (optind == argc) {
+		err("whatif: no TRACE (a file, or - for stdin)");
+		return -1;
+	}
+	return optind;
+bad:
+	err("whatif: bad value \"%s\" (see %s whatif --help)", optarg, prog);
+	return -1;
+}
+
+/*
+ * Feed one trace to @st.  Return: 0, -EINVAL when it holds no kmalloc
+ * event, -ENOMEM, or -errno of the read.
+ */
+static int whatif_read(const char *path, struct kt_stats *st)
+{
+	uint64_t allocs = st->alloc_events;
+	char *line = malloc(WHATIF_LINE_MAX);
+	bool cut = false;
+	int ret = 0;
+	gzFile gz;
+
+	if (!line)
+		return -ENOMEM;
+	gz = strcmp(path, "-") ? gzopen(path, "rb") : gzdopen(0, "rb");
+	if (!gz) {
+		free(line);
+		return errno ? -errno : -ENOMEM;
+	}
+	gzbuffer(gz, 1 << 17);
+	while (gzgets(gz, line, WHATIF_LINE_MAX)) {
+		size_t n = strlen(line);
+		bool whole = n && line[n - 1] == '\n';
+
+		/* the rest of an over-long line: one unparsed line in all */
+		if (cut) {
+			cut = !whole;
+			continue;
+		}
+		if (!whole && !gzeof(gz)) {
+			st->lines++;
+			st->unparsed_lines++;
+			cut = true;
+			continue;
+		}
+		ret = kt_feed(st, line);
+		if (ret)
+			break;
+	}
+	if (!ret) {
+		int e;
+		const char *msg = gzerror(gz, &e);
+
+		if (e == Z_ERRNO) {
+			ret = -errno;
+		} else if (e != Z_OK && e != Z_STREAM_END) {
+			/* truncated or corrupt gzip: bad input, not I/O */
+			err("whatif: %s", msg);	/* zlib names the file */
+			ret = -EILSEQ;
+		}
+	}
+	gzclose(gz);
+	free(line);
+	if (!ret && st->alloc_events == allocs)
+		ret = -EINVAL;
+	kt_end_trace(st);
+	return ret;
+}
+
+/* "512", "1.5K", "12.3M": table cells */
+static const char *short_size(uint64_t b, char *buf, size_t len)
+{
+	static const char unit[] = "KMGTPE";
+	double v = b;
+	int u = -1;
+
+	if (b < 1024) {
+		snprintf(buf, len, "%llu", (unsigned long long)b);
+		return buf;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, v < 10 ? "%.2f%c" : v < 100 ? "%.1f%c" : "%.0f%c",
+		 v, unit[u]);
+	return buf;
+}
+
+static const char *short_saved(const struct kt_figures *f, char *buf,
+			       size_t len)
+{
+	if (f->kmalloc_bytes >= f->jmod_bytes)
+		return short_size(f->kmalloc_bytes - f->jmod_bytes, buf, len);
+	buf[0] = '-';
+	short_size(f->jmod_bytes - f->kmalloc_bytes, buf + 1, len - 1);
+	return buf;
+}
+
+static void print_row(const char *name, const char *module,
+		      const struct kt_figures *f)
+{
+	char b[7][24];
+	double pct = f->kmalloc_bytes ?
+		     100.0 * ((double)f->jmod_bytes - f->kmalloc_bytes) /
+		     f->kmalloc_bytes : 0;
+
+	printf("%-34.34s %-10.10s %9llu %8s %8s %8s %8s %+7.1f%% %8s %8s\n",
+	       name, module, (unsigned long long)f->objects,
+	       short_size(f->requested_bytes, b[0], sizeof(b[0])),
+	       short_size(f->kmalloc_bytes, b[1], sizeof(b[1])),
+	       short_size(f->jmod_bytes, b[2], sizeof(b[2])),
+	       short_saved(f, b[3], sizeof(b[3])), pct,
+	       short_size(f->peak_live_kmalloc_bytes, b[4], sizeof(b[4])),
+	       short_size(f->peak_live_jmod_bytes, b[5], sizeof(b[5])));
+}
+
+static void print_lines(FILE *f, const struct kt_stats *st)
+{
+	unsigned int i;
+
+	fprintf(f, "# %llu lines: %llu events (",
+		(unsigned long long)st->lines,
+		(unsigned long long)kt_nr_events(st));
+	for (i = KT_FMT_TRACEFS; i < KT_NR_FMT; i++)
+		fprintf(f, "%s%s %llu", i > KT_FMT_TRACEFS ? ", " : "",
+			kt_format_name(i), (unsigned long long)st->events[i]);
+	fprintf(f, "), %llu headers, %llu other events, %llu unparsed\n",
+		(unsigned long long)st->header_lines,
+		(unsigned long long)st->other_events,
+		(unsigned long long)st->unparsed_lines);
+	fprintf(f, "# not objects: %llu failed kmallocs, %llu kfree(NULL), %llu frees of untraced objects, %llu pointers reused without a traced free; %llu left out by --module; %llu still live at the end\n",
+		(unsigned long long)st->failed_allocs,
+		(unsigned long long)st->null_frees,
+		(unsigned long long)st->untracked_frees,
+		(unsigned long long)st->reused_ptrs,
+		(unsigned long long)st->filtered,
+		(unsigned long long)st->live_at_end);
+}
+
+static void whatif_print_text(const struct kt_stats *st,
+			      const struct whatif_opts *o)
+{
+	unsigned int i, n = o->top && o->top < st->nr_sites ? o->top :
+			    st->nr_sites;
+
+	printf("%-34s %-10s %9s %8s %8s %8s %8s %8s %8s %8s\n",
+	       o->by == KT_BY_MODULE ? "module" : o->by == KT_BY_SITE ?
+	       "site" : "function", "module", "objects", "request",
+	       "kmalloc", "jmod", "saved", "jmod/km", "peak km", "peak jm");
+	for (i = 0; i < n; i++)
+		print_row(st->sites[i].name, st->sites[i].module,
+			  &st->sites[i].f);
+	if (n < st->nr_sites)
+		printf("(%u more sites)\n", st->nr_sites - n);
+	print_row("total", "", &st->total);
+	print_lines(stdout, st);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_figures(const struct kt_figures *f)
+{
+	printf("\"objects\": %llu, \"requested_bytes\": %llu, \"kmalloc_bytes\": %llu, \"jmod_bytes\": %llu, \"peak_live_kmalloc_bytes\": %llu, \"peak_live_jmod_bytes\": %llu",
+	       (unsigned long long)f->objects,
+	       (unsigned long long)f->requested_bytes,
+	       (unsigned long long)f->kmalloc_bytes,
+	       (unsigned long long)f->jmod_bytes,
+	       (unsigned long long)f->peak_live_kmalloc_bytes,
+	       (unsigned long long)f->peak_live_jmod_bytes);
+}
+
+static void whatif_print_json(const struct kt_stats *st,
+			      const struct whatif_opts *o)
+{
+	static const char *const by[] = {
+		[KT_BY_FUNCTION] = "function",
+		[KT_BY_SITE] = "site",
+		[KT_BY_MODULE] = "module",
+	};
+	unsigned int i;
+
+	printf("{\"schema\": %d, \"by\": \"%s\", \"format\": \"%s\", \"jmod_large_max\": %llu,\n",
+	       WHATIF_SCHEMA, by[o->by], kt_format_name(kt_main_format(st)),
+	       (unsigned long long)st->jmod_large_max);
+	printf(" \"total\": {");
+	json_figures(&st->total);
+	printf("},\n \"sites\": [");
+	for (i = 0; i < st->nr_sites; i++) {
+		printf("%s\n  {\"site\": ", i ? "," : "");
+		json_str(st->sites[i].name);
+		printf(", \"module\": ");
+		json_str(st->sites[i].module);
+		printf(", ");
+		json_figures(&st->sites[i].f);
+		printf("}");
+	}
+	printf("],\n \"lines\": %llu, \"events\": %llu, \"header_lines\": %llu, \"other_events\": %llu, \"unparsed_lines\": %llu,\n",
+	       (unsigned long long)st->lines,
+	       (unsigned long long)kt_nr_events(st),
+	       (unsigned long long)st->header_lines,
+	       (unsigned long long)st->other_events,
+	       (unsigned long long)st->unparsed_lines);
+	printf(" \"failed_allocs\": %llu, \"null_frees\": %llu, \"untracked_frees\": %llu, \"reused_pointers\": %llu, \"filtered\": %llu, \"live_at_end\": %llu}\n",
+	       (unsigned long long)st->failed_allocs,
+	       (unsigned long long)st->null_frees,
+	       (unsigned long long)st->untracked_frees,
+	       (unsigned long long)st->reused_ptrs,
+	       (unsigned long long)st->filtered,
+	       (unsigned long long)st->live_at_end);
+}
+
+static void csv_row(const char *name, const char *module,
+		    const struct kt_figures *f)
+{
+	/* symbols and module names hold no comma or quote */
+	printf("%s,%s,%llu,%llu,%llu,%llu,%llu,%llu\n", name, module,
+	       (unsigned long long)f->objects,
+	       (unsigned long long)f->requested_bytes,
+	       (unsigned long long)f->kmalloc_bytes,
+	       (unsigned long long)f->jmod_bytes,
+	       (unsigned long long)f->peak_live_kmalloc_bytes,
+	       (unsigned long long)f->peak_live_jmod_bytes);
+}
+
+static void whatif_print_csv(const struct kt_stats *st,
+			     const struct whatif_opts *o)
+{
+	unsigned int i, n = o->top && o->top < st->nr_sites ? o->top :
+			    st->nr_sites;
+
+	printf("site,module,objects,requested_bytes,kmalloc_bytes,jmod_bytes,peak_live_kmalloc_bytes,peak_live_jmod_bytes\n");
+	for (i = 0; i < n; i++)
+		csv_row(st->sites[i].name, st->sites[i].module,
+			&st->sites[i].f);
+	csv_row("total", "", &st->total);
+	print_lines(stderr, st);
+}
+
+/* XML text: symbols are plain, but a module name is the user's */
+static void svg_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/*
+ * An SVG bar chart of the top sites: kmalloc bytes against jmod bytes,
+ * one pair of bars a site, scaled to the largest.  0 or -errno.
+ */
+static int whatif_plot(const struct kt_stats *st, const char *path,
+		       unsigned int top)
+{
+	const unsigned int label_w = 330, bar_w = 520, row_h = 34, head = 60;
+	unsigned int i, n = top && top < st->nr_sites ? top : st->nr_sites;
+	uint64_t max = 1;
+	char b[2][24];
+	FILE *f;
+
+	if (n > 40)
+		n = 40;
+	for (i = 0; i < n; i++) {
+		const struct kt_figures *fg = &st->sites[i].f;
+
+		if (fg->kmalloc_bytes > max)
+			max = fg->kmalloc_bytes;
+		if (fg->jmod_bytes > max)
+			max = fg->jmod_bytes;
+	}
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" font-family=\"sans-serif\" font-size=\"12\">\n",
+		label_w + bar_w + 120, head + n * row_h + 40);
+	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	fprintf(f, "<text x=\"10\" y=\"22\" font-size=\"15\">Bytes per call site: kmalloc (traced bytes_alloc) against jmod (its classes), top %u by bytes saved</text>\n",
+		n);
+	fprintf(f, "<rect x=\"10\" y=\"34\" width=\"12\" height=\"12\" fill=\"#4878a8\"/><text x=\"28\" y=\"45\">kmalloc</text>\n");
+	fprintf(f, "<rect x=\"100\" y=\"34\" width=\"12\" height=\"12\" fill=\"#e08030\"/><text x=\"118\" y=\"45\">jmod</text>\n");
+	for (i = 0; i < n; i++) {
+		const struct kt_site *s = &st->sites[i];
+		unsigned int y = head + i * row_h;
+		unsigned int wk = s->f.kmalloc_bytes * bar_w / max;
+		unsigned int wj = s->f.jmod_bytes * bar_w / max;
+
+		fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">",
+			label_w - 6, y + 18);
+		svg_text(f, s->name);
+		if (strcmp(s->module, "vmlinux")) {
+			fputs(" [", f);
+			svg_text(f, s->module);
+			fputc(']', f);
+		}
+		fputs("</text>\n", f);
+		fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"13\" fill=\"#4878a8\"/><text x=\"%u\" y=\"%u\">%s</text>\n",
+			label_w, y + 2, wk, label_w + wk + 4, y + 13,
+			short_size(s->f.kmalloc_bytes, b[0], sizeof(b[0])));
+		fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"13\" fill=\"#e08030\"/><text x=\"%u\" y=\"%u\">%s</text>\n",
+			label_w, y + 16, wj, label_w + wj + 4, y + 27,
+			short_size(s->f.jmod_bytes, b[1], sizeof(b[1])));
+	}
+	fprintf(f, "<text x=\"10\" y=\"%u\">total: kmalloc %s, jmod %s</text>\n</svg>\n",
+		head + n * row_h + 24,
+		short_size(st->total.kmalloc_bytes, b[0], sizeof(b[0])),
+		short_size(st->total.jmod_bytes, b[1], sizeof(b[1])));
+	if (ferror(f)) {
+		fclose(f);
+		return -EIO;
+	}
+	return fclose(f) ? -errno : 0;
+}
+
+int cmd_whatif(int argc, char **argv)
+{
+	struct whatif_opts o;
+	struct kt_stats st;
+	int first, i, ret;
+
+	first = whatif_parse(argc, argv, &o);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (kt_init(&st, o.by, WHATIF_PAGE << o.chunk_order, WHATIF_PAGE)) {
+		err("whatif: %s", strerror(ENOMEM));
+		return EXIT_FAILURE;
+	}
+	st.only_module = o.module;
+	for (i = first; i < argc; i++) {
+		ret = whatif_read(argv[i], &st);
+		if (ret == -EINVAL) {
+			err("whatif: %s: no kmalloc event: not a kmem trace in a known format (%s)",
+			    argv[i], KT_FORMATS_HELP);
+			kt_free(&st);
+			return EXIT_USAGE;
+		}
+		if (ret == -EILSEQ) {
+			kt_free(&st);
+			return EXIT_USAGE;
+		}
+		if (ret) {
+			err("whatif: %s: %s", argv[i], strerror(-ret));
+			kt_free(&st);
+			return EXIT_FAILURE;
+		}
+	}
+	kt_sort(&st);
+	if (o.out == OUT_JSON)
+		whatif_print_json(&st, &o);
+	else if (o.out == OUT_CSV)
+		whatif_print_csv(&st, &o);
+	else
+		whatif_print_text(&st, &o);
+	kt_free(&st);
+	return fflush(stdout) ? EXIT_FAILURE : 0;
+}
