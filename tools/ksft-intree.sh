@@ -159,7 +159,7 @@ intree() {
 	rm -rf "$jdir" "$inst"
 	mkdir -p "$jdir/lib"
 	cp -p "$top"/selftests/{Makefile,config,settings,*.c,*.h} "$jdir/"
-	cp -p "$top"/tools/lib/*.[ch] "$jdir/lib/"
+	cp -p "$top"/tools/lib/*.[ch] "$top/include/jmod_sizeclass.h" "$jdir/lib/"
 	cp -p "$top/include/uapi/linux/jmod.h" "$ksrc/include/uapi/linux/jmod.h"
 
 	log "make headers"

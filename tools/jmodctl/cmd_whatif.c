@@ -17,14 +17,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "jmod_sizeclass.h"
 #include "jmodctl.h"
+#include "json.h"
 #include "kmemtrace.h"
 
 #define WHATIF_SCHEMA		1
@@ -40,118 +43,91 @@ struct whatif_opts {
 	const char *module;
 	unsigned int top;		/* 0: every site */
 	unsigned int chunk_order;
+	const char *plot;
+	bool live;
 };
 
-void usage_whatif(FILE *f)
+enum { OPT_CSV = OPT_LONG, OPT_BY, OPT_MODULE, OPT_CHUNK, OPT_PLOT };
+
+static const struct cmd_opt whatif_opts[] = {
+	OPT('j', "json", NULL, "JSON: {\"schema\": 1, \"total\": {...}, \"sites\": [...], ...}"),
+	OPT(OPT_CSV, "csv", NULL, "CSV, one row per site, then the total"),
+	OPT(OPT_BY, "by", "KEY", "group by function (default), site (function+offset)\nor module"),
+	OPT(OPT_MODULE, "module", "M", "only call sites in module M (vmlinux: the core)"),
+	OPT('n', "top", "N", "only the N sites that save the most (text, CSV,\nplot; 0: all)"),
+	OPT(OPT_CHUNK, "chunk-order", "N", "jmod's chunk_order (default %llu, %llu..10): the\nlargest large class, above it whole pages",
+	    WHATIF_CHUNK_ORDER, JMOD_CHUNK_ORDER_MIN),
+	OPT(OPT_PLOT, "plot", "FILE.svg", "also draw the top sites, kmalloc against jmod"),
+	OPT('l', "live", NULL, "live on this kernel: jmod's probes on the kmem\ntracepoints for SECONDS (default 10), then print"),
+};
+
+static void whatif_describe(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s whatif [--json|--csv] [--by function|site|module] [--module M]\n"
-		"                 [--top N] [--chunk-order N] TRACE...\n"
-		"\n"
 		"Per call site, what kmalloc spent in a kmem trace and what jmod would\n"
-		"have spent on the same requests.  Needs no module and no root.\n"
-		"\n"
-		"TRACE is a file of kmem:kmalloc, kmem:kmalloc_node and kmem:kfree events\n"
-		"(plain or gzip'ed, - for stdin) in one of the formats:\n"
+		"have spent on the same requests.  Offline it needs no module and no\n"
+		"root.  TRACE is a file of kmem:kmalloc, kmem:kmalloc_node and\n"
+		"kmem:kfree events (plain or gzip'ed, - for stdin) in one of:\n"
 		"  " KT_FORMATS_HELP "\n"
 		"e.g. (as root, on the machine to study):\n"
 		"  cd /sys/kernel/tracing; echo 1 >events/kmem/kmalloc/enable\n"
 		"  echo 1 >events/kmem/kfree/enable; cat trace_pipe >/tmp/kmem.trace\n"
-		"\n"
-		"  -j, --json         JSON: {\"schema\": 1, \"total\": {...}, \"sites\": [...],\n"
-		"                     \"unparsed_lines\": N, ...}\n"
-		"      --csv          CSV, one row per site then the total\n"
-		"      --by KEY       group by function (default), site (function+offset)\n"
-		"                     or module\n"
-		"      --module M     only call sites in module M (vmlinux for the core)\n"
-		"      --top N        only the N sites that save the most (text, CSV)\n"
-		"      --chunk-order N  jmod's chunk_order (default %d, %d..%d): the\n"
-		"                     largest large class, above it whole pages\n"
-		"  -h, --help         this text\n"
-		"\n"
+		"With --live, jmod (loaded) keeps the same figures for the running\n"
+		"kernel (debugfs whatif, whatif.json).\n"
 		"Figures per site: objects, requested_bytes, kmalloc_bytes (bytes_alloc\n"
 		"as traced), jmod_bytes (jmod's class for bytes_req), and the peak of\n"
 		"the site's live bytes on each side (pointers followed from kmalloc to\n"
 		"kfree; frees of objects allocated before the trace are ignored, a\n"
 		"pointer reused without a traced free closes the old object).\n"
 		"Exit status: 0 done, 1 I/O or memory error, 2 usage error, a TRACE with\n"
-		"no kmalloc event, or a truncated or corrupt gzip'ed TRACE.\n",
-		prog, WHATIF_CHUNK_ORDER, JMOD_CHUNK_ORDER_MIN,
-		JMOD_CHUNK_ORDER_MAX);
+		"no kmalloc event, or a truncated or corrupt gzip'ed TRACE; 3-5 as for\n"
+		"every command with --live.\n");
 }
 
-static int whatif_parse(int argc, char **argv, struct whatif_opts *o)
+static int whatif_set(void *ctx, int key, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'C' },
-		{ "by", required_argument, NULL, 'B' },
-		{ "module", required_argument, NULL, 'M' },
-		{ "top", required_argument, NULL, 'T' },
-		{ "chunk-order", required_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long v;
-	char *end;
-	int c;
+	struct whatif_opts *o = ctx;
+	__u64 v;
+	int ret;
 
-	o->out = OUT_TEXT;
-	o->by = KT_BY_FUNCTION;
-	o->module = NULL;
-	o->top = 0;
-	o->chunk_order = WHATIF_CHUNK_ORDER;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			o->out = OUT_JSON;
+	switch (key) {
+	case 'j':
+		o->out = OUT_JSON;
+		return 0;
+	case OPT_CSV:
+		o->out = OUT_CSV;
+		return 0;
+	case OPT_BY:
+		if (!strcmp(arg, "function"))
+			o->by = KT_BY_FUNCTION;
+		else if (!strcmp(arg, "site"))
+			o->by = KT_BY_SITE;
+		else if (!strcmp(arg, "module"))
+			o->by = KT_BY_MODULE;
+		else
 			break;
-		case 'C':
-			o->out = OUT_CSV;
-			break;
-		case 'B':
-			if (!strcmp(optarg, "function"))
-				o->by = KT_BY_FUNCTION;
-			else if (!strcmp(optarg, "site"))
-				o->by = KT_BY_SITE;
-			else if (!strcmp(optarg, "module"))
-				o->by = KT_BY_MODULE;
-			else
-				goto bad;
-			break;
-		case 'M':
-			o->module = optarg;
-			break;
-		case 'T':
-		case 'O':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || *optarg == '-' ||
-			    v > (c == 'T' ? 1000000UL : JMOD_CHUNK_ORDER_MAX) ||
-			    (c == 'O' && v < JMOD_CHUNK_ORDER_MIN))
-				goto bad;
-			if (c == 'T')
-				o->top = v;
-			else
-				o->chunk_order = v;
-			break;
-		case 'h':
-			usage_whatif(stdout);
-			exit(0);
-		default:
-			usage_whatif(stderr);
-			return -1;
-		}
+		return 0;
+	case OPT_MODULE:
+		o->module = arg;
+		return 0;
+	case 'n':
+		ret = opt_u64(&cmd_whatif, key, arg, 0, 1000000, &v);
+		o->top = v;
+		return ret;
+	case OPT_CHUNK:
+		ret = opt_u64(&cmd_whatif, key, arg, JMOD_CHUNK_ORDER_MIN,
+			      JMOD_CHUNK_ORDER_MAX, &v);
+		o->chunk_order = v;
+		return ret;
+	case OPT_PLOT:
+		o->plot = arg;
+		return 0;
+	case 'l':
+		o->live = true;
+		return 0;
 	}
-	if (optind == argc) {
-		err("whatif: no TRACE (a file, or - for stdin)");
-		return -1;
-	}
-	return optind;
-bad:
-	err("whatif: bad value \"%s\" (see %s whatif --help)", optarg, prog);
-	return -1;
+	err("whatif: bad value \"%s\" (see %s whatif --help)", arg, prog);
+	return EXIT_USAGE;
 }
 
 /*
@@ -478,45 +454,198 @@ static int whatif_plot(const struct kt_stats *st, const char *path,
 	return fclose(f) ? -errno : 0;
 }
 
-int cmd_whatif(int argc, char **argv)
+/* --module for the live rows (offline, kt_feed() filters) */
+static bool o_module_skip(const struct kt_stats *st, const char *module)
 {
-	struct whatif_opts o;
-	struct kt_stats st;
-	int first, i, ret;
+	return st->only_module && strcmp(st->only_module, module);
+}
 
-	first = whatif_parse(argc, argv, &o);
-	if (first < 0)
+/* One site row (or the total) of whatif.json into @f */
+static void live_figures(const struct json *j, struct kt_figures *f)
+{
+	static const char *const keys[] = {
+		"objects", "requested_bytes", "kmalloc_bytes", "jmod_bytes",
+		"peak_live_kmalloc_bytes", "peak_live_jmod_bytes",
+	};
+	uint64_t *dst[] = {
+		&f->objects, &f->requested_bytes, &f->kmalloc_bytes,
+		&f->jmod_bytes, &f->peak_live_kmalloc_bytes,
+		&f->peak_live_jmod_bytes,
+	};
+	unsigned long long v;
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (json_path_u64(j, keys[i], &v))
+			*dst[i] = v;
+}
+
+/* debugfs whatif.json into @st, as if folded from a trace */
+static int live_load(struct kt_stats *st)
+{
+	char msg[128] = "";
+	char *text = read_debugfs("whatif.json", NULL);
+	struct json *j = json_parse(text, strlen(text), msg, sizeof(msg));
+	const struct json *sites, *tot;
+	unsigned long long v;
+	size_t i, n;
+
+	free(text);
+	if (!j) {
+		err("whatif.json: %s", msg);
+		return EXIT_FAILURE;
+	}
+	sites = json_get_type(j, "sites", JSON_ARRAY);
+	tot = json_get_type(j, "total", JSON_OBJECT);
+	n = sites ? json_count(sites) : 0;
+	st->sites = calloc(n + 1, sizeof(*st->sites));
+	if (!st->sites) {
+		json_free(j);
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < n; i++) {
+		const struct json *r = json_at(sites, i);
+		const struct json *name = json_get_type(r, "site", JSON_STRING);
+		const struct json *mod = json_get_type(r, "module", JSON_STRING);
+		struct kt_site *k = &st->sites[st->nr_sites];
+
+		if (o_module_skip(st, mod ? mod->str : ""))
+			continue;
+		snprintf(k->name, sizeof(k->name), "%s", name ? name->str : "?");
+		snprintf(k->module, sizeof(k->module), "%s", mod ? mod->str : "?");
+		live_figures(r, &k->f);
+		st->nr_sites++;
+	}
+	if (tot)
+		live_figures(tot, &st->total);
+	if (json_path_u64(j, "jmod_large_max", &v))
+		st->jmod_large_max = v;
+	if (json_path_u64(j, "kmallocs", &v))
+		st->alloc_events = v;
+	if (json_path_u64(j, "untracked_frees", &v))
+		st->untracked_frees = v;
+	if (json_path_u64(j, "reused_pointers", &v))
+		st->reused_ptrs = v;
+	if (json_path_u64(j, "failed_allocs", &v))
+		st->failed_allocs = v;
+	if (json_path_u64(j, "live_objects", &v))
+		st->live_at_end = v;
+	json_free(j);
+	return 0;
+}
+
+/* read after sleep(), a call: no volatile needed */
+static sig_atomic_t live_stop;
+
+static void live_signal(int sig)
+{
+	(void)sig;
+	live_stop = 1;
+}
+
+/* start, SECONDS (or until ^C), stop, load */
+static int whatif_live(struct kt_stats *st, unsigned int secs)
+{
+	struct sigaction sa = { .sa_handler = live_signal };
+	int ret = write_knob("whatif", "start");
+
+	if (ret)
+		return ret;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fprintf(stderr, "%s: whatif: live for %u s (^C stops early)\n", prog,
+		secs);
+	while (secs-- && !live_stop)
+		sleep(1);
+	ret = write_knob("whatif", "stop");
+	return ret ? ret : live_load(st);
+}
+
+/* the offline fold of every TRACE; 0 or an exit status */
+static int whatif_offline(struct kt_stats *st, int argc, char **argv)
+{
+	int i, ret;
+
+	for (i = optind; i < argc; i++) {
+		ret = whatif_read(argv[i], st);
+		if (ret == -EINVAL) {
+			err("whatif: %s: no kmalloc event: not a kmem trace in a known format (%s)",
+			    argv[i], KT_FORMATS_HELP);
+			return EXIT_USAGE;
+		}
+		if (ret == -EILSEQ)
+			return EXIT_USAGE;
+		if (ret) {
+			err("whatif: %s: %s", argv[i], strerror(-ret));
+			return EXIT_FAILURE;
+		}
+	}
+	kt_sort(st);
+	return 0;
+}
+
+static int whatif_main(const struct cmd *c, int argc, char **argv)
+{
+	struct whatif_opts o = {
+		.out = OUT_TEXT, .by = KT_BY_FUNCTION,
+		.chunk_order = WHATIF_CHUNK_ORDER,
+	};
+	__u64 secs = 10;
+	struct kt_stats st;
+	int ret = cmd_parse(c, argc, argv, whatif_set, &o);
+
+	if (ret != CMD_RUN)
+		return ret;
+	if (o.live) {
+		if (argc - optind > 1 || (optind < argc &&
+		    opt_u64(c, 'l', argv[optind], 1, 86400, &secs)))
+			return EXIT_USAGE;
+	} else if (optind == argc) {
+		err("whatif: no TRACE (a file, or - for stdin; or --live)");
 		return EXIT_USAGE;
+	}
 	if (kt_init(&st, o.by, WHATIF_PAGE << o.chunk_order, WHATIF_PAGE)) {
 		err("whatif: %s", strerror(ENOMEM));
 		return EXIT_FAILURE;
 	}
 	st.only_module = o.module;
-	for (i = first; i < argc; i++) {
-		ret = whatif_read(argv[i], &st);
-		if (ret == -EINVAL) {
-			err("whatif: %s: no kmalloc event: not a kmem trace in a known format (%s)",
-			    argv[i], KT_FORMATS_HELP);
-			kt_free(&st);
-			return EXIT_USAGE;
-		}
-		if (ret == -EILSEQ) {
-			kt_free(&st);
-			return EXIT_USAGE;
-		}
-		if (ret) {
-			err("whatif: %s: %s", argv[i], strerror(-ret));
-			kt_free(&st);
-			return EXIT_FAILURE;
+	if (o.live) {
+		free(st.sites);
+		st.sites = NULL;
+		ret = whatif_live(&st, secs);
+	} else {
+		ret = whatif_offline(&st, argc, argv);
+	}
+	if (!ret && o.plot) {
+		int e = whatif_plot(&st, o.plot, o.top ? o.top : 20);
+
+		if (e) {
+			err("whatif: %s: %s", o.plot, strerror(-e));
+			ret = EXIT_FAILURE;
 		}
 	}
-	kt_sort(&st);
-	if (o.out == OUT_JSON)
-		whatif_print_json(&st, &o);
-	else if (o.out == OUT_CSV)
-		whatif_print_csv(&st, &o);
-	else
-		whatif_print_text(&st, &o);
+	if (!ret) {
+		if (o.out == OUT_JSON)
+			whatif_print_json(&st, &o);
+		else if (o.out == OUT_CSV)
+			whatif_print_csv(&st, &o);
+		else
+			whatif_print_text(&st, &o);
+		ret = fflush(stdout) ? EXIT_FAILURE : 0;
+	}
 	kt_free(&st);
-	return fflush(stdout) ? EXIT_FAILURE : 0;
+	return ret;
 }
+
+const struct cmd cmd_whatif = {
+	.name = "whatif",
+	.synopsis = "[--json|--csv] [--by function|site|module] [--module M] [-n N]\n"
+		    "       [--chunk-order N] [--plot FILE.svg] TRACE... | --live [SECONDS]",
+	.summary = "per call site: kmalloc's bytes against jmod's (trace or live)",
+	.fn = whatif_main,
+	.describe = whatif_describe,
+	.opts = whatif_opts,
+	.nr_opts = ARRAY_SIZE(whatif_opts),
+	.max_args = 1000000,
+};

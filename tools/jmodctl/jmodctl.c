@@ -33,7 +33,7 @@
 static const struct cmd *const commands[] = {
 	&cmd_stats, &cmd_top, &cmd_purge, &cmd_decay, &cmd_tcache,
 	&cmd_bench, &cmd_replay, &cmd_prof, &cmd_version, &cmd_selftest,
-	&cmd_demo,
+	&cmd_demo, &cmd_whatif,
 };
 
 static void main_usage(FILE *f)

@@ -117,7 +117,7 @@ void table_sort(struct table *t, const char *col, bool ascending);
 void table_print(const struct table *t, const char *title, bool all);
 
 /* the commands, one file each (knobs: purge, decay, tcache) */
-extern const struct cmd cmd_stats, cmd_top, cmd_purge, cmd_decay,
+extern const struct cmd cmd_stats, cmd_top, cmd_purge, cmd_decay, cmd_whatif,
 	cmd_tcache, cmd_bench, cmd_replay, cmd_prof, cmd_version,
 	cmd_selftest, cmd_demo;
 

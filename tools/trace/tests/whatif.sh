@@ -152,7 +152,7 @@ expect_exit 2 "truncated gzip: exit 2" "unexpected end|corrupt|error" \
 expect_exit 1 "missing file: exit 1" "No such file" "$jmodctl" whatif "$tmp/none"
 expect_exit 2 "no TRACE: exit 2" "no TRACE" "$jmodctl" whatif
 expect_exit 2 "bad --by: exit 2" "bad value" "$jmodctl" whatif --by x "$f61"
-expect_exit 2 "bad --chunk-order: exit 2" "bad value" \
+expect_exit 2 "bad --chunk-order: exit 2" "bad value|wants" \
 	"$jmodctl" whatif --chunk-order 3 "$f61"
 expect_exit 0 "--help: exit 0" "" "$jmodctl" whatif --help
 
