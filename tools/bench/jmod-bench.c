@@ -504,18 +504,18 @@ static void bad_args(void)
 }
 
 static const struct option longopts[] = {
-	{ "group", required_argument, NULL, 'g' },
-	{ "threads", required_argument, NULL, 't' },
-	{ "scale", required_argument, NULL, 's' },
-	{ "only", required_argument, NULL, 'o' },
-	{ "replay", required_argument, NULL, 'R' },
-	{ "rounds", required_argument, NULL, 'r' },
-	{ "repeat", required_argument, NULL, 'n' },
-	{ "copies", required_argument, NULL, 'c' },
-	{ "seed", required_argument, NULL, 'S' },
-	{ "tag", required_argument, NULL, 'T' },
-	{ "list", no_argument, NULL, 'l' },
-	{ NULL, 0, NULL, 0 },
+	{ .name = "group", .has_arg = required_argument, .val = 'g' },
+	{ .name = "threads", .has_arg = required_argument, .val = 't' },
+	{ .name = "scale", .has_arg = required_argument, .val = 's' },
+	{ .name = "only", .has_arg = required_argument, .val = 'o' },
+	{ .name = "replay", .has_arg = required_argument, .val = 'R' },
+	{ .name = "rounds", .has_arg = required_argument, .val = 'r' },
+	{ .name = "repeat", .has_arg = required_argument, .val = 'n' },
+	{ .name = "copies", .has_arg = required_argument, .val = 'c' },
+	{ .name = "seed", .has_arg = required_argument, .val = 'S' },
+	{ .name = "tag", .has_arg = required_argument, .val = 'T' },
+	{ .name = "list", .has_arg = no_argument, .val = 'l' },
+	{}
 };
 
 /* --tag K=V: "K":"V" for every JSON line */
@@ -533,37 +533,27 @@ static void add_tag(const char *val)
 int main(int argc, char **argv)
 {
 	const char *group = "main", *trace = NULL;
-	unsigned int threads = 0;
-	int c, repeat = 5, list = 0, copies = 200;
+	int c, threads = 0, repeat = 5, list = 0, copies = 200;
 	struct jmod_version v;
 	double t0 = now_s();
 	size_t k;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'g':
-			group = optarg;
+		case 't':	/* the whole numbers */
+		case 'r':
+		case 'n':
+		case 'c':
+			*(c == 't' ? &threads : c == 'r' ? &rounds :
+			  c == 'n' ? &repeat : &copies) = atoi(optarg);
 			break;
-		case 't':
-			threads = atoi(optarg);
+		case 'g':	/* the strings */
+		case 'o':
+		case 'R':
+			*(c == 'g' ? &group : c == 'o' ? &only : &trace) = optarg;
 			break;
 		case 's':
 			scale = atof(optarg);
-			break;
-		case 'o':
-			only = optarg;
-			break;
-		case 'R':
-			trace = optarg;
-			break;
-		case 'r':
-			rounds = atoi(optarg);
-			break;
-		case 'n':
-			repeat = atoi(optarg);
-			break;
-		case 'c':
-			copies = atoi(optarg);
 			break;
 		case 'S':
 			seed = strtoul(optarg, NULL, 0);
@@ -592,7 +582,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die_err(JMOD_DEVICE, -fd);
 	check("JMOD_IOC_VERSION", jmod_dev_version(fd, &v));
-	printf("{\"name\":\"meta\",\"group\":\"%s\",\"abi\":%u,\"page_size\":%u,\"tcache_max\":%llu,\"max_small\":%llu,\"max_large\":%llu,\"chunk_size\":%llu,\"nr_arenas\":%u,\"cpus\":%ld,\"threads\":%u,\"scale\":%g%s}\n",
+	printf("{\"name\":\"meta\",\"group\":\"%s\",\"abi\":%u,\"page_size\":%u,\"tcache_max\":%llu,\"max_small\":%llu,\"max_large\":%llu,\"chunk_size\":%llu,\"nr_arenas\":%u,\"cpus\":%ld,\"threads\":%d,\"scale\":%g%s}\n",
 	       group, v.abi, v.page_size, (unsigned long long)v.tcache_max,
 	       (unsigned long long)v.max_small, (unsigned long long)v.max_large,
 	       (unsigned long long)v.chunk_size, v.nr_arenas, online_cpus(),
