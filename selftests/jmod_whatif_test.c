@@ -157,12 +157,18 @@ static int trace_clear(void)
  */
 static int trace_kmem(int on)
 {
+	char *text;
 	int ret = 0;
 
 	if (on) {
 		ret |= jm_write_path(TRACEFS "/tracing_on", "0");
-		if (jm_read_path_num(TRACEFS "/buffer_size_kb", &trace_buf_kb))
-			trace_buf_kb = 0;
+		/* "1408", or "7 (expanded: 1408)" before first use */
+		text = trace_buf_kb ? NULL :
+		       jm_read_file_path(TRACEFS "/buffer_size_kb", NULL);
+		if (!trace_buf_kb && (!text ||
+				      sscanf(text, "%llu", &trace_buf_kb) != 1))
+			trace_buf_kb = 1408;	/* the kernel's default */
+		free(text);
 		ret |= jm_write_path(TRACEFS "/buffer_size_kb", "8192");
 		ret |= trace_clear();
 	}
@@ -181,6 +187,7 @@ static void trace_release(void)
 	if (trace_buf_kb) {
 		snprintf(val, sizeof(val), "%llu", trace_buf_kb);
 		jm_write_path(TRACEFS "/buffer_size_kb", val);
+		trace_buf_kb = 0;
 	}
 }
 
@@ -273,6 +280,12 @@ TEST_F(whatif, live_and_offline_agree)
 		return;
 	if (access(JMODCTL, X_OK) || !tracefs_ready())
 		SKIP(return, "needs %s and tracefs kmem events", JMODCTL);
+	/*
+	 * The ring buffer grows first (its pages' kmallocs would be in the
+	 * live window only), then live starts, then the events.
+	 */
+	ASSERT_EQ(0, trace_kmem(1));
+	ASSERT_EQ(0, trace_kmem(0));
 	ASSERT_EQ(0, jm_write_path(WHATIF, "start"));
 	ASSERT_EQ(0, trace_kmem(1));
 	for (i = 0; i < 3; i++) {

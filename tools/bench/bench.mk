@@ -44,7 +44,7 @@ BENCH_LIB_C := $(wildcard tools/lib/*.c)
 $(BENCH_DRIVER): tools/bench/jmod-bench.c $(BENCH_LIB_C) $(wildcard tools/lib/*.h) \
 		$(UAPI_INC)/linux/jmod.h
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -Wall -Wextra -static -I$(UAPI_INC) -Itools/lib -o $@ $< $(BENCH_LIB_C)
+	$(CC) -O2 -Wall -Wextra -static -I$(UAPI_INC) -Itools/lib -Iinclude -o $@ $< $(BENCH_LIB_C)
 
 # A fresh machine gets what the benchmark needs (as make check does):
 # the packages and kernels of tools/setup.sh, plus gnuplot.
