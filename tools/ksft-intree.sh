@@ -33,8 +33,8 @@ the kernel builds its kselftests, and checks the result.
     config and settings, that kselftest-list.txt and the tarball list it,
     and runs the installed run_kselftest.sh on the host: each test must be
     reported SKIP (the host has no /dev/jmod; nothing is loaded).
-6.1's lib.mk installs with rsync.  When rsync is not installed (tools/setup.sh
-does not install it), a cp(1) stand-in for the one form lib.mk uses
+6.1's lib.mk installs with rsync, which tools/setup.sh installs.  On a host
+set up by hand without rsync, a cp(1) stand-in for the one form lib.mk uses
 (rsync -a[q] --copy-unsafe-links FILE... DIR/) is put first on PATH.
 
 --host-skip DIR: runs every jmod_*_test binary in DIR (build/selftests, the
@@ -110,7 +110,8 @@ extract() {
 	touch "$stamp"
 }
 
-# lib.mk's one rsync form, when rsync is not installed.
+# lib.mk's one rsync form, on a hand-set host without rsync (setup.sh
+# installs it).
 rsync_standin() {
 	local bin=$1
 

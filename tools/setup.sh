@@ -72,8 +72,9 @@ PKGS=(qemu-system-x86 busybox-static cpio sparse linux-source-6.1 gcc gcc-12
 # The debug kernel (tools/debug-kernel/build.sh) is built from
 # linux-source-6.1: kbuild's own build dependencies.
 PKGS+=(flex bison bc libelf-dev libssl-dev util-linux)
-# make check lints every shell script.
-PKGS+=(shellcheck)
+# make check lints every shell script; tools/ksft-intree.sh installs the
+# in-tree kselftests with 6.1 lib.mk's rsync.
+PKGS+=(shellcheck rsync)
 
 apt_updated=0
 apt_update() {
