@@ -61,16 +61,59 @@ static inline bool jm_setup_debugfs(struct __test_metadata *_metadata,
 }
 
 /*
+ * The knobs a fixture may change, as its setup found them, for its
+ * teardown to put back: tcache, decay_ms and the profiler's sample
+ * parameter (has_prof: false for a module built without the profiler).
+ * saved: jm_knobs_save() read them all.
+ */
+struct jm_knobs {
+	unsigned long long tcache, decay_ms, prof;
+	bool has_prof, saved;
+};
+
+/* For FIXTURE_SETUP: reads the knobs into @k (the test fails if it can't) */
+static inline void jm_knobs_save(struct __test_metadata *_metadata,
+				 struct jm_knobs *k)
+{
+	ASSERT_EQ(0, jm_read_knob("tcache", &k->tcache));
+	ASSERT_EQ(0, jm_read_knob("decay_ms", &k->decay_ms));
+	k->has_prof = !jm_read_path_num(JM_PROF_PARAM, &k->prof);
+	k->saved = true;
+}
+
+/*
+ * For FIXTURE_TEARDOWN: writes back each knob jm_knobs_save() read into
+ * @k whose value changed since; nothing if it did not run
+ */
+static inline void jm_knobs_restore(const struct jm_knobs *k)
+{
+	unsigned long long v;
+
+	if (!k->saved)
+		return;
+	if (jm_read_knob("tcache", &v) || v != k->tcache)
+		jm_set_tcache(k->tcache);
+	if (jm_read_knob("decay_ms", &v) || v != k->decay_ms)
+		jmod_knob_write_u64("decay_ms", k->decay_ms);
+	if (k->has_prof &&
+	    (jm_read_path_num(JM_PROF_PARAM, &v) || v != k->prof)) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%llu", k->prof);
+		jm_write_path(JM_PROF_PARAM, buf);
+	}
+}
+
+/*
  * For FIXTURE_SETUP: jm_setup_dev() and jm_setup_debugfs(), then the
- * tcache knob into *@tcache_was.  False when the test was skipped.
+ * knobs into *@k (jm_knobs_save()).  False when the test was skipped.
  */
 static inline bool jm_setup_knobs(struct __test_metadata *_metadata, int *fd,
-				  struct jmod_version *v,
-				  unsigned long long *tcache_was)
+				  struct jmod_version *v, struct jm_knobs *k)
 {
 	if (!jm_setup_dev(_metadata, fd, v) || !jm_setup_debugfs(_metadata, fd))
 		return false;
-	ASSERT_EQ(0, jm_read_knob("tcache", tcache_was));
+	jm_knobs_save(_metadata, k);
 	return true;
 }
 #endif

@@ -32,6 +32,20 @@
 /* The largest size an ioctl command number can carry */
 #define JM_IOC_SIZE_MAX		((1U << _IOC_SIZEBITS) - 1)
 
+/*
+ * @cmd with a structure size @below bytes short of its first version's
+ * @ver0, and with size 0: both -EINVAL, @buf untouched
+ */
+static void expect_short_size(struct __test_metadata *_metadata, int fd,
+			      unsigned int cmd, size_t ver0, size_t below,
+			      void *buf)
+{
+	EXPECT_EQ(-EINVAL, jm_ioctl(fd, JM_CMD_SIZED(cmd, ver0 - below), buf))
+		TH_LOG("ioctl nr %u, size %zu", _IOC_NR(cmd), ver0 - below);
+	EXPECT_EQ(-EINVAL, jm_ioctl(fd, JM_CMD_SIZED(cmd, 0), buf))
+		TH_LOG("ioctl nr %u, size 0", _IOC_NR(cmd));
+}
+
 /* Nobody, for the unprivileged-open tests */
 #define JM_NOBODY		65534
 
@@ -212,13 +226,8 @@ TEST_F(jmod, version_errors)
 
 	if (self->fd < 0)
 		return;
-	/* Smaller than VER0 */
-	EXPECT_EQ(-EINVAL, jm_ioctl(self->fd,
-				    JM_CMD_SIZED(JMOD_IOC_VERSION,
-						 JMOD_VERSION_SIZE_VER0 - 8),
-				    buf));
-	EXPECT_EQ(-EINVAL, jm_ioctl(self->fd,
-				    JM_CMD_SIZED(JMOD_IOC_VERSION, 0), buf));
+	expect_short_size(_metadata, self->fd, JMOD_IOC_VERSION,
+			  JMOD_VERSION_SIZE_VER0, 8, buf);
 	/* Bad pointers */
 	EXPECT_EQ(-EFAULT, jm_ioctl(self->fd, JMOD_IOC_VERSION, NULL));
 	EXPECT_EQ(-EFAULT, jm_ioctl(self->fd, JMOD_IOC_VERSION,
@@ -1140,15 +1149,10 @@ TEST_F(jmod, struct_size)
 				   JM_CMD_SIZED(JMOD_IOC_ALLOC, sizeof(buf)),
 				   buf));
 
-	/* Smaller than VER0 */
 	memset(buf, 0, sizeof(buf));
 	a->size = 200;
-	EXPECT_EQ(-EINVAL, jm_ioctl(self->fd,
-				    JM_CMD_SIZED(JMOD_IOC_ALLOC,
-						 JMOD_ALLOC_SIZE_VER0 - 8),
-				    buf));
-	EXPECT_EQ(-EINVAL, jm_ioctl(self->fd,
-				    JM_CMD_SIZED(JMOD_IOC_ALLOC, 0), buf));
+	expect_short_size(_metadata, self->fd, JMOD_IOC_ALLOC,
+			  JMOD_ALLOC_SIZE_VER0, 8, buf);
 
 	/* The largest size a command can carry, zero tail */
 	{
@@ -1186,10 +1190,8 @@ TEST_F(jmod, struct_size)
 				    JM_CMD_SIZED(JMOD_IOC_SELFTEST,
 						 JMOD_SELFTEST_SIZE_VER0),
 				    st));
-	EXPECT_EQ(-EINVAL, jm_ioctl(self->fd,
-				    JM_CMD_SIZED(JMOD_IOC_SELFTEST,
-						 JMOD_SELFTEST_SIZE_VER0 - 4),
-				    st));
+	expect_short_size(_metadata, self->fd, JMOD_IOC_SELFTEST,
+			  JMOD_SELFTEST_SIZE_VER0, 4, st);
 	if (self->v.nr_selftests) {
 		/* Larger, junk past the known struct */
 		memset(st, 0, sizeof(st));
@@ -1393,6 +1395,25 @@ static void conc_error(struct conc_arg *arg, const char *what, int round,
 			 strerror(-ret));
 }
 
+/*
+ * Checks the pattern of the object @h (@len bytes from @seed) and frees
+ * it; a failure is the thread's error at @round ("final ..." after the
+ * last round)
+ */
+static void conc_retire(struct conc_arg *arg, __u64 h, __u64 len, __u64 seed,
+			int round)
+{
+	bool final = round == CONC_ROUNDS;
+	int ret;
+
+	ret = jm_check(arg->fd, h, 0, len, seed, NULL);
+	if (ret)
+		conc_error(arg, final ? "final check" : "check", round, ret);
+	ret = jm_free(arg->fd, h);
+	if (ret)
+		conc_error(arg, final ? "final free" : "free", round, ret);
+}
+
 static void *conc_thread(void *p)
 {
 	struct conc_arg *arg = p;
@@ -1404,12 +1425,7 @@ static void *conc_thread(void *p)
 	for (round = 0; round < CONC_ROUNDS; round++) {
 		k = jm_rand(&rng) % CONC_LIVE;
 		if (live[k]) {
-			ret = jm_check(arg->fd, h[k], 0, len[k], seed[k], NULL);
-			if (ret)
-				conc_error(arg, "check", round, ret);
-			ret = jm_free(arg->fd, h[k]);
-			if (ret)
-				conc_error(arg, "free", round, ret);
+			conc_retire(arg, h[k], len[k], seed[k], round);
 			live[k] = false;
 			continue;
 		}
@@ -1428,16 +1444,9 @@ static void *conc_thread(void *p)
 			conc_error(arg, "fill", round, ret);
 		live[k] = true;
 	}
-	for (k = 0; k < CONC_LIVE; k++) {
-		if (!live[k])
-			continue;
-		ret = jm_check(arg->fd, h[k], 0, len[k], seed[k], NULL);
-		if (ret)
-			conc_error(arg, "final check", CONC_ROUNDS, ret);
-		ret = jm_free(arg->fd, h[k]);
-		if (ret)
-			conc_error(arg, "final free", CONC_ROUNDS, ret);
-	}
+	for (k = 0; k < CONC_LIVE; k++)
+		if (live[k])
+			conc_retire(arg, h[k], len[k], seed[k], CONC_ROUNDS);
 	return NULL;
 }
 

@@ -148,7 +148,7 @@ static struct result run(enum run_as as, const char *arg0, ...)
 
 FIXTURE(cli) {
 	bool ok;
-	unsigned long long tcache_was, decay_was;
+	struct jm_knobs knobs;
 };
 
 FIXTURE_SETUP(cli)
@@ -169,20 +169,13 @@ FIXTURE_SETUP(cli)
 	close(fd);
 	if (!jm_debugfs_present())
 		SKIP(return, "%s missing (debugfs not mounted?)", JM_DEBUGFS);
-	ASSERT_EQ(0, jm_read_knob("tcache", &self->tcache_was));
-	ASSERT_EQ(0, jm_read_knob("decay_ms", &self->decay_was));
+	jm_knobs_save(_metadata, &self->knobs);
 	self->ok = true;
 }
 
 FIXTURE_TEARDOWN(cli)
 {
-	char val[32];
-
-	if (!self->ok)
-		return;
-	jm_set_tcache(self->tcache_was ? true : false);
-	snprintf(val, sizeof(val), "%llu", self->decay_was);
-	jm_write_knob("decay_ms", val);
+	jm_knobs_restore(&self->knobs);
 }
 
 /*
@@ -199,6 +192,14 @@ static void expect_run(struct __test_metadata *_metadata,
 }
 
 #define EXPECT_RUN(r, want)	expect_run(_metadata, &(r), want, __LINE__)
+
+/* Runs jmodctl as root with the arguments; its exit status must be @want */
+#define EXPECT_CMD(want, ...) do {					\
+	struct result _r = run(AS_ROOT, __VA_ARGS__, NULL);		\
+									\
+	expect_run(_metadata, &_r, want, __LINE__);			\
+	result_free(&_r);						\
+} while (0)
 
 TEST_F(cli, stats)
 {
@@ -221,9 +222,7 @@ TEST_F(cli, stats)
 	EXPECT_RUN(r, 0);
 	EXPECT_EQ(NULL, strstr(r.out, "idle row"));
 	result_free(&r);
-	r = run(AS_ROOT, "stats", "--sort", "curruns", "-R", NULL);
-	EXPECT_RUN(r, 0);
-	result_free(&r);
+	EXPECT_CMD(0, "stats", "--sort", "curruns", "-R");
 	r = run(AS_ROOT, "stats", "-s", "nonsense", NULL);
 	EXPECT_RUN(r, 2);
 	EXPECT_NE(NULL, strstr(r.err, "nonsense"));
@@ -267,61 +266,71 @@ TEST_F_TIMEOUT(cli, top, 60)
 	EXPECT_RUN(r, 0);
 	EXPECT_NE(NULL, strstr(r.out, "refresh 2/2"));
 	result_free(&r);
-	r = run(AS_ROOT, "top", "-d", "0", "-n", "1", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
-	r = run(AS_ROOT, "top", "-s", "bogus", "-n", "1", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
+	EXPECT_CMD(2, "top", "-d", "0", "-n", "1");
+	EXPECT_CMD(2, "top", "-s", "bogus", "-n", "1");
 }
 
-TEST_F(cli, knobs)
+/* `jmodctl CMD` prints @cur and the debugfs knob @knob reads @want */
+static void knob_is(struct __test_metadata *_metadata, const char *cmd,
+		    const char *cur, const char *knob,
+		    unsigned long long want, int line)
 {
 	unsigned long long v;
 	struct result r;
+	char out[64];
 
+	r = run(AS_ROOT, cmd, NULL);
+	expect_run(_metadata, &r, 0, line);
+	snprintf(out, sizeof(out), "%s\n", cur);
+	EXPECT_STREQ(out, r.out) TH_LOG("line %d: jmodctl %s", line, cmd);
+	result_free(&r);
+	EXPECT_EQ(0, jm_read_knob(knob, &v));
+	EXPECT_EQ(want, v) TH_LOG("line %d: knob %s", line, knob);
+}
+
+/* `jmodctl CMD VAL` (exit 0), then CMD prints VAL, @knob reads @want */
+static void knob_set(struct __test_metadata *_metadata, const char *cmd,
+		     const char *val, const char *knob,
+		     unsigned long long want, int line)
+{
+	struct result r = run(AS_ROOT, cmd, val, NULL);
+
+	expect_run(_metadata, &r, 0, line);
+	result_free(&r);
+	knob_is(_metadata, cmd, val, knob, want, line);
+}
+
+/*
+ * `jmodctl CMD BAD` is a usage error (2) and changes nothing: CMD still
+ * prints @cur, @knob still reads @want
+ */
+static void knob_refused(struct __test_metadata *_metadata, const char *cmd,
+			 const char *bad, const char *cur, const char *knob,
+			 unsigned long long want, int line)
+{
+	struct result r = run(AS_ROOT, cmd, bad, NULL);
+
+	expect_run(_metadata, &r, 2, line);
+	result_free(&r);
+	knob_is(_metadata, cmd, cur, knob, want, line);
+}
+
+#define KNOB_SET(cmd, val, knob, want)	\
+	knob_set(_metadata, cmd, val, knob, want, __LINE__)
+#define KNOB_REFUSED(cmd, bad, cur, knob, want)	\
+	knob_refused(_metadata, cmd, bad, cur, knob, want, __LINE__)
+
+TEST_F(cli, knobs)
+{
 	if (!self->ok)
 		return;
-	r = run(AS_ROOT, "purge", NULL);
-	EXPECT_RUN(r, 0);
-	result_free(&r);
-
-	r = run(AS_ROOT, "decay", "500", NULL);
-	EXPECT_RUN(r, 0);
-	result_free(&r);
-	r = run(AS_ROOT, "decay", NULL);
-	EXPECT_RUN(r, 0);
-	EXPECT_STREQ("500\n", r.out);
-	result_free(&r);
-	ASSERT_EQ(0, jm_read_knob("decay_ms", &v));
-	EXPECT_EQ(500ULL, v);
-	r = run(AS_ROOT, "decay", "abc", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
-	r = run(AS_ROOT, "decay", "86400001", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
-	ASSERT_EQ(0, jm_read_knob("decay_ms", &v));
-	EXPECT_EQ(500ULL, v);
-
-	r = run(AS_ROOT, "tcache", "off", NULL);
-	EXPECT_RUN(r, 0);
-	result_free(&r);
-	r = run(AS_ROOT, "tcache", NULL);
-	EXPECT_RUN(r, 0);
-	EXPECT_STREQ("off\n", r.out);
-	result_free(&r);
-	ASSERT_EQ(0, jm_read_knob("tcache", &v));
-	EXPECT_EQ(0ULL, v);
-	r = run(AS_ROOT, "tcache", "on", NULL);
-	EXPECT_RUN(r, 0);
-	result_free(&r);
-	r = run(AS_ROOT, "tcache", NULL);
-	EXPECT_STREQ("on\n", r.out);
-	result_free(&r);
-	r = run(AS_ROOT, "tcache", "maybe", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
+	EXPECT_CMD(0, "purge");
+	KNOB_SET("decay", "500", "decay_ms", 500ULL);
+	KNOB_REFUSED("decay", "abc", "500", "decay_ms", 500ULL);
+	KNOB_REFUSED("decay", "86400001", "500", "decay_ms", 500ULL);
+	KNOB_SET("tcache", "off", "tcache", 0ULL);
+	KNOB_SET("tcache", "on", "tcache", 1ULL);
+	KNOB_REFUSED("tcache", "maybe", "on", "tcache", 1ULL);
 }
 
 TEST_F(cli, version)
@@ -370,9 +379,7 @@ TEST_F_TIMEOUT(cli, bench, 60)
 	EXPECT_NE(NULL, strstr(r.out, "mapped_end"));
 	result_free(&r);
 
-	r = run(AS_ROOT, "bench", "-w", "bogus", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
+	EXPECT_CMD(2, "bench", "-w", "bogus");
 	/* the kernel's EINVAL: page back end, sizes below a page */
 	r = run(AS_ROOT, "bench", "-b", "pages", "--min", "8", "-n", "10", NULL);
 	EXPECT_RUN(r, 2);
@@ -387,6 +394,18 @@ TEST_F_TIMEOUT(cli, bench, 60)
 
 static const __u64 replay_sizes[] = {
 	8, 24, 100, 700, 1000, 3000, 5000, 9000, 20000, 70000, 300000,
+};
+
+/* Traces replay refuses (exit 1), with the line its message names */
+static const struct {
+	const char *text;
+	const char *err;	/* in stderr; NULL: any message */
+} bad_traces[] = {
+	{ "a 0 8\nf 0\nf 0\n", ":3: free of empty slot 0" },
+	{ "# x\na 1 8\na 1 16\n", ":3: alloc into live slot 1" },
+	{ "a 0 8\nx 1\n", ":2: not" },
+	{ "a 0 0\n", NULL },
+	{ "a 0 8\na 1 8\nf 0\n", "still live" },
 };
 
 static bool write_file(const char *path, const char *text)
@@ -557,45 +576,22 @@ TEST_F_TIMEOUT(cli, replay, 120)
 	result_free(&r);
 
 	/* bad traces name the line; usage errors exit 2 */
-	ASSERT_TRUE(write_file(BAD_TRACE_PATH, "a 0 8\nf 0\nf 0\n"));
-	r = run(AS_ROOT, "replay", BAD_TRACE_PATH, NULL);
-	EXPECT_RUN(r, 1);
-	EXPECT_NE(NULL, strstr(r.err, ":3: free of empty slot 0"))
-		TH_LOG("%s", r.err);
-	result_free(&r);
-	ASSERT_TRUE(write_file(BAD_TRACE_PATH, "# x\na 1 8\na 1 16\n"));
-	r = run(AS_ROOT, "replay", BAD_TRACE_PATH, NULL);
-	EXPECT_RUN(r, 1);
-	EXPECT_NE(NULL, strstr(r.err, ":3: alloc into live slot 1"))
-		TH_LOG("%s", r.err);
-	result_free(&r);
-	ASSERT_TRUE(write_file(BAD_TRACE_PATH, "a 0 8\nx 1\n"));
-	r = run(AS_ROOT, "replay", BAD_TRACE_PATH, NULL);
-	EXPECT_RUN(r, 1);
-	EXPECT_NE(NULL, strstr(r.err, ":2: not")) TH_LOG("%s", r.err);
-	result_free(&r);
-	ASSERT_TRUE(write_file(BAD_TRACE_PATH, "a 0 0\n"));
-	r = run(AS_ROOT, "replay", BAD_TRACE_PATH, NULL);
-	EXPECT_RUN(r, 1);
-	result_free(&r);
-	ASSERT_TRUE(write_file(BAD_TRACE_PATH, "a 0 8\na 1 8\nf 0\n"));
-	r = run(AS_ROOT, "replay", BAD_TRACE_PATH, NULL);
-	EXPECT_RUN(r, 1);
-	EXPECT_NE(NULL, strstr(r.err, "still live")) TH_LOG("%s", r.err);
-	result_free(&r);
+	for (i = 0; i < ARRAY_SIZE(bad_traces); i++) {
+		ASSERT_TRUE(write_file(BAD_TRACE_PATH, bad_traces[i].text));
+		r = run(AS_ROOT, "replay", BAD_TRACE_PATH, NULL);
+		EXPECT_RUN(r, 1);
+		if (bad_traces[i].err)
+			EXPECT_NE(NULL, strstr(r.err, bad_traces[i].err))
+				TH_LOG("bad trace %u: %s", i, r.err);
+		result_free(&r);
+	}
 	r = run(AS_ROOT, "replay", "/nonexistent.ops", NULL);
 	EXPECT_RUN(r, 1);
 	EXPECT_NE(NULL, strstr(r.err, "No such file")) TH_LOG("%s", r.err);
 	result_free(&r);
-	r = run(AS_ROOT, "replay", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
-	r = run(AS_ROOT, "replay", "-b", "pages", TRACE_PATH, NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
-	r = run(AS_ROOT, "replay", "-r", "0", TRACE_PATH, NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
+	EXPECT_CMD(2, "replay");
+	EXPECT_CMD(2, "replay", "-b", "pages", TRACE_PATH);
+	EXPECT_CMD(2, "replay", "-r", "0", TRACE_PATH);
 	unlink(BAD_TRACE_PATH);
 	unlink(TRACE_PATH);
 }
@@ -640,14 +636,10 @@ TEST_F_TIMEOUT(cli, prof, 120)
 	}
 	ASSERT_TRUE(read_line(JM_PROF_PARAM, old, sizeof(old)));
 
-	r = run(AS_ROOT, "prof", "--rate", "4K", NULL);
-	EXPECT_RUN(r, 0);
-	result_free(&r);
+	EXPECT_CMD(0, "prof", "--rate", "4K");
 	ASSERT_TRUE(read_line(JM_PROF_PARAM, line, sizeof(line)));
 	EXPECT_STREQ("4096", line);
-	r = run(AS_ROOT, "prof", "--reset", NULL);
-	EXPECT_RUN(r, 0);
-	result_free(&r);
+	EXPECT_CMD(0, "prof", "--reset");
 
 	/* 1 MiB live in 4 KiB objects: about 63% of them sampled */
 	fd = jm_open();
@@ -689,23 +681,15 @@ TEST_F_TIMEOUT(cli, prof, 120)
 	}
 	close(fd);
 
-	r = run(AS_ROOT, "prof", "--rate", "0", NULL);
-	EXPECT_RUN(r, 0);
-	result_free(&r);
+	EXPECT_CMD(0, "prof", "--rate", "0");
 	r = run(AS_ROOT, "prof", NULL);
 	EXPECT_RUN(r, 0);
 	EXPECT_NE(NULL, strstr(r.out, "heap profiling is off"));
 	result_free(&r);
-	r = run(AS_ROOT, "prof", "--rate", "lots", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
-	r = run(AS_ROOT, "prof", "extra", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
+	EXPECT_CMD(2, "prof", "--rate", "lots");
+	EXPECT_CMD(2, "prof", "extra");
 
-	r = run(AS_ROOT, "prof", "--rate", old, NULL);
-	EXPECT_RUN(r, 0);
-	result_free(&r);
+	EXPECT_CMD(0, "prof", "--rate", old);
 }
 
 TEST_F(cli, usage)
@@ -736,15 +720,9 @@ TEST_F(cli, usage)
 		EXPECT_EQ(0, strncmp(r.out, "usage:", 6)) TH_LOG("%s", cmds[i]);
 		result_free(&r);
 	}
-	r = run(AS_ROOT, "stats", "extra", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
-	r = run(AS_ROOT, "purge", "now", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
-	r = run(AS_ROOT, "version", "x", NULL);
-	EXPECT_RUN(r, 2);
-	result_free(&r);
+	EXPECT_CMD(2, "stats", "extra");
+	EXPECT_CMD(2, "purge", "now");
+	EXPECT_CMD(2, "version", "x");
 }
 
 TEST_F(cli, not_loaded)

@@ -43,33 +43,22 @@ struct pat {
 FIXTURE(stats) {
 	int fd;
 	struct jmod_version v;
-	unsigned long long tcache_was, prof_was;
-	bool tcache_saved, prof_saved;
+	struct jm_knobs knobs;
 };
 
 FIXTURE_SETUP(stats)
 {
-	if (!jm_setup_knobs(_metadata, &self->fd, &self->v, &self->tcache_was))
+	if (!jm_setup_knobs(_metadata, &self->fd, &self->v, &self->knobs))
 		return;
-	self->tcache_saved = true;
 	ASSERT_EQ(0, jm_set_tcache(false));
 	/* a module built without the profiler has no parameter */
-	if (!jm_read_path_num(JM_PROF_PARAM, &self->prof_was)) {
-		self->prof_saved = true;
+	if (self->knobs.has_prof)
 		ASSERT_EQ(0, jm_write_path(JM_PROF_PARAM, "0"));
-	}
 }
 
 FIXTURE_TEARDOWN(stats)
 {
-	char buf[32];
-
-	if (self->tcache_saved)
-		jm_set_tcache(self->tcache_was ? true : false);
-	if (self->prof_saved) {
-		snprintf(buf, sizeof(buf), "%llu", self->prof_was);
-		jm_write_path(JM_PROF_PARAM, buf);
-	}
+	jm_knobs_restore(&self->knobs);
 	jm_close(self->fd);
 }
 

@@ -77,8 +77,8 @@ FIXTURE(stress) {
 	int fd;
 	struct jmod_version v;
 	unsigned int ncpus;
-	unsigned long long tcache_was, decay_was;
-	bool saved, cpu1_touched, faults_touched;
+	struct jm_knobs knobs;
+	bool cpu1_touched, faults_touched;
 };
 
 static int read_ll(const char *path, long long *val)
@@ -149,10 +149,8 @@ FIXTURE_SETUP(stress)
 {
 	long n;
 
-	if (!jm_setup_knobs(_metadata, &self->fd, &self->v, &self->tcache_was))
+	if (!jm_setup_knobs(_metadata, &self->fd, &self->v, &self->knobs))
 		return;
-	ASSERT_EQ(0, jm_read_knob("decay_ms", &self->decay_was));
-	self->saved = true;
 	n = sysconf(_SC_NPROCESSORS_CONF);
 	self->ncpus = n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n;
 }
@@ -163,10 +161,7 @@ FIXTURE_TEARDOWN(stress)
 		faults_off();
 	if (self->cpu1_touched)
 		jm_write_path(CPU1_ONLINE, "1");
-	if (self->saved) {
-		jm_set_tcache(self->tcache_was);
-		jmod_knob_write_u64("decay_ms", self->decay_was);
-	}
+	jm_knobs_restore(&self->knobs);
 	jm_close(self->fd);
 }
 

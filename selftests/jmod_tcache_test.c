@@ -53,16 +53,14 @@
 FIXTURE(tcache) {
 	int fd;
 	struct jmod_version v;
-	unsigned long long tcache_was, decay_was;
-	bool saved, cpu1_touched;
+	struct jm_knobs knobs;
+	bool cpu1_touched;
 };
 
 FIXTURE_SETUP(tcache)
 {
-	if (!jm_setup_knobs(_metadata, &self->fd, &self->v, &self->tcache_was))
+	if (!jm_setup_knobs(_metadata, &self->fd, &self->v, &self->knobs))
 		return;
-	ASSERT_EQ(0, jm_read_knob("decay_ms", &self->decay_was));
-	self->saved = true;
 	ASSERT_EQ(0, jm_set_tcache(true));
 }
 
@@ -70,10 +68,7 @@ FIXTURE_TEARDOWN(tcache)
 {
 	if (self->cpu1_touched)
 		jm_write_path(CPU1_ONLINE, "1");
-	if (self->saved) {
-		jm_set_tcache(self->tcache_was);
-		jmod_knob_write_u64("decay_ms", self->decay_was);
-	}
+	jm_knobs_restore(&self->knobs);
 	jm_close(self->fd);
 }
 
