@@ -30,6 +30,7 @@
 
 #define pr_fmt(fmt) "jmod: " fmt
 
+#include <linux/ctype.h>
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
@@ -63,45 +64,62 @@ static_assert(ARRAY_SIZE(kind_names) == JMOD_ERR_NR);
 
 /* === Parameter === */
 
+/* The letters of debug=, as slub_debug's (either case) */
+static const struct {
+	char letter;
+	unsigned int flag;
+} debug_flags[] = {
+	{ 'F', JMOD_DBG_SANITY },
+	{ 'Z', JMOD_DBG_REDZONE },
+	{ 'P', JMOD_DBG_POISON },
+	{ 'U', JMOD_DBG_USER },
+};
+
+/* The JMOD_DBG_* flag of letter @c, 0 if it is none */
+static unsigned int debug_flag(char c)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(debug_flags); i++)
+		if (debug_flags[i].letter == toupper(c))
+			return debug_flags[i].flag;
+	return 0;
+}
+
 int jmod_debug_init(void)
 {
+	char on[2 * ARRAY_SIZE(debug_flags) + 1];
 	const char *s = jmod_debug_opt;
+	unsigned int i, n = 0, flag;
 	int err;
 
 	jmod_debug = 0;
 	for (; s && *s; s++) {
-		switch (*s) {
-		case 'F': case 'f':
-			jmod_debug |= JMOD_DBG_SANITY;
-			break;
-		case 'Z': case 'z':
-			jmod_debug |= JMOD_DBG_REDZONE;
-			break;
-		case 'P': case 'p':
-			jmod_debug |= JMOD_DBG_POISON;
-			break;
-		case 'U': case 'u':
-			jmod_debug |= JMOD_DBG_USER;
-			break;
-		case '-':
-			break;
-		default:
+		if (*s == '-')
+			continue;
+		flag = debug_flag(*s);
+		if (!flag) {
 			pr_err("debug=%s: unknown flag '%c' (use F, Z, P, U)\n",
 			       jmod_debug_opt, *s);
 			return -EINVAL;
 		}
+		jmod_debug |= flag;
 	}
 	if (jmod_debug & JMOD_DBG_USER) {
 		err = stack_depot_init();
 		if (err)
 			return err;
 	}
-	if (jmod_debug)
-		pr_info("debug checks on:%s%s%s%s (tcache off)\n",
-			jmod_debug & JMOD_DBG_SANITY ? " F" : "",
-			jmod_debug & JMOD_DBG_REDZONE ? " Z" : "",
-			jmod_debug & JMOD_DBG_POISON ? " P" : "",
-			jmod_debug & JMOD_DBG_USER ? " U" : "");
+	if (!jmod_debug)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(debug_flags); i++) {
+		if (jmod_debug & debug_flags[i].flag) {
+			on[n++] = ' ';
+			on[n++] = debug_flags[i].letter;
+		}
+	}
+	on[n] = '\0';
+	pr_info("debug checks on:%s (tcache off)\n", on);
 	return 0;
 }
 

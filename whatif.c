@@ -58,6 +58,8 @@
 #include <linux/vmalloc.h>
 #include <trace/events/kmem.h>
 
+#include <jmod_whatif.h>
+
 #include "internal.h"
 
 #define WHATIF_OBJ_BITS		17	/* 128 Ki live pointers */
@@ -343,7 +345,7 @@ struct whatif_snap {
 
 static s64 whatif_saved(const struct whatif_func *f)
 {
-	return (s64)(f->fig.kmalloc - f->fig.jmod);
+	return jmod_whatif_saved(f->fig.kmalloc, f->fig.jmod);
 }
 
 static const struct whatif_func *whatif_sort_base;	/* whatif_mutex */
@@ -352,13 +354,9 @@ static int whatif_cmp(const void *a, const void *b)
 {
 	const struct whatif_func *x = &whatif_sort_base[*(const u32 *)a];
 	const struct whatif_func *y = &whatif_sort_base[*(const u32 *)b];
-	s64 sx = whatif_saved(x), sy = whatif_saved(y);
-	int c;
 
-	if (sx != sy)
-		return sx > sy ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	return c ? c : strcmp(x->module, y->module);
+	return jmod_whatif_cmp(whatif_saved(x), x->name, x->module,
+			       whatif_saved(y), y->name, y->module);
 }
 
 static void whatif_unsnap(struct whatif_snap *s)
@@ -429,17 +427,30 @@ static void whatif_counts(struct seq_file *m, const struct whatif_snap *s,
 		   (u64)sizeof(struct whatif_tables), (u64)jmod_large_max);
 }
 
+/*
+ * A reader's snapshot into @s (whatif_snapshot()): 1 if it took one (to
+ * be freed with whatif_unsnap()); 0 if there are no figures, with
+ * @stopped printed instead; or -errno
+ */
+static int whatif_show_snap(struct seq_file *m, struct whatif_snap *s,
+			    const char *stopped)
+{
+	int err = whatif_snapshot(s);
+
+	if (err == -ENODATA) {
+		seq_puts(m, stopped);
+		return 0;
+	}
+	return err ? err : 1;
+}
+
 static int whatif_show(struct seq_file *m, void *unused)
 {
 	struct whatif_snap s;
 	u32 i;
-	int err = whatif_snapshot(&s);
+	int err = whatif_show_snap(m, &s, "stopped, no figures (write \"start\" to this file)\n");
 
-	if (err == -ENODATA) {
-		seq_puts(m, "stopped, no figures (write \"start\" to this file)\n");
-		return 0;
-	}
-	if (err)
+	if (err <= 0)
 		return err;
 	whatif_counts(m, &s,
 		      "running: %s, %llu ms; kmallocs %llu, kfrees %llu; not objects: failed %llu, untracked frees %llu, reused %llu; live table full %llu, sites in (other) %llu; live %llu of %llu (tables %llu bytes); jmod_large_max %llu\n");
@@ -469,13 +480,9 @@ static int whatif_json_show(struct seq_file *m, void *unused)
 	struct whatif_snap s;
 	bool first = true;
 	u32 i;
-	int err = whatif_snapshot(&s);
+	int err = whatif_show_snap(m, &s, "{\"schema\": 1, \"running\": false, \"sites\": []}\n");
 
-	if (err == -ENODATA) {
-		seq_puts(m, "{\"schema\": 1, \"running\": false, \"sites\": []}\n");
-		return 0;
-	}
-	if (err)
+	if (err <= 0)
 		return err;
 	seq_puts(m, "{\"schema\": 1, \"by\": \"function\", \"format\": \"live\", ");
 	whatif_counts(m, &s,

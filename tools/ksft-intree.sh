@@ -19,9 +19,9 @@ the kernel builds its kselftests, and checks the result.
     Makefile, scripts/, include/, arch/x86/, tools/ and usr/ (about 140 MB),
     into build/ksft/linux-source-6.1, once per package version.
  2. Copies jmod in where an upstream jmod would live: selftests/ to
-    tools/testing/selftests/jmod/, tools/lib/*.[ch] to .../jmod/lib/
-    (JMOD_LIB of selftests/Makefile) and include/uapi/linux/jmod.h to
-    include/uapi/linux/.
+    tools/testing/selftests/jmod/, tools/lib/*.[ch] and include/jmod_*.h
+    to .../jmod/lib/ (JMOD_LIB of selftests/Makefile) and
+    include/uapi/linux/jmod.h to include/uapi/linux/.
  3. make headers: exports the uapi headers, jmod.h among them, to
     usr/include (the selftests' KHDR_INCLUDES).  6.1's selftests Makefile
     has no khdr step of its own any more; `headers` is one of the kernel's
@@ -160,7 +160,7 @@ intree() {
 	rm -rf "$jdir" "$inst"
 	mkdir -p "$jdir/lib"
 	cp -p "$top"/selftests/{Makefile,config,settings,*.c,*.h} "$jdir/"
-	cp -p "$top"/tools/lib/*.[ch] "$top/include/jmod_sizeclass.h" "$jdir/lib/"
+	cp -p "$top"/tools/lib/*.[ch] "$top"/include/jmod_*.h "$jdir/lib/"
 	cp -p "$top/include/uapi/linux/jmod.h" "$ksrc/include/uapi/linux/jmod.h"
 
 	log "make headers"

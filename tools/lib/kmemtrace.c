@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "jmod_sizeclass.h"
+#include "jmod_whatif.h"
 #include "kmemtrace.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -599,19 +600,15 @@ enum kt_format kt_main_format(const struct kt_stats *st)
 
 static int64_t saved(const struct kt_site *s)
 {
-	return (int64_t)(s->f.kmalloc_bytes - s->f.jmod_bytes);
+	return jmod_whatif_saved(s->f.kmalloc_bytes, s->f.jmod_bytes);
 }
 
 static int cmp_saved(const void *a, const void *b)
 {
 	const struct kt_site *x = a, *y = b;
-	int64_t sx = saved(x), sy = saved(y);
-	int c;
 
-	if (sx != sy)
-		return sx > sy ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	return c ? c : strcmp(x->module, y->module);
+	return jmod_whatif_cmp(saved(x), x->name, x->module,
+			       saved(y), y->name, y->module);
 }
 
 /* Sorting moves the sites under the live objects: after the last kt_feed() */
