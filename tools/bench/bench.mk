@@ -16,7 +16,9 @@
 #   make trace          re-capture bench/traces/debian61-workload.ops: a
 #                       Debian 6.1 guest records kmem:kmalloc/kfree while
 #                       tools/trace/capture.sh runs a workload; the raw
-#                       trace is kept as debian61-workload.trace.gz
+#                       trace is kept as debian61-workload.trace.gz; ops
+#                       format v1 (no CPU, no atomic flag: the bench replay
+#                       stays unpinned, and jmodctl replay reads v1)
 #
 #   BENCH_KERNELS="6.1 6.12 7.3"  BENCH_SMP="1 2 4"  BENCH_MAIN_SMP=2
 #   BENCH_SCALE=1 (multiplies every op count; 0.2 for a quick look)
@@ -81,7 +83,7 @@ trace: | $(JMOD_CACHE)/kernels/6.1/env
 	tools/bench/vm.sh --kernel 6.1 --smp 2 --job tools/trace/capture.sh \
 		--out $(BUILD)/trace/capture.out --timeout 900 --label trace
 	. $(JMOD_CACHE)/kernels/6.1/env && \
-	python3 tools/trace/trace2ops.py \
+	python3 tools/trace/trace2ops.py --format v1 \
 		--raw-out bench/traces/debian61-workload.trace.gz \
 		--source "Debian $$KVER, QEMU TCG 2 vCPUs, tools/trace/capture.sh 40 iterations" \
 		-o bench/traces/debian61-workload.ops $(BUILD)/trace/capture.out
