@@ -8,23 +8,25 @@
 # same sequence of allocations (size, CPU, atomic) and frees (CPU), slots
 # used consistently, the atomic allocations counted by grep, v1 output
 # equal to v2 without the new fields; then made-up lines (hex gfp_flags,
-# no gfp_flags, no CPU column) and the inputs that must be refused.
-# TAP on stdout.
+# no gfp_flags, no CPU column) and the inputs that must be refused.  With
+# JMOD_BENCH (tools/bench/jmod-bench, built for the host), its reading of
+# the ops (--check-trace) is compared with the converter's counts and its
+# refusal of malformed lines checked.  TAP on stdout.
 set -uo pipefail
 
 usage() {
 	cat <<'EOT'
-Usage: tools/trace/tests/trace2ops.sh
+Usage: tools/trace/tests/trace2ops.sh [JMOD_BENCH]  (default build/bench/jmod-bench;
+                                                   its tests are skipped if absent)
 
 Exit status: 0 if every test passed, 1 if not.
 EOT
 }
 case ${1:-} in
 -h|--help) usage; exit 0 ;;
-'') ;;
-*) usage >&2; exit 2 ;;
 esac
 top=$(cd "$(dirname "$0")/../../.." && pwd)
+bench=${1:-$top/build/bench/jmod-bench}
 t2o=$top/tools/trace/trace2ops.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -185,7 +187,35 @@ for t in "${traces[@]}"; do
 		! grep -qE ' c[0-9]| A$' "$tmp/v1-ops" &&
 		cmp -s "$tmp/v1-ops" "$tmp/v2-stripped"
 	ok $? "$name: --format v1 is v2 without the CPU and atomic fields"
+
+	[ -x "$bench" ] || continue
+	# jmod-bench reads what the converter wrote
+	"$bench" --check-trace "$tmp/$name.ops" >"$tmp/check.json" 2>&1
+	want=$(sed -nE 's/^# ops ([0-9]+): allocs ([0-9]+),.*/\1 \2/p' "$tmp/$name.ops")
+	want="$want $(sed -nE 's/^# cpus ([0-9,]+) .* atomic allocs ([0-9]+),.*/\1 \2/p' "$tmp/$name.ops" |
+		awk '{ print split($1, c, ","), $2 }')"
+	got=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["ops"], j["allocs"], j["trace_cpus"], j["atomic_allocs"])' "$tmp/check.json" 2>/dev/null)
+	[ "$got" = "$want" ]
+	ok $? "$name: jmod-bench --check-trace reads ops, allocs, CPUs, atomic: $got (trace2ops: $want)"
 done
+
+if [ -x "$bench" ]; then
+	# well-formed v2 and v1 lines, then one bad line at a time
+	printf '# c\n\na 0 8 c1 A\n  a 1 16\r\nf 0 c0\nf 1\na 0 8 A\nf 0 c7\n' >"$tmp/good.ops"
+	"$bench" --check-trace "$tmp/good.ops" >"$tmp/check.json" 2>&1
+	grep -q '"ops":6,"allocs":3,"atomic_allocs":2,"trace_cpus":3,' "$tmp/check.json"
+	ok $? "jmod-bench --check-trace: v1 and v2 lines, cN and A: $(cat "$tmp/check.json")"
+	for bad in 'a 0' 'a 0 0' 'a 0 8 x' 'a 0 8 A c1' 'a 0 8 c1 c2' 'a 0 8 A A' \
+		   'f 0 A' 'f 0 c-1' 'f 0 c' 'f 0 c1x' 'a 0 8 c99999' 'f' 'x 1' 'f -1' 'a 0 8 9'; do
+		printf 'a 0 8\n%s\nf 0\n' "$bad" >"$tmp/bad.ops"
+		rc=0
+		"$bench" --check-trace "$tmp/bad.ops" >/dev/null 2>"$tmp/err" || rc=$?
+		[ "$rc" = 1 ] && grep -q 'bad.ops:2: bad line' "$tmp/err"
+		ok $? "jmod-bench refuses \"$bad\" (exit $rc)"
+	done
+else
+	echo "# no $bench: its tests skipped"
+fi
 
 # Made-up lines: hex gfp_flags, none, no CPU column
 made_up() { # PTR CPU-COLUMN GFP-FIELD
