@@ -379,6 +379,9 @@ static void replay_pin(int idx)
 	}
 	if (sched_setaffinity(0, sizeof(set), &set))
 		die("sched_setaffinity");
+	/* the kernel moved the thread before returning: check it did */
+	if (idx >= 0 && sched_getcpu() != replay_cpus[idx])
+		die_err("sched_setaffinity: still on another CPU", EAGAIN);
 }
 
 /*
@@ -627,11 +630,12 @@ static void replay_check(const char *path)
 	struct replay_trace rt;
 
 	replay_load(path, &rt);
-	printf("{\"name\":\"trace\",\"trace\":\"%s\",\"ops\":%zu,\"allocs\":%zu,\"atomic_allocs\":%zu,",
-	       path, rt.n, rt.nalloc, rt.natomic);
-	printf("\"trace_cpus\":%u,\"slots\":%llu,\"requested_bytes\":%llu,\"peak_requested\":%llu}\n",
-	       rt.trace_cpus, (unsigned long long)rt.nslots,
-	       (unsigned long long)rt.req, (unsigned long long)rt.peak_req);
+	printf("{\"name\":\"trace\",\"trace\":\"%s\",\"ops\":%zu,", path, rt.n);
+	printf("\"allocs\":%zu,\"atomic_allocs\":%zu,\"trace_cpus\":%u,",
+	       rt.nalloc, rt.natomic, rt.trace_cpus);
+	printf("\"slots\":%llu,\"requested_bytes\":%llu,",
+	       (unsigned long long)rt.nslots, (unsigned long long)rt.req);
+	printf("\"peak_requested\":%llu}\n", (unsigned long long)rt.peak_req);
 	free(rt.t);
 }
 

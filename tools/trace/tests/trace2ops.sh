@@ -14,17 +14,12 @@
 # refusal of malformed lines checked.  TAP on stdout.
 set -uo pipefail
 
-usage() {
-	cat <<'EOT'
-Usage: tools/trace/tests/trace2ops.sh [JMOD_BENCH]  (default build/bench/jmod-bench;
-                                                   its tests are skipped if absent)
-
-Exit status: 0 if every test passed, 1 if not.
-EOT
-}
-case ${1:-} in
--h|--help) usage; exit 0 ;;
-esac
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+	echo "Usage: tools/trace/tests/trace2ops.sh [JMOD_BENCH]"
+	echo "  JMOD_BENCH: default build/bench/jmod-bench; its tests are skipped if absent."
+	echo "Exit status: 0 if every test passed, 1 if not."
+	exit 0
+fi
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 bench=${1:-$top/build/bench/jmod-bench}
 t2o=$top/tools/trace/trace2ops.py
@@ -32,14 +27,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 n=0 failed=0
-ok() { # RESULT NAME
+ok() { # RESULT NAME: one TAP line
+	local verdict=ok
 	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
+	[ "$1" = 0 ] || { verdict='not ok'; failed=$((failed + 1)); }
+	echo "$verdict $n - $2"
 }
 
 # The raw trace as the ops it must give, slots left out: "a SIZE cN[ A]",
