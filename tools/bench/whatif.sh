@@ -61,7 +61,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$trace" ] || { usage >&2; die "--trace FILE is required (make whatif TRACE=FILE)"; }
-[ -f "$trace" ] || [ "$trace" = - ] || die "$trace: no such file"
+{ [ -r "$trace" ] && [ ! -d "$trace" ]; } || [ "$trace" = - ] || die "$trace: cannot read it"
 [ "$trace" != - ] || die "the trace is read twice: give a file, not -"
 [ -x "$driver" ] || die "--driver BIN (jmod-bench) missing"
 [ -f "$module" ] || die "--module KO missing"
