@@ -42,6 +42,10 @@ jmod: make [target] [VAR=value]
   make dkms           dkms build against the cached 6.1 headers
                       (DKMS_LINE=)
   make bench, trace   benchmarks and trace capture (tools/bench/bench.mk)
+  make whatif TRACE=FILE
+                      jmodctl whatif FILE (computed), then FILE replayed in
+                      QEMU (KERNEL=, SMP=) on kmalloc and jmod, CPUs and gfp
+                      kept: pages at the peak and after, time ratio
   make check          all of the above (tools/check.sh), as CI runs it
   make check KDIR=T   the same on your own built kernel tree T: build
                       against it, boot its bzImage, run the suite

@@ -16,7 +16,17 @@
 #   make trace          re-capture bench/traces/debian61-workload.ops: a
 #                       Debian 6.1 guest records kmem:kmalloc/kfree while
 #                       tools/trace/capture.sh runs a workload; the raw
-#                       trace is kept as debian61-workload.trace.gz
+#                       trace is kept as debian61-workload.trace.gz; ops
+#                       format v1 (no CPU, no atomic flag: the bench replay
+#                       stays unpinned, and jmodctl replay reads v1)
+#
+#   make whatif TRACE=FILE [KERNEL=6.1|6.12|7.3|7.3-rt] [SMP=2]
+#                       `jmodctl whatif FILE` (computed per site), then FILE
+#                       replayed in QEMU on kmalloc and on jmod with each
+#                       event's CPU and gfp kept (tools/bench/whatif.sh):
+#                       pages at the peak, after the run and after a purge,
+#                       and the time ratio.  WHATIF_ROUNDS=3 replays per
+#                       back end, WHATIF_COPIES=1 interleaved copies
 #
 #   BENCH_KERNELS="6.1 6.12 7.3"  BENCH_SMP="1 2 4"  BENCH_MAIN_SMP=2
 #   BENCH_SCALE=1 (multiplies every op count; 0.2 for a quick look)
@@ -36,7 +46,10 @@ BENCH_NOINIT ?= 1
 BENCH_OUT := $(CURDIR)/bench
 BENCH_DRIVER := $(BUILD)/bench/jmod-bench
 
-.PHONY: bench bench-report bench-deps trace
+WHATIF_ROUNDS ?= 3
+WHATIF_COPIES ?= 1
+
+.PHONY: bench bench-report bench-deps trace whatif
 
 # jmod-bench links every tools/lib/*.c (the device, debugfs and result
 # formats it shares with jmodctl and the selftests).
@@ -81,7 +94,19 @@ trace: | $(JMOD_CACHE)/kernels/6.1/env
 	tools/bench/vm.sh --kernel 6.1 --smp 2 --job tools/trace/capture.sh \
 		--out $(BUILD)/trace/capture.out --timeout 900 --label trace
 	. $(JMOD_CACHE)/kernels/6.1/env && \
-	python3 tools/trace/trace2ops.py \
+	python3 tools/trace/trace2ops.py --format v1 \
 		--raw-out bench/traces/debian61-workload.trace.gz \
 		--source "Debian $$KVER, QEMU TCG 2 vCPUs, tools/trace/capture.sh 40 iterations" \
 		-o bench/traces/debian61-workload.ops $(BUILD)/trace/capture.out
+
+ifneq ($(filter whatif,$(MAKECMDGOALS)),)
+ifeq ($(TRACE),)
+$(error whatif: TRACE=FILE is required (a kmem trace: README, "Would my subsystem save memory?"))
+endif
+endif
+
+whatif: $(BENCH_DRIVER) $(BUILD)/$(KERNEL)/$(JMOD_KO).ko tools
+	tools/bench/whatif.sh --trace $(TRACE) --kernel $(KERNEL) --smp $(SMP) \
+		--driver $(BENCH_DRIVER) --module $(BUILD)/$(KERNEL)/$(JMOD_KO).ko \
+		--jmodctl $(BUILD)/tools/jmodctl --rounds $(WHATIF_ROUNDS) \
+		--copies $(WHATIF_COPIES) --out $(BUILD)/whatif/$(KERNEL)

@@ -16,7 +16,11 @@
  *           prof      64 B pair with prof_sample=0 and with the default
  *                     rate (writes /sys/module/jmalloc/parameters/prof_sample)
  *           replay    JMOD_IOC_BATCH replay of --replay FILE (trace format:
- *                     tools/trace/FORMAT.md) on jmod and kmalloc
+ *                     tools/trace/FORMAT.md, v1 or v2) on jmod and kmalloc;
+ *                     v2's CPUs kept: the ops are cut into runs on one
+ *                     CPU, each run a batch, the thread pinned to that CPU
+ *                     (N modulo the CPUs it may run on) before it; "A"
+ *                     allocations are JMOD_ALLOC_ATOMIC on both back ends
  *   --scale F         multiply every ops count by F (e.g. 0.1 for a smoke run)
  *   --rounds N        run every case N times (default 3), back ends
  *                     interleaved; the host takes the median
@@ -25,6 +29,10 @@
  *                     (slots renumbered), so the live set is N times the
  *                     trace's (default 200)
  *   --tag K=V         add "K":"V" to every JSON line (e.g. the vCPU count)
+ *   --check-trace FILE  read an ops file as the replay would and print
+ *                     one JSON line (ops, allocs, atomic_allocs,
+ *                     trace_cpus, ...); no device needed; exit 1 on a bad
+ *                     line
  *
  * Memory is measured in pages taken from the page allocator, the same
  * way for every back end: every run starts cold (every slab cache's
@@ -44,6 +52,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,9 +333,105 @@ static void warm_up(void)
 /* === Trace replay (tools/trace/FORMAT.md) === */
 
 struct trace_op {
-	unsigned int op;
+	unsigned int op, flags;	/* JMOD_OP_*, JMOD_ALLOC_ATOMIC */
+	int cpu;		/* index into replay_cpus[], -1: none given */
 	uint64_t slot, size;
 };
+
+#define OPS_LINES "\"a SLOT SIZE [cN] [A]\" or \"f SLOT [cN]\" (tools/trace/FORMAT.md)"
+
+/* A trace as read, and what the replay reports about it (one copy) */
+struct replay_trace {
+	const char *path;
+	struct trace_op *t;
+	size_t n, nalloc, natomic;
+	uint64_t nslots, req, peak_req;
+	unsigned int trace_cpus;	/* distinct cN of the file, 0 in v1 */
+};
+
+/* The CPUs the replay may run on (its affinity at start), in order */
+static int replay_cpus[CPU_SETSIZE], nr_replay_cpus;
+static cpu_set_t replay_mask;
+
+static void replay_cpus_init(void)
+{
+	int c;
+
+	if (sched_getaffinity(0, sizeof(replay_mask), &replay_mask))
+		die("sched_getaffinity");
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &replay_mask))
+			replay_cpus[nr_replay_cpus++] = c;
+	if (!nr_replay_cpus)
+		die_err("sched_getaffinity: no CPU", EINVAL);
+}
+
+/* Pin the thread to replay_cpus[@idx] (-1: back to the mask at start) */
+static void replay_pin(int idx)
+{
+	cpu_set_t set;
+
+	if (idx < 0) {
+		set = replay_mask;
+	} else {
+		CPU_ZERO(&set);
+		CPU_SET(replay_cpus[idx], &set);
+	}
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+	/* the kernel moved the thread before returning: check it did */
+	if (idx >= 0 && sched_getcpu() != replay_cpus[idx])
+		die_err("sched_setaffinity: still on another CPU", EAGAIN);
+}
+
+/*
+ * One line of an ops file (tools/trace/FORMAT.md): "a SLOT SIZE [cN] [A]"
+ * or "f SLOT [cN]".  Returns 1 for an op in @t (@t->cpu the raw N, or
+ * -1), 0 for a comment or an empty line, -1 for a bad line.
+ */
+static int parse_op(char *line, struct trace_op *t)
+{
+	char *save, *end, *tok = strtok_r(line, " \t\r\n", &save);
+	unsigned long long v;
+	int field;
+
+	if (!tok || tok[0] == '#')
+		return 0;
+	if (strcmp(tok, "a") && strcmp(tok, "f"))
+		return -1;
+	memset(t, 0, sizeof(*t));
+	t->op = tok[0] == 'a' ? JMOD_OP_ALLOC : JMOD_OP_FREE;
+	t->cpu = -1;
+	/* SLOT, SIZE (alloc), then cN, then A (alloc), each at most once */
+	for (field = 0; (tok = strtok_r(NULL, " \t\r\n", &save)); field++) {
+		bool num = field < (t->op == JMOD_OP_ALLOC ? 2 : 1);
+
+		if (!num && tok[0] == 'c' && t->cpu < 0 && !t->flags) {
+			tok++;
+		} else if (!num && t->op == JMOD_OP_ALLOC && !strcmp(tok, "A") &&
+			   !t->flags) {
+			t->flags = JMOD_ALLOC_ATOMIC;
+			continue;
+		} else if (!num) {
+			return -1;
+		}
+		errno = 0;
+		v = strtoull(tok, &end, 10);
+		if (errno || end == tok || *end || tok[0] == '-' ||
+		    (!num && v >= CPU_SETSIZE))
+			return -1;
+		if (!num)
+			t->cpu = (int)v;
+		else if (field == 0)
+			t->slot = v;
+		else
+			t->size = v;
+	}
+	if (field < (t->op == JMOD_OP_ALLOC ? 2 : 1) ||
+	    (t->op == JMOD_OP_ALLOC && !t->size))
+		return -1;
+	return 1;
+}
 
 /* Pages taken since @base, from a JMOD_IOC_PAGES reading now. */
 static long long pages_now(const struct jmod_pages *base, uint64_t free_pages)
@@ -340,21 +446,24 @@ static void read_pages(struct jmod_pages *pg)
 
 /*
  * One replay of @copies interleaved copies of the trace on back end @be,
- * in batches of at most JMOD_BATCH_MAX ops, the page level sampled by
- * the kernel every 256 ops.  Prints one JSON line.
+ * in batches of at most JMOD_BATCH_MAX ops on one CPU (a new batch where
+ * the trace's CPU changes, the thread pinned to it first), the page
+ * level sampled by the kernel every 256 ops.  The time is the sum of the
+ * batches' elapsed_ns, the peak the highest over all batches.  Prints
+ * one JSON line.
  */
-static void replay_once(const struct trace_op *t, size_t n, uint64_t nslots,
-			unsigned int copies, unsigned int be, int r,
-			const char *path, uint64_t peak_req, uint64_t req,
-			size_t nalloc)
+static void replay_once(const struct replay_trace *rt, unsigned int copies,
+			unsigned int be, int r)
 {
-	size_t total = n * copies, done_all = 0, i = 0;
+	const struct trace_op *t = rt->t;
+	size_t n = rt->n, total = n * copies, done_all = 0, i = 0;
 	long long peak = 0, slab_peak = 0, end = 0, slab_end = 0, purged;
 	struct jmod_pages base, after;
 	static struct jmod_op *ops;
-	unsigned int k = 0;
+	unsigned int k = 0, nr_batches = 0, nr_used = 0;
 	uint64_t ns = 0;
-	int err = 0;
+	int err = 0, cpu = -1, pinned = -1;
+	static bool used[CPU_SETSIZE];
 
 	if (!ops) {
 		/* touched now: its pages must not count as the back end's */
@@ -363,6 +472,7 @@ static void replay_once(const struct trace_op *t, size_t n, uint64_t nslots,
 			die("calloc");
 		memset(ops, 0xff, JMOD_BATCH_MAX * sizeof(*ops));
 	}
+	memset(used, 0, sizeof(used));
 	cold_start();
 	read_pages(&base);
 	while (done_all < total && !err) {
@@ -370,17 +480,32 @@ static void replay_once(const struct trace_op *t, size_t n, uint64_t nslots,
 		struct jmod_batch b;
 
 		while (m < JMOD_BATCH_MAX && i < n) {
-			struct jmod_op *op = &ops[m++];
+			struct jmod_op *op;
 
+			/* a run ends where the trace's CPU changes */
+			if (t[i].cpu >= 0 && t[i].cpu != cpu) {
+				if (m)
+					break;
+				cpu = t[i].cpu;
+			}
+			op = &ops[m++];
 			memset(op, 0, sizeof(*op));
 			op->op = t[i].op;
-			op->slot = t[i].slot + (uint64_t)k * nslots;
+			op->flags = t[i].flags;
+			op->slot = t[i].slot + (uint64_t)k * rt->nslots;
 			op->size = t[i].size;
 			if (++k == copies) {
 				k = 0;
 				i++;
 			}
 		}
+		if (cpu != pinned) {
+			replay_pin(cpu);
+			pinned = cpu;
+			nr_used += !used[cpu];
+			used[cpu] = true;
+		}
+		nr_batches++;
 		memset(&b, 0, sizeof(b));
 		b.ops = (uintptr_t)ops;
 		b.count = m;
@@ -404,101 +529,139 @@ static void replay_once(const struct trace_op *t, size_t n, uint64_t nslots,
 		end = pages_now(&base, b.end_free_pages);
 		slab_end = b.end_slab_pages - base.slab_pages - base.jmod_pages;
 	}
+	if (pinned >= 0)
+		replay_pin(-1);
 	check("purge", jmod_purge());
 	read_pages(&after);
 	purged = pages_now(&base, after.free_pages);
 	printf("{\"name\":\"replay\",\"workload\":\"replay\",\"backend\":\"%s\",\"trace\":\"%s\",\"round\":%d,\"cpus\":%ld,",
-	       jmod_backend_names[be], path, r, online_cpus());
+	       jmod_backend_names[be], rt->path, r, online_cpus());
 	printf("\"count\":%zu,\"copies\":%u,\"ops\":%zu,\"allocs\":%zu,\"requested_bytes\":%llu,\"peak_requested\":%llu,\"slots\":%llu,",
-	       n, copies, total, nalloc * copies,
-	       (unsigned long long)req * copies,
-	       (unsigned long long)peak_req * copies,
-	       (unsigned long long)nslots * copies);
+	       n, copies, total, rt->nalloc * copies,
+	       (unsigned long long)rt->req * copies,
+	       (unsigned long long)rt->peak_req * copies,
+	       (unsigned long long)rt->nslots * copies);
+	printf("\"atomic_allocs\":%zu,\"trace_cpus\":%u,\"cpus_used\":%u,\"batches\":%u,",
+	       rt->natomic * copies, rt->trace_cpus, nr_used, nr_batches);
 	printf("\"done\":%zu,\"elapsed_ns\":%llu,\"ns_per_op\":%.2f,\"policy\":\"%s\",",
 	       done_all, (unsigned long long)ns, total ? (double)ns / total : 0,
 	       jmod_policy_name(base.policy));
 	printf("\"pages_peak\":%lld,\"pages_end\":%lld,\"pages_purged\":%lld,\"slab_pages_peak\":%lld,\"slab_pages_end\":%lld,\"error\":%d%s}\n",
 	       peak, end, purged, slab_peak, slab_end, err, tags);
-	printf("# replay round %d %-8s x%u %llu ns, pages peak %lld end %lld purged %lld%s\n",
+	printf("# replay round %d %-8s x%u %llu ns, pages peak %lld end %lld purged %lld",
 	       r, jmod_backend_names[be], copies, (unsigned long long)ns, peak, end,
-	       purged, err ? " ERROR" : "");
+	       purged);
+	printf(", %u batches on %u CPUs%s\n", nr_batches, nr_used,
+	       err ? " ERROR" : "");
 	fflush(stdout);
 }
 
-static void replay(const char *path, int repeat, unsigned int copies)
+/* Read the ops file @path into @rt; exits on a bad line */
+static void replay_load(const char *path, struct replay_trace *rt)
 {
-	struct trace_op *t = NULL;
-	size_t n = 0, cap = 0;
-	uint64_t max_slot = 0, req = 0, live = 0, peak_req = 0, *sz;
-	size_t nalloc = 0;
+	static bool seen[CPU_SETSIZE];
+	uint64_t max_slot = 0, live = 0, *sz;
+	size_t cap = 0, lineno = 0, i;
 	char line[256];
 	FILE *f = fopen(path, "r");
-	int r;
 
 	if (!f)
 		die(path);
+	memset(rt, 0, sizeof(*rt));
+	rt->path = path;
+	replay_cpus_init();
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long slot, size = 0;
-		char c;
+		struct trace_op op;
+		int ret;
 
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, " %c %llu %llu", &c, &slot, &size) < 2 ||
-		    (c != 'a' && c != 'f') || (c == 'a' && !size)) {
-			fprintf(stderr, "jmod-bench: %s: bad line: %s", path, line);
+		lineno++;
+		ret = parse_op(line, &op);
+		if (ret < 0) {
+			fprintf(stderr, "jmod-bench: %s:%zu: bad line, not %s\n",
+				path, lineno, OPS_LINES);
 			exit(1);
 		}
-		if (n == cap) {
+		if (!ret)
+			continue;
+		if (rt->n == cap) {
 			cap = cap ? 2 * cap : 4096;
-			t = realloc(t, cap * sizeof(*t));
-			if (!t)
+			rt->t = realloc(rt->t, cap * sizeof(*rt->t));
+			if (!rt->t)
 				die("realloc");
 		}
-		t[n].op = c == 'a' ? JMOD_OP_ALLOC : JMOD_OP_FREE;
-		t[n].slot = slot;
-		t[n].size = size;
-		n++;
-		if (slot > max_slot)
-			max_slot = slot;
+		if (op.cpu >= 0) {
+			rt->trace_cpus += !seen[op.cpu];
+			seen[op.cpu] = true;
+			op.cpu %= nr_replay_cpus;
+		}
+		rt->natomic += !!op.flags;
+		rt->t[rt->n++] = op;
+		if (op.slot > max_slot)
+			max_slot = op.slot;
 	}
 	fclose(f);
 	/* the live set of one copy, requested bytes, at its peak */
 	sz = calloc(max_slot + 1, sizeof(*sz));
-	if (!n || !sz) {
+	if (!rt->n || !sz) {
 		fprintf(stderr, "jmod-bench: %s: no ops\n", path);
 		exit(1);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (t[i].op == JMOD_OP_ALLOC) {
-			sz[t[i].slot] = t[i].size;
-			nalloc++;
-			live += t[i].size;
-			req += t[i].size;
-			if (live > peak_req)
-				peak_req = live;
+	for (i = 0; i < rt->n; i++) {
+		const struct trace_op *t = &rt->t[i];
+
+		if (t->op == JMOD_OP_ALLOC) {
+			sz[t->slot] = t->size;
+			rt->nalloc++;
+			live += t->size;
+			rt->req += t->size;
+			if (live > rt->peak_req)
+				rt->peak_req = live;
 		} else {
-			live -= sz[t[i].slot];
+			live -= sz[t->slot];
 		}
 	}
 	free(sz);
-	check("JMOD_IOC_SLOTS", jmod_dev_slots(fd, (max_slot + 1) * copies));
+	rt->nslots = max_slot + 1;
+}
+
+/* --check-trace: what the replay would run, without the device */
+static void replay_check(const char *path)
+{
+	struct replay_trace rt;
+
+	replay_load(path, &rt);
+	printf("{\"name\":\"trace\",\"trace\":\"%s\",\"ops\":%zu,", path, rt.n);
+	printf("\"allocs\":%zu,\"atomic_allocs\":%zu,\"trace_cpus\":%u,",
+	       rt.nalloc, rt.natomic, rt.trace_cpus);
+	printf("\"slots\":%llu,\"requested_bytes\":%llu,",
+	       (unsigned long long)rt.nslots, (unsigned long long)rt.req);
+	printf("\"peak_requested\":%llu}\n", (unsigned long long)rt.peak_req);
+	free(rt.t);
+}
+
+static void replay(const char *path, int repeat, unsigned int copies)
+{
+	struct replay_trace rt;
+	int r;
+
+	replay_load(path, &rt);
+	check("JMOD_IOC_SLOTS", jmod_dev_slots(fd, rt.nslots * copies));
 
 	/* kmalloc and jmod alternate, so drifting host load hits both */
 	for (r = 0; r < repeat; r++) {
-		replay_once(t, n, max_slot + 1, copies, JMOD_BACKEND_KMALLOC, r,
-			    path, peak_req, req, nalloc);
-		replay_once(t, n, max_slot + 1, copies, JMOD_BACKEND_JMOD, r,
-			    path, peak_req, req, nalloc);
+		replay_once(&rt, copies, JMOD_BACKEND_KMALLOC, r);
+		replay_once(&rt, copies, JMOD_BACKEND_JMOD, r);
 	}
 	jmod_dev_slots(fd, 0);
-	free(t);
+	free(rt.t);
 }
 
 static void bad_args(void)
 {
 	fputs("usage: jmod-bench [--group main|scaling|prof|replay] [--threads N]\n"
 	      "                  [--scale F] [--rounds N] [--only NAME] [--replay FILE]\n"
-	      "                  [--repeat N] [--copies N] [--tag K=V] [--seed N] [--list]\n",
+	      "                  [--repeat N] [--copies N] [--tag K=V] [--seed N] [--list]\n"
+	      "                  [--check-trace FILE]\n",
 	      stderr);
 	exit(2);
 }
@@ -515,6 +678,7 @@ static const struct option longopts[] = {
 	{ .name = "seed", .has_arg = required_argument, .val = 'S' },
 	{ .name = "tag", .has_arg = required_argument, .val = 'T' },
 	{ .name = "list", .has_arg = no_argument, .val = 'l' },
+	{ .name = "check-trace", .has_arg = required_argument, .val = 'C' },
 	{}
 };
 
@@ -564,6 +728,9 @@ int main(int argc, char **argv)
 		case 'l':
 			list = 1;
 			break;
+		case 'C':
+			replay_check(optarg);
+			return 0;
 		default:
 			bad_args();
 		}
