@@ -71,12 +71,15 @@
 #define TCACHE_LIMIT		(256 << 10)	/* largest tcache_max */
 #define TCACHE_BATCH		(TCACHE_SMALL_MAX / 2)
 
+static_assert(TCACHE_SMALL_MAX <= U8_MAX);	/* jmod_tbin.nclean */
+
 struct jmod_tbin {
 	void **stack;
 	u16 ncached;
 	u16 ncached_max;
 	s16 low_water;		/* lowest ncached since the last GC; -1: ran empty */
 	u8 lg_fill_div;		/* fill ncached_max >> lg_fill_div */
+	u8 nclean;		/* stack[0 .. nclean - 1] were zeroed by SLUB */
 	u64 nrequests;		/* allocation requests */
 	u64 nhits;		/* ... served from the stack */
 	u64 nfills;
@@ -140,6 +143,7 @@ static void tbin_take_bottom(struct jmod_tbin *tb, unsigned int n, void **out)
 	memcpy(out, tb->stack, n * sizeof(void *));
 	memmove(tb->stack, tb->stack + n, (tb->ncached - n) * sizeof(void *));
 	tb->ncached -= n;
+	tb->nclean = tb->nclean > n ? tb->nclean - n : 0;
 	if (tb->low_water > tb->ncached)
 		tb->low_water = tb->ncached;
 }
@@ -176,6 +180,8 @@ static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
 	struct jmod_tcache *tc;
 	struct jmod_tbin *tb;
 	unsigned int want, got, keep;
+	gfp_t fill_gfp;
+	bool zeroed;
 	void *p;
 
 	if (cls >= JMOD_NR_SMALL)
@@ -188,7 +194,15 @@ static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
 	want = clamp_t(unsigned int,
 		       READ_ONCE(tb->ncached_max) >> READ_ONCE(tb->lg_fill_div),
 		       1, TCACHE_BATCH);
-	got = jmod_small_alloc_bulk(cls, gfp & ~__GFP_ZERO, want, objs);
+	/*
+	 * Ask SLUB for zeroed objects exactly when the policy wants them:
+	 * with init_on_alloc on it zeroes them anyway, and __GFP_ZERO makes
+	 * that hold on a poisoned cache (slub_debug=P) too, so jmod knows
+	 * which cached objects are clean and does not zero them twice.
+	 */
+	zeroed = want_init_on_alloc(gfp);
+	fill_gfp = zeroed ? gfp | __GFP_ZERO : gfp & ~__GFP_ZERO;
+	got = jmod_small_alloc_bulk(cls, fill_gfp, want, objs);
 	if (!got)
 		return jmod_small_alloc(cls, gfp);
 	p = objs[--got];
@@ -199,19 +213,15 @@ static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
 	tb = &tc->bins[cls];
 	keep = min_t(unsigned int, got, tb->ncached_max - tb->ncached);
 	memcpy(tb->stack + tb->ncached, objs + got - keep, keep * sizeof(void *));
+	/* zeroed objects stay a prefix of the stack: only on clean ones */
+	if (zeroed && tb->nclean == tb->ncached)
+		tb->nclean = tb->ncached + keep;
 	tb->ncached += keep;
 	tb->low_water = -1;
 	tb->nfills++;
 	local_unlock(&jmod_tcache->lock);
 
 	tcache_release(cls, objs, got - keep);
-	/*
-	 * SLUB zeroed the batch if init_on_alloc is on and the cache is not
-	 * poisoned (slub_debug=P): not knowable here, so zero this one again
-	 * (once per fill); the objects kept are zeroed when popped.
-	 */
-	if (want_init_on_alloc(gfp))
-		memset(p, 0, jmod_class_size[cls]);
 	return p;
 }
 
@@ -246,8 +256,8 @@ void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 {
 	struct jmod_tcache *tc;
 	struct jmod_tbin *tb;
+	bool gc, clean = false;
 	void *p = NULL;
-	bool gc;
 
 	local_lock(&jmod_tcache->lock);
 	tc = this_cpu_ptr(jmod_tcache);
@@ -258,6 +268,10 @@ void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 		p = tb->stack[--tb->ncached];
 		if (tb->low_water > tb->ncached)
 			tb->low_water = tb->ncached;
+		if (tb->ncached < tb->nclean) {
+			clean = true;
+			tb->nclean = tb->ncached;
+		}
 		tb->nhits++;
 	}
 	tc->gc_bytes += jmod_class_size[cls];
@@ -274,8 +288,11 @@ void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 		jmod_large_uncache(p);
 		kmemleak_alloc(p, jmod_class_size[cls], 1, gfp);	/* live again */
 	}
-	/* a cached object holds its last owner's bytes: the policy decides */
-	if (want_init_on_alloc(gfp))
+	/*
+	 * A cached object holds its last owner's bytes: the policy decides,
+	 * unless SLUB zeroed it for the fill that brought it (clean).
+	 */
+	if (!clean && want_init_on_alloc(gfp))
 		memset(p, 0, jmod_class_size[cls]);
 	return p;
 }
@@ -351,6 +368,7 @@ static void tcache_drain(struct jmod_tcache *tc)
 
 		tcache_release(i, tb->stack, tb->ncached);
 		tb->ncached = 0;
+		tb->nclean = 0;
 		tb->low_water = 0;
 	}
 }
