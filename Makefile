@@ -35,8 +35,9 @@ jmod: make [target] [VAR=value]
                       TESTS=a,b|none
                       MODULE_ARGS="decay_ms=100" SMP=2 MODE=test|demo
                       VM_ARGS="--numa --timeout 900 ..."
-  make demo           VM demo (KERNEL=6.1 by default): jmodctl demo +
-                      debugfs stats
+  make demo           VM demo (KERNEL=6.1 by default): jmodctl demo,
+                      debugfs stats, jmodctl whatif --live over a
+                      busybox workload (top sites and totals)
   make test-runner    tools/vm/tests/run.sh: the runner catches a WARN, a
                       crash, a hang, a suite that skipped everything
   make dkms           dkms build against the cached 6.1 headers

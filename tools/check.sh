@@ -96,6 +96,14 @@ tools_step() {
 	"${MAKE[@]}" tools
 }
 
+# trace2ops and jmod-bench's reading of ops v2: jmod-bench built first,
+# so its cases run rather than skip.
+# shellcheck disable=SC2317 # called through step()
+trace2ops_step() {
+	"${MAKE[@]}" "$top/build/bench/jmod-bench" &&
+		tools/trace/tests/trace2ops.sh "$top/build/bench/jmod-bench"
+}
+
 # Count a TAP stream's own "ok"/"not ok" lines (from a file) into the sums.
 count_tap() {
 	local p f s
@@ -207,6 +215,7 @@ step sparse "${MAKE[@]}" sparse SPARSE_LINE="$LINE"
 step selftests "${MAKE[@]}" selftests
 step tools tools_step
 step whatif-offline tools/trace/tests/whatif.sh "$top/build/tools/jmodctl"
+step trace2ops trace2ops_step
 step dkms "${MAKE[@]}" dkms DKMS_LINE="$LINE"
 step install install_step
 # the selftests built in a kernel tree (tools/testing/selftests/jmod);

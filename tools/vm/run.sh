@@ -29,7 +29,8 @@ every result was skipped, fails too).
                         or kdir (a user's tree: tools/kdir-line.sh;
                         longer defaults too if it has KASAN, kmemleak
                         or lockdep)
-  --mode test|demo      test: selftests; demo: jmodctl demo + stats (test)
+  --mode test|demo      test: selftests; demo: jmodctl demo, stats, whatif
+                        --live over a workload (test)
   --tests "a,b"|none    only these selftest binaries (default: all)
   --module-args ARGS    insmod parameters, e.g. "decay_ms=100"
   --module KO           module (default build/<kernel>/$JMOD_KO.ko)
