@@ -206,6 +206,7 @@ step shellcheck shellcheck_step
 step sparse "${MAKE[@]}" sparse SPARSE_LINE="$LINE"
 step selftests "${MAKE[@]}" selftests
 step tools tools_step
+step jmodctl-args tools/jmodctl/tests/run.sh "$top/build/tools/jmodctl"
 step whatif-offline tools/trace/tests/whatif.sh "$top/build/tools/jmodctl"
 step dkms "${MAKE[@]}" dkms DKMS_LINE="$LINE"
 step install install_step

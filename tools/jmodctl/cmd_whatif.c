@@ -598,8 +598,13 @@ static int whatif_main(const struct cmd *c, int argc, char **argv)
 	if (ret != CMD_RUN)
 		return ret;
 	if (o.live) {
-		if (argc - optind > 1 || (optind < argc &&
-		    opt_u64(c, 'l', argv[optind], 1, 86400, &secs)))
+		if (argc - optind > 1) {
+			err("whatif: --live takes no TRACE, at most SECONDS (see %s whatif --help)",
+			    prog);
+			return EXIT_USAGE;
+		}
+		if (optind < argc &&
+		    opt_u64(c, 'l', argv[optind], 1, 86400, &secs))
 			return EXIT_USAGE;
 	} else if (optind == argc) {
 		err("whatif: no TRACE (a file, or - for stdin; or --live)");
