@@ -51,15 +51,6 @@ static const struct cmd_opt bench_opts[] = {
 	OPT('j', "json", NULL, "one JSON object instead of text"),
 };
 
-static void bench_describe(FILE *f)
-{
-	fprintf(f,
-		"Run JMOD_IOC_BENCH: a workload on kernel threads pinned to CPUs,\n"
-		"against one allocator, and print every field the kernel returns.\n"
-		"Under QEMU TCG the times mean little; compare back ends of one\n"
-		"boot.  Pages are 4 KiB pages of jmod's chunks and huge objects.\n");
-}
-
 #define F(name)	((unsigned long long)b->name)
 
 static void bench_print_json(const struct jmod_bench *b, double ns_op,
@@ -214,26 +205,26 @@ static int bench_run(struct jmod_bench *b)
 	}
 }
 
-static int bench_main(const struct cmd *c, int argc, char **argv)
-{
-	struct bench_opts o = {
-		.b = {
-			.workload = JMOD_BENCH_PAIR,
-			.backend = JMOD_BACKEND_JMOD,
-			.nr_threads = 1,
-			.dist = JMOD_DIST_FIXED,
-			.min_size = BENCH_SIZE,
-			.ops = BENCH_OPS,
-			.live = BENCH_LIVE,
-			.seed = 1,
-		},
-	};
-	struct jmod_bench *b = &o.b;
-	int ret = cmd_parse(c, argc, argv, bench_set, &o);
+static struct bench_opts bench_o = {
+	.b = {
+		.workload = JMOD_BENCH_PAIR,
+		.backend = JMOD_BACKEND_JMOD,
+		.nr_threads = 1,
+		.dist = JMOD_DIST_FIXED,
+		.min_size = BENCH_SIZE,
+		.ops = BENCH_OPS,
+		.live = BENCH_LIVE,
+		.seed = 1,
+	},
+};
 
-	if (ret != CMD_RUN)
-		return ret;
-	if (!o.max_set)
+static int bench_main(void *ctx, int argc, char **argv)
+{
+	struct bench_opts *o = ctx;
+	struct jmod_bench *b = &o->b;
+	int ret;
+
+	if (!o->max_set)
 		b->max_size = b->min_size;
 	if (b->max_size < b->min_size) {
 		err("bench: --max %llu is below --min %llu",
@@ -244,21 +235,20 @@ static int bench_main(const struct cmd *c, int argc, char **argv)
 	ret = bench_run(b);
 	if (ret)
 		return ret;
-	bench_print(b, o.json);
+	bench_print(b, o->json);
 	if (b->failed)
 		fprintf(stderr, "%s: bench: %llu allocations failed\n", prog,
 			(unsigned long long)b->failed);
 	return fflush(stdout) ? EXIT_FAILURE : 0;
 }
 
-const struct cmd cmd_bench = {
-	.name = "bench",
-	.synopsis = "[-w WORKLOAD] [-b BACKEND] [-t THREADS] [-c CPUMASK]\n"
-		    "                [-D DIST] [--min N] [--max N] [-n OPS] [-l LIVE]\n"
-		    "                [-S SEED] [--json]",
-	.summary = "run a JMOD_IOC_BENCH workload",
-	.fn = bench_main,
-	.describe = bench_describe,
-	.opts = bench_opts,
-	.nr_opts = ARRAY_SIZE(bench_opts),
-};
+JMODCTL_CMD(bench,
+	    "[-w WORKLOAD] [-b BACKEND] [-t THREADS] [-c CPUMASK]\n"
+	    "                [-D DIST] [--min N] [--max N] [-n OPS] [-l LIVE]\n"
+	    "                [-S SEED] [--json]",
+	    "run a JMOD_IOC_BENCH workload",
+	    "Run JMOD_IOC_BENCH: a workload on kernel threads pinned to CPUs,\n"
+	    "against one allocator, and print every field the kernel returns.\n"
+	    "Under QEMU TCG the times mean little; compare back ends of one\n"
+	    "boot.  Pages are 4 KiB pages of jmod's chunks and huge objects.\n",
+	    bench_main, CMD_OPTS(bench_opts, bench_set, &bench_o));

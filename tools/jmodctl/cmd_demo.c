@@ -30,22 +30,6 @@ static const struct cmd_opt demo_opts[] = {
 	OPT('S', "seed", "SEED", "trace seed (default %#llx)", DEMO_SEED),
 };
 
-static void demo_describe(FILE *f)
-{
-	fprintf(f,
-		"Replay one deterministic alloc/free trace through JMOD_IOC_BATCH,\n"
-		"on the jmod backend and on plain kmalloc, and compare the time\n"
-		"the kernel spent and the pages each took from the page allocator\n"
-		"at the peak (every replay starts cold: jmod purged, every slab\n"
-		"cache shrunk).  Sizes follow a kernel-like mix from 8 B to\n"
-		"64 KiB plus a few objects of 1 MiB and more.\n"
-		"\n"
-		"Under QEMU TCG absolute times are meaningless; only the\n"
-		"jmod/kmalloc ratio means anything.  Afterwards prints\n"
-		"%s if it is readable.\n",
-		STATS_PATH);
-}
-
 /* splitmix64 */
 static __u64 rnd(__u64 *s)
 {
@@ -378,30 +362,34 @@ out:
 	return ret;
 }
 
-static int demo_main(const struct cmd *c, int argc, char **argv)
-{
-	struct demo_opts o = {
-		.n = DEMO_OPS, .rounds = DEMO_ROUNDS, .seed = DEMO_SEED,
-	};
-	int fd, ret = cmd_parse(c, argc, argv, demo_set, &o);
+static struct demo_opts demo_o = {
+	.n = DEMO_OPS, .rounds = DEMO_ROUNDS, .seed = DEMO_SEED,
+};
 
-	if (ret != CMD_RUN)
-		return ret;
-	o.n += o.n & 1;	/* even, so the trace can end empty */
-	if (o.n > JMOD_BATCH_MAX)
-		o.n -= 2;
+static int demo_main(void *ctx, int argc, char **argv)
+{
+	struct demo_opts *o = ctx;
+	int fd, ret;
+
+	o->n += o->n & 1;	/* even, so the trace can end empty */
+	if (o->n > JMOD_BATCH_MAX)
+		o->n -= 2;
 	fd = open_dev();
-	ret = demo_run(fd, &o);
+	ret = demo_run(fd, o);
 	close(fd);
 	return ret;
 }
 
-const struct cmd cmd_demo = {
-	.name = "demo",
-	.synopsis = "[-n OPS] [-r ROUNDS] [-S SEED]",
-	.summary = "compare jmod with kmalloc on a replayed trace",
-	.fn = demo_main,
-	.describe = demo_describe,
-	.opts = demo_opts,
-	.nr_opts = ARRAY_SIZE(demo_opts),
-};
+JMODCTL_CMD(demo, "[-n OPS] [-r ROUNDS] [-S SEED]",
+	    "compare jmod with kmalloc on a replayed trace",
+	    "Replay one deterministic alloc/free trace through JMOD_IOC_BATCH,\n"
+	    "on the jmod backend and on plain kmalloc, and compare the time\n"
+	    "the kernel spent and the pages each took from the page allocator\n"
+	    "at the peak (every replay starts cold: jmod purged, every slab\n"
+	    "cache shrunk).  Sizes follow a kernel-like mix from 8 B to\n"
+	    "64 KiB plus a few objects of 1 MiB and more.\n"
+	    "\n"
+	    "Under QEMU TCG absolute times are meaningless; only the\n"
+	    "jmod/kmalloc ratio means anything.  Afterwards prints\n"
+	    STATS_PATH " if it is readable.\n",
+	    demo_main, CMD_OPTS(demo_opts, demo_set, &demo_o));

@@ -29,15 +29,6 @@ static const struct cmd_opt prof_opts[] = {
 	OPT(OPT_RESET, "reset", NULL, "write prof_reset first and exit"),
 };
 
-static void prof_describe(FILE *f)
-{
-	fprintf(f,
-		"Show jmod's sampled heap profile (debugfs prof.json): live\n"
-		"sampled allocations aggregated by call site, with the estimated\n"
-		"live bytes and objects (jemalloc's unbiased scaling), sorted by\n"
-		"estimated bytes.\n");
-}
-
 struct prof_opts {
 	__u64 top, frames, rate;
 	bool json, set_rate, reset;
@@ -176,31 +167,29 @@ static int prof_show(const struct prof_opts *o)
 	return fflush(stdout) ? EXIT_FAILURE : 0;
 }
 
-static int prof_main(const struct cmd *c, int argc, char **argv)
-{
-	struct prof_opts o = { .top = PROF_TOP, .frames = 1 };
-	int ret = cmd_parse(c, argc, argv, prof_set, &o);
+static struct prof_opts prof_o = { .top = PROF_TOP, .frames = 1 };
 
-	if (ret != CMD_RUN)
-		return ret;
+static int prof_run(void *ctx, int argc, char **argv)
+{
+	const struct prof_opts *o = ctx;
+	int ret;
+
 	if (!prof_available())
 		return EXIT_FAILURE;
-	if (!o.set_rate && !o.reset)
-		return prof_show(&o);
-	if (o.set_rate) {
-		ret = prof_set_rate(o.rate);
+	if (!o->set_rate && !o->reset)
+		return prof_show(o);
+	if (o->set_rate) {
+		ret = prof_set_rate(o->rate);
 		if (ret)
 			return ret;
 	}
-	return o.reset ? write_knob("prof_reset", "1") : 0;
+	return o->reset ? write_knob("prof_reset", "1") : 0;
 }
 
-const struct cmd cmd_prof = {
-	.name = "prof",
-	.synopsis = "[-n N] [-f FRAMES] [--json] [--rate BYTES] [--reset]",
-	.summary = "show the sampled heap profile by call site",
-	.fn = prof_main,
-	.describe = prof_describe,
-	.opts = prof_opts,
-	.nr_opts = ARRAY_SIZE(prof_opts),
-};
+JMODCTL_CMD(prof, "[-n N] [-f FRAMES] [--json] [--rate BYTES] [--reset]",
+	    "show the sampled heap profile by call site",
+	    "Show jmod's sampled heap profile (debugfs prof.json): live\n"
+	    "sampled allocations aggregated by call site, with the estimated\n"
+	    "live bytes and objects (jemalloc's unbiased scaling), sorted by\n"
+	    "estimated bytes.\n",
+	    prof_run, CMD_OPTS(prof_opts, prof_set, &prof_o));

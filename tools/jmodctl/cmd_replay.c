@@ -37,28 +37,6 @@ static const struct cmd_opt replay_opts[] = {
 	OPT('j', "json", NULL, "one JSON object instead of the table"),
 };
 
-static void replay_describe(FILE *f)
-{
-	fprintf(f,
-		"Replay an ops trace (tools/trace/FORMAT.md: \"a SLOT SIZE\",\n"
-		"\"f SLOT\", \"# comment\"; \"-\" reads stdin) through\n"
-		"JMOD_IOC_BATCH on each back end and print, per back end, the\n"
-		"time the kernel spent and the peak memory:\n"
-		"\n"
-		"  peak_usable  highest sum of usable sizes of the live objects\n"
-		"               (the footprint rule of JMOD_IOC_BENCH: jmod's\n"
-		"               class size, page-rounded above max_large; for\n"
-		"               kmalloc ksize(): the kmalloc cache object up to\n"
-		"               8 KiB, PAGE_SIZE << order above), also in pages\n"
-		"  mapped_peak  jmod only, measured: the highest summary.mapped\n"
-		"               of stats.json sampled after every chunk of OPS\n"
-		"               ops (needs debugfs; includes jmod's caches)\n"
-		"\n"
-		"The trace must free everything it allocates (trace2ops.py does)\n"
-		"so that replays can follow each other.  Absolute times under\n"
-		"QEMU TCG mean nothing: compare back ends of the same boot.\n");
-}
-
 struct replay_trace {
 	struct jmod_op *ops;
 	size_t n, allocs;
@@ -687,32 +665,42 @@ static int replay_run(int fd, struct replay_opts *o)
 	return ret;
 }
 
-static int replay_main(const struct cmd *c, int argc, char **argv)
-{
-	struct replay_opts o = {
-		.rounds = REPLAY_ROUNDS, .chunk = REPLAY_CHUNK, .nbe = 2,
-		.res = { { .backend = JMOD_BACKEND_JMOD },
-			 { .backend = JMOD_BACKEND_KMALLOC } },
-	};
-	int fd, ret = cmd_parse(c, argc, argv, replay_set, &o);
+static struct replay_opts replay_o = {
+	.rounds = REPLAY_ROUNDS, .chunk = REPLAY_CHUNK, .nbe = 2,
+	.res = { { .backend = JMOD_BACKEND_JMOD },
+		 { .backend = JMOD_BACKEND_KMALLOC } },
+};
 
-	if (ret != CMD_RUN)
-		return ret;
-	o.path = argv[optind];
+static int replay_main(void *ctx, int argc, char **argv)
+{
+	struct replay_opts *o = ctx;
+	int fd, ret;
+
+	o->path = argv[0];
 	fd = open_dev();
-	ret = replay_run(fd, &o);
+	ret = replay_run(fd, o);
 	close(fd);
 	return ret;
 }
 
-const struct cmd cmd_replay = {
-	.name = "replay",
-	.synopsis = "[-r ROUNDS] [-C OPS] [-b BACKENDS] [--json] FILE",
-	.summary = "replay an ops trace on jmod and kmalloc",
-	.fn = replay_main,
-	.describe = replay_describe,
-	.opts = replay_opts,
-	.nr_opts = ARRAY_SIZE(replay_opts),
-	.min_args = 1,
-	.max_args = 1,
-};
+JMODCTL_CMD(replay, "[-r ROUNDS] [-C OPS] [-b BACKENDS] [--json] FILE",
+	    "replay an ops trace on jmod and kmalloc",
+	    "Replay an ops trace (tools/trace/FORMAT.md: \"a SLOT SIZE\",\n"
+	    "\"f SLOT\", \"# comment\"; \"-\" reads stdin) through\n"
+	    "JMOD_IOC_BATCH on each back end and print, per back end, the\n"
+	    "time the kernel spent and the peak memory:\n"
+	    "\n"
+	    "  peak_usable  highest sum of usable sizes of the live objects\n"
+	    "               (the footprint rule of JMOD_IOC_BENCH: jmod's\n"
+	    "               class size, page-rounded above max_large; for\n"
+	    "               kmalloc ksize(): the kmalloc cache object up to\n"
+	    "               8 KiB, PAGE_SIZE << order above), also in pages\n"
+	    "  mapped_peak  jmod only, measured: the highest summary.mapped\n"
+	    "               of stats.json sampled after every chunk of OPS\n"
+	    "               ops (needs debugfs; includes jmod's caches)\n"
+	    "\n"
+	    "The trace must free everything it allocates (trace2ops.py does)\n"
+	    "so that replays can follow each other.  Absolute times under\n"
+	    "QEMU TCG mean nothing: compare back ends of the same boot.\n",
+	    replay_main, CMD_OPTS(replay_opts, replay_set, &replay_o),
+	    .min_args = 1, .max_args = 1);

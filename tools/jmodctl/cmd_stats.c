@@ -30,16 +30,6 @@ static const struct cmd_opt stats_opts[] = {
 	OPT('j', "json", NULL, "print stats.json instead (checked to parse)"),
 };
 
-static void stats_describe(FILE *f)
-{
-	fprintf(f,
-		"Print jmod's statistics from %s: a summary,\n"
-		"the small classes (bins), the large classes and huge objects,\n"
-		"the arenas and the per-CPU tcaches, with byte counts in K/M/G\n"
-		"(binary units).\n",
-		JMOD_DEBUGFS);
-}
-
 static bool is_summary_bytes(const char *key)
 {
 	static const char *const keys[] = {
@@ -177,23 +167,20 @@ static int stats_set(void *ctx, int key, const char *arg)
 	return 0;
 }
 
-static int stats_main(const struct cmd *c, int argc, char **argv)
-{
-	struct stats_opts o = { .sort = "allocated" };
-	int ret = cmd_parse(c, argc, argv, stats_set, &o);
+static struct stats_opts stats_o = { .sort = "allocated" };
 
-	if (ret != CMD_RUN)
-		return ret;
+static int stats_run(void *ctx, int argc, char **argv)
+{
+	const struct stats_opts *o = ctx;
+
 	need_debugfs();
-	return o.json ? print_json_file("stats.json") : stats_tables(&o);
+	return o->json ? print_json_file("stats.json") : stats_tables(o);
 }
 
-const struct cmd cmd_stats = {
-	.name = "stats",
-	.synopsis = "[-a] [-s COLUMN] [-R] [--json]",
-	.summary = "statistics tables, or stats.json with --json",
-	.fn = stats_main,
-	.describe = stats_describe,
-	.opts = stats_opts,
-	.nr_opts = ARRAY_SIZE(stats_opts),
-};
+JMODCTL_CMD(stats, "[-a] [-s COLUMN] [-R] [--json]",
+	    "statistics tables, or stats.json with --json",
+	    "Print jmod's statistics from " JMOD_DEBUGFS ": a summary,\n"
+	    "the small classes (bins), the large classes and huge objects,\n"
+	    "the arenas and the per-CPU tcaches, with byte counts in K/M/G\n"
+	    "(binary units).\n",
+	    stats_run, CMD_OPTS(stats_opts, stats_set, &stats_o));

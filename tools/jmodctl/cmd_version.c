@@ -13,16 +13,6 @@
 
 #include "jmodctl.h"
 
-static void version_describe(FILE *f)
-{
-	fprintf(f,
-		"Print the allocator geometry reported by JMOD_IOC_VERSION:\n"
-		"ABI version, page and chunk size, size class counts and\n"
-		"limits, per-fd quotas, arenas and in-kernel test cases.\n"
-		"(%s --version: the tool's own version, no module needed.)\n",
-		prog);
-}
-
 static void print_geometry(const struct jmod_version *v)
 {
 	char b[64];
@@ -48,25 +38,22 @@ static void print_geometry(const struct jmod_version *v)
 	printf("nr_selftests   %u\n", v->nr_selftests);
 }
 
-static int version_main(const struct cmd *c, int argc, char **argv)
+static int version_run(void *ctx, int argc, char **argv)
 {
 	struct jmod_version v;
-	int ret = cmd_parse(c, argc, argv, NULL, NULL);
 
-	if (ret != CMD_RUN)
-		return ret;
 	if (dev_version(&v))
 		return EXIT_FAILURE;
 	print_geometry(&v);
 	return 0;
 }
 
-const struct cmd cmd_version = {
-	.name = "version",
-	.summary = "print the allocator geometry",
-	.fn = version_main,
-	.describe = version_describe,
-};
+JMODCTL_CMD(version, NULL, "print the allocator geometry",
+	    "Print the allocator geometry reported by JMOD_IOC_VERSION:\n"
+	    "ABI version, page and chunk size, size class counts and\n"
+	    "limits, per-fd quotas, arenas and in-kernel test cases.\n"
+	    "(" PROG " --version: the tool's own version, no module needed.)\n",
+	    version_run);
 
 /* The module's MODULE_VERSION from sysfs, or "" */
 static void module_version(char *buf, size_t len)

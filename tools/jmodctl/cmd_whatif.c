@@ -16,7 +16,6 @@
  * known formats are counted and shown, never dropped silently.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,29 +59,6 @@ static const struct cmd_opt whatif_opts[] = {
 	OPT(OPT_PLOT, "plot", "FILE.svg", "also draw the top sites, kmalloc against jmod"),
 	OPT('l', "live", NULL, "live on this kernel: jmod's probes on the kmem\ntracepoints for SECONDS (default 10), then print"),
 };
-
-static void whatif_describe(FILE *f)
-{
-	fprintf(f,
-		"Per call site, what kmalloc spent in a kmem trace and what jmod would\n"
-		"have spent on the same requests.  Offline it needs no module and no\n"
-		"root.  TRACE is a file of kmem:kmalloc, kmem:kmalloc_node and\n"
-		"kmem:kfree events (plain or gzip'ed, - for stdin) in one of:\n"
-		"  " KT_FORMATS_HELP "\n"
-		"e.g. (as root, on the machine to study):\n"
-		"  cd /sys/kernel/tracing; echo 1 >events/kmem/kmalloc/enable\n"
-		"  echo 1 >events/kmem/kfree/enable; cat trace_pipe >/tmp/kmem.trace\n"
-		"With --live, jmod (loaded) keeps the same figures for the running\n"
-		"kernel (debugfs whatif, whatif.json).\n"
-		"Figures per site: objects, requested_bytes, kmalloc_bytes (bytes_alloc\n"
-		"as traced), jmod_bytes (jmod's class for bytes_req), and the peak of\n"
-		"the site's live bytes on each side (pointers followed from kmalloc to\n"
-		"kfree; frees of objects allocated before the trace are ignored, a\n"
-		"pointer reused without a traced free closes the old object).\n"
-		"Exit status: 0 done, 1 I/O or memory error, 2 usage error, a TRACE with\n"
-		"no kmalloc event, or a truncated or corrupt gzip'ed TRACE; 3-5 as for\n"
-		"every command with --live.\n");
-}
 
 static int whatif_set(void *ctx, int key, const char *arg)
 {
@@ -562,12 +538,12 @@ static int whatif_live(struct kt_stats *st, unsigned int secs)
 	return ret ? ret : live_load(st);
 }
 
-/* the offline fold of every TRACE; 0 or an exit status */
+/* the offline fold of every TRACE @argv[]; 0 or an exit status */
 static int whatif_offline(struct kt_stats *st, int argc, char **argv)
 {
 	int i, ret;
 
-	for (i = optind; i < argc; i++) {
+	for (i = 0; i < argc; i++) {
 		ret = whatif_read(argv[i], st);
 		if (ret == -EINVAL) {
 			err("whatif: %s: no kmalloc event: not a kmem trace in a known format (%s)",
@@ -585,72 +561,85 @@ static int whatif_offline(struct kt_stats *st, int argc, char **argv)
 	return 0;
 }
 
-static int whatif_main(const struct cmd *c, int argc, char **argv)
+static struct whatif_opts whatif_o = {
+	.out = OUT_TEXT, .by = KT_BY_FUNCTION,
+	.chunk_order = WHATIF_CHUNK_ORDER,
+};
+
+static int whatif_main(void *ctx, int argc, char **argv)
 {
-	struct whatif_opts o = {
-		.out = OUT_TEXT, .by = KT_BY_FUNCTION,
-		.chunk_order = WHATIF_CHUNK_ORDER,
-	};
+	const struct cmd *c = &cmd_whatif;
+	struct whatif_opts *o = ctx;
 	__u64 secs = 10;
 	struct kt_stats st;
-	int ret = cmd_parse(c, argc, argv, whatif_set, &o);
+	int ret;
 
-	if (ret != CMD_RUN)
-		return ret;
-	if (o.live) {
-		if (argc - optind > 1) {
+	if (o->live) {
+		if (argc > 1) {
 			err("whatif: --live takes no TRACE, at most SECONDS (see %s whatif --help)",
 			    prog);
 			return EXIT_USAGE;
 		}
-		if (optind < argc &&
-		    opt_u64(c, 'l', argv[optind], 1, 86400, &secs))
+		if (argc && opt_u64(c, 'l', argv[0], 1, 86400, &secs))
 			return EXIT_USAGE;
-	} else if (optind == argc) {
+	} else if (!argc) {
 		err("whatif: no TRACE (a file, or - for stdin; or --live)");
 		return EXIT_USAGE;
 	}
-	if (kt_init(&st, o.by, WHATIF_PAGE << o.chunk_order, WHATIF_PAGE)) {
+	if (kt_init(&st, o->by, WHATIF_PAGE << o->chunk_order, WHATIF_PAGE)) {
 		err("whatif: %s", strerror(ENOMEM));
 		return EXIT_FAILURE;
 	}
-	st.only_module = o.module;
-	if (o.live) {
+	st.only_module = o->module;
+	if (o->live) {
 		free(st.sites);
 		st.sites = NULL;
 		ret = whatif_live(&st, secs);
 	} else {
 		ret = whatif_offline(&st, argc, argv);
 	}
-	if (!ret && o.plot) {
-		int e = whatif_plot(&st, o.plot, o.top ? o.top : 20);
+	if (!ret && o->plot) {
+		int e = whatif_plot(&st, o->plot, o->top ? o->top : 20);
 
 		if (e) {
-			err("whatif: %s: %s", o.plot, strerror(-e));
+			err("whatif: %s: %s", o->plot, strerror(-e));
 			ret = EXIT_FAILURE;
 		}
 	}
 	if (!ret) {
-		if (o.out == OUT_JSON)
-			whatif_print_json(&st, &o);
-		else if (o.out == OUT_CSV)
-			whatif_print_csv(&st, &o);
+		if (o->out == OUT_JSON)
+			whatif_print_json(&st, o);
+		else if (o->out == OUT_CSV)
+			whatif_print_csv(&st, o);
 		else
-			whatif_print_text(&st, &o);
+			whatif_print_text(&st, o);
 		ret = fflush(stdout) ? EXIT_FAILURE : 0;
 	}
 	kt_free(&st);
 	return ret;
 }
 
-const struct cmd cmd_whatif = {
-	.name = "whatif",
-	.synopsis = "[--json|--csv] [--by function|site|module] [--module M] [-n N]\n"
-		    "       [--chunk-order N] [--plot FILE.svg] TRACE... | --live [SECONDS]",
-	.summary = "per call site: kmalloc's bytes against jmod's (trace or live)",
-	.fn = whatif_main,
-	.describe = whatif_describe,
-	.opts = whatif_opts,
-	.nr_opts = ARRAY_SIZE(whatif_opts),
-	.max_args = 1000000,
-};
+JMODCTL_CMD(whatif,
+	    "[--json|--csv] [--by function|site|module] [--module M] [-n N]\n"
+	    "       [--chunk-order N] [--plot FILE.svg] TRACE... | --live [SECONDS]",
+	    "per call site: kmalloc's bytes against jmod's (trace or live)",
+	    "Per call site, what kmalloc spent in a kmem trace and what jmod would\n"
+	    "have spent on the same requests.  Offline it needs no module and no\n"
+	    "root.  TRACE is a file of kmem:kmalloc, kmem:kmalloc_node and\n"
+	    "kmem:kfree events (plain or gzip'ed, - for stdin) in one of:\n"
+	    "  " KT_FORMATS_HELP "\n"
+	    "e.g. (as root, on the machine to study):\n"
+	    "  cd /sys/kernel/tracing; echo 1 >events/kmem/kmalloc/enable\n"
+	    "  echo 1 >events/kmem/kfree/enable; cat trace_pipe >/tmp/kmem.trace\n"
+	    "With --live, jmod (loaded) keeps the same figures for the running\n"
+	    "kernel (debugfs whatif, whatif.json).\n"
+	    "Figures per site: objects, requested_bytes, kmalloc_bytes (bytes_alloc\n"
+	    "as traced), jmod_bytes (jmod's class for bytes_req), and the peak of\n"
+	    "the site's live bytes on each side (pointers followed from kmalloc to\n"
+	    "kfree; frees of objects allocated before the trace are ignored, a\n"
+	    "pointer reused without a traced free closes the old object).\n"
+	    "Exit status: 0 done, 1 I/O or memory error, 2 usage error, a TRACE with\n"
+	    "no kmalloc event, or a truncated or corrupt gzip'ed TRACE; 3-5 as for\n"
+	    "every command with --live.\n",
+	    whatif_main, CMD_OPTS(whatif_opts, whatif_set, &whatif_o),
+	    .max_args = 1000000);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * common.c: the helpers every jmodctl command uses (declared in
- * jmodctl.h).  Arguments first: cmd_parse() turns a command's option
+ * jmodctl.h).  Arguments first: cmd_run() turns a command's option
  * table into getopt_long() input, answers --help from the same table,
  * hands each option to the command's setter (which checks the value
- * with opt_u64/opt_size) and checks the positional count, all before a
- * command touches the module; then open_dev()/need_debugfs() find the
+ * with opt_u64/opt_size) and checks the positional count, all before
+ * it calls the command's run function, the first to touch the module; then open_dev()/need_debugfs() find the
  * module and exit 3, 4 or 5 with a one-line reason, and read_debugfs()
  * and write_knob() do the debugfs I/O.
  */
@@ -28,7 +28,7 @@
 #define MAX_OPTS		16
 #define HELP_COL		21
 
-const char *prog = "jmodctl";
+const char *prog = PROG;
 
 const char *const backend_names[JMOD_BACKEND_NR] = {
 	[JMOD_BACKEND_JMOD] = "jmod",
@@ -79,10 +79,8 @@ void cmd_usage(const struct cmd *c, FILE *f)
 
 	fprintf(f, "usage: %s %s%s%s\n", prog, c->name,
 		c->synopsis ? " " : "", c->synopsis ? c->synopsis : "");
-	if (c->describe) {
-		fputc('\n', f);
-		c->describe(f);
-	}
+	if (c->describe)
+		fprintf(f, "\n%s", c->describe);
 	fputc('\n', f);
 	for (i = 0; i < c->nr_opts; i++)
 		print_opt(f, &c->opts[i]);
@@ -108,14 +106,16 @@ const char *opt_name(const struct cmd *c, int key)
 	return "?";
 }
 
+/* Returned by cmd_parse when the command should go on and run */
+#define CMD_RUN		(-1)
+
 /*
  * Parses @argv (argv[0] is the command name): -h/--help prints the usage
- * and returns 0; an unknown option, a value @set refuses or a wrong
+ * and returns 0; an unknown option, a value c->set refuses or a wrong
  * number of positional arguments returns EXIT_USAGE; otherwise CMD_RUN
  * with optind at the first positional argument.
  */
-int cmd_parse(const struct cmd *c, int argc, char **argv,
-	      int (*set)(void *ctx, int key, const char *arg), void *ctx)
+static int cmd_parse(const struct cmd *c, int argc, char **argv)
 {
 	struct option longopts[MAX_OPTS + 2];
 	char shortopts[2 * MAX_OPTS + 3] = "h";
@@ -147,7 +147,7 @@ int cmd_parse(const struct cmd *c, int argc, char **argv,
 			cmd_usage(c, stderr);
 			return EXIT_USAGE;
 		}
-		ret = set ? set(ctx, key, optarg) : EXIT_USAGE;
+		ret = c->set ? c->set(c->ctx, key, optarg) : EXIT_USAGE;
 		if (ret)
 			return ret;
 	}
@@ -163,6 +163,15 @@ int cmd_parse(const struct cmd *c, int argc, char **argv,
 		return EXIT_USAGE;
 	}
 	return CMD_RUN;
+}
+
+/* Command @c on @argv (argv[0] its name): its exit status */
+int cmd_run(const struct cmd *c, int argc, char **argv)
+{
+	int ret = cmd_parse(c, argc, argv);
+
+	return ret != CMD_RUN ? ret : c->run(c->ctx, argc - optind,
+					     argv + optind);
 }
 
 static int opt_range(const struct cmd *c, int key, bool ok,

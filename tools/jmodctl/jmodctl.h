@@ -32,6 +32,8 @@
 #define KiB		(1ULL << 10)
 #define MiB		(1ULL << 20)
 
+#define PROG		"jmodctl"
+
 extern const char *prog;
 
 /*
@@ -53,25 +55,45 @@ struct cmd_opt {
 #define OPT(k, n, a, h, ...) \
 	{ .key = (k), .name = (n), .arg = (a), .help = (h), .val = { __VA_ARGS__ } }
 
-/* Returned by cmd_parse when the command should go on and run */
-#define CMD_RUN		(-1)
-
+/*
+ * One command.  main() hands its arguments to cmd_run(), which parses
+ * them against @opts (each option to @set with @ctx, the command's own
+ * options record, defaults filled in), answers --help, checks the
+ * positional count against @min_args..@max_args and only then calls
+ * @run with @ctx and the positional arguments.  Every cmd_*.c defines
+ * its commands with JMODCTL_CMD().
+ */
 struct cmd {
 	const char *name;
 	const char *synopsis;	/* after "usage: jmodctl NAME " */
 	const char *summary;	/* one line for the main usage */
-	int (*fn)(const struct cmd *c, int argc, char **argv);
-	void (*describe)(FILE *f);	/* text between synopsis and options */
+	const char *describe;	/* text between synopsis and options */
+	int (*run)(void *ctx, int argc, char **argv);
 	const struct cmd_opt *opts;
 	unsigned int nr_opts;
+	int (*set)(void *ctx, int key, const char *arg);
+	void *ctx;
 	unsigned int min_args, max_args;	/* positional arguments */
 };
+
+/* "const struct cmd cmd_NAME", then CMD_OPTS() and .min_args & co */
+#define JMODCTL_CMD(n, syn, sum, desc, fn, ...)				\
+	const struct cmd cmd_##n = {					\
+		.name = #n, .synopsis = (syn), .summary = (sum),	\
+		.describe = (desc), .run = (fn), __VA_ARGS__		\
+	}
+
+/* The option table @tab, each option to @setter with options record @o */
+#define CMD_OPTS(tab, setter, o)					\
+	.opts = (tab), .nr_opts = ARRAY_SIZE(tab), .set = (setter), .ctx = (o)
+
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 /* common.c */
 void err(const char *fmt, ...);
 void cmd_usage(const struct cmd *c, FILE *f);
-int cmd_parse(const struct cmd *c, int argc, char **argv,
-	      int (*set)(void *ctx, int key, const char *arg), void *ctx);
+int cmd_run(const struct cmd *c, int argc, char **argv);
 const char *opt_name(const struct cmd *c, int key);
 int opt_u64(const struct cmd *c, int key, const char *arg,
 	    unsigned long long lo, unsigned long long hi, __u64 *out);
