@@ -11,21 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jmod_bench.h"
 #include "jmodctl.h"
-
-static const char *const workload_names[JMOD_BENCH_NR] = {
-	[JMOD_BENCH_PAIR] = "pair",
-	[JMOD_BENCH_BATCH] = "batch",
-	[JMOD_BENCH_RANDOM] = "random",
-	[JMOD_BENCH_REMOTE] = "remote",
-};
-
-static const char *const dist_names[JMOD_DIST_NR] = {
-	[JMOD_DIST_FIXED] = "fixed",
-	[JMOD_DIST_UNIFORM] = "uniform",
-	[JMOD_DIST_PARETO] = "pareto",
-	[JMOD_DIST_KERNEL] = "kernel",
-};
 
 #define BENCH_OPS	100000
 #define BENCH_LIVE	1024
@@ -57,9 +44,9 @@ static void bench_print_json(const struct jmod_bench *b, double ns_op,
 			     double ops_s)
 {
 	printf("{\"workload\":\"%s\",\"backend\":\"%s\",\"nr_threads\":%u,\"dist\":\"%s\",\"cpu_mask\":%llu,\"min_size\":%llu,\"max_size\":%llu,\"ops\":%llu,\"live\":%llu,\"seed\":%llu,",
-	       workload_names[b->workload],
-	       backend_names[b->backend], b->nr_threads,
-	       dist_names[b->dist], F(cpu_mask), F(min_size),
+	       jmod_workload_names[b->workload],
+	       jmod_backend_names[b->backend], b->nr_threads,
+	       jmod_dist_names[b->dist], F(cpu_mask), F(min_size),
 	       F(max_size), F(ops), F(live), F(seed));
 	printf("\"elapsed_ns\":%llu,\"thread_ns\":%llu,\"total_ops\":%llu,\"failed\":%llu,\"requested_bytes\":%llu,\"usable_bytes\":%llu,\"peak_bytes\":%llu,\"peak_requested\":%llu,\"mapped_start\":%llu,\"mapped_peak\":%llu,\"mapped_end\":%llu,\"ns_per_op\":%.1f,\"ops_per_sec\":%.0f}\n",
 	       F(elapsed_ns), F(thread_ns), F(total_ops), F(failed),
@@ -73,12 +60,12 @@ static void bench_print_text(const struct jmod_bench *b, double ns_op,
 {
 	char h[32];
 
-	printf("workload         %s\n", workload_names[b->workload]);
-	printf("backend          %s\n", backend_names[b->backend]);
+	printf("workload         %s\n", jmod_workload_names[b->workload]);
+	printf("backend          %s\n", jmod_backend_names[b->backend]);
 	printf("nr_threads       %u\n", b->nr_threads);
 	printf("cpu_mask         %#llx%s\n", F(cpu_mask),
 	       b->cpu_mask ? "" : " (every online CPU)");
-	printf("dist             %s\n", dist_names[b->dist]);
+	printf("dist             %s\n", jmod_dist_names[b->dist]);
 	printf("min_size         %llu\n", F(min_size));
 	printf("max_size         %llu\n", F(max_size));
 	printf("ops              %llu per thread\n", F(ops));
@@ -106,8 +93,8 @@ static void bench_print_text(const struct jmod_bench *b, double ns_op,
 
 static void bench_print(const struct jmod_bench *b, bool json)
 {
-	double ns_op = b->total_ops ? (double)b->thread_ns / b->total_ops : 0;
-	double ops_s = b->elapsed_ns ? b->total_ops * 1e9 / b->elapsed_ns : 0;
+	double ns_op = jmod_bench_ns_per_op(b);
+	double ops_s = jmod_bench_ops_per_sec(b);
 
 	if (json)
 		bench_print_json(b, ns_op, ops_s);
@@ -125,7 +112,7 @@ static int bench_name(const char *const *names, unsigned int n,
 		      const char *what, const char *choices, const char *arg,
 		      __u32 *out)
 {
-	int i = name_index(names, n, arg);
+	int i = jmod_name_index(names, n, arg);
 
 	if (i < 0) {
 		err("bench: unknown %s \"%s\" (%s)", what, arg, choices);
@@ -144,14 +131,14 @@ static int bench_set(void *ctx, int key, const char *arg)
 
 	switch (key) {
 	case 'w':
-		return bench_name(workload_names, JMOD_BENCH_NR, "workload",
+		return bench_name(jmod_workload_names, JMOD_BENCH_NR, "workload",
 				  "pair, batch, random, remote", arg, &b->workload);
 	case 'b':
-		return bench_name(backend_names, JMOD_BACKEND_NR, "backend",
+		return bench_name(jmod_backend_names, JMOD_BACKEND_NR, "backend",
 				  "jmod, kmalloc, jmod-notcache, pages, vmalloc",
 				  arg, &b->backend);
 	case 'D':
-		return bench_name(dist_names, JMOD_DIST_NR, "distribution",
+		return bench_name(jmod_dist_names, JMOD_DIST_NR, "distribution",
 				  "fixed, uniform, pareto, kernel", arg, &b->dist);
 	case 't':
 		if (opt_u64(c, key, arg, 1, JMOD_BENCH_MAX_THREADS, &v))
@@ -181,7 +168,7 @@ static int bench_set(void *ctx, int key, const char *arg)
 /* JMOD_IOC_BENCH; the kernel's refusals of a value are usage errors */
 static int bench_run(struct jmod_bench *b)
 {
-	int fd = open_dev(), ret = xioctl(fd, JMOD_IOC_BENCH, b);
+	int fd = open_dev(), ret = jmod_dev_bench(fd, b);
 
 	close(fd);
 	switch (ret) {

@@ -4,13 +4,11 @@
  * one deterministic alloc/free trace (splitmix64, a kmalloc-like size
  * mix), replays it through JMOD_IOC_BATCH on jmod and on kmalloc, round
  * after round with the order alternating and every replay started cold
- * (demo_cold), keeps each back end's best time and fewest pages, and
+ * (jmod_cold_start() of tools/lib/jmod_fs.c), keeps each back end's best time and fewest pages, and
  * prints the comparison and then debugfs stats.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,58 +121,11 @@ static int demo_build(struct demo_trace *t, unsigned int n, __u64 seed)
 	return nlive ? -EINVAL : 0;
 }
 
-/* Writes "1" to @path; false when it cannot be written */
-static bool poke(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, "1", 1) == 1;
-	close(fd);
-	return ok;
-}
-
-/*
- * Start cold on both sides: jmod purged, every slab cache's empty slabs
- * back (/sys/kernel/slab/<cache>/shrink).  False when jmod could not be
- * purged (no debugfs): the pages figures then favour kmalloc.
- */
-static bool demo_cold(void)
-{
-	char path[512];
-	struct dirent *de;
-	bool ok = poke(JMOD_DEBUGFS "/purge");
-	DIR *d = opendir("/sys/kernel/slab");
-
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink",
-			 de->d_name);
-		poke(path);
-	}
-	if (d)
-		closedir(d);
-	return ok;
-}
-
 struct demo_pages {
 	long long peak;		/* pages taken at the peak of the replay */
 	long long end;		/* ... still held after it */
 	__u32 policy;
 };
-
-static const char *policy_str(__u32 policy)
-{
-	static char buf[48];
-
-	snprintf(buf, sizeof(buf), "init_on_alloc=%d init_on_free=%d",
-		 !!(policy & JMOD_POLICY_INIT_ON_ALLOC),
-		 !!(policy & JMOD_POLICY_INIT_ON_FREE));
-	return buf;
-}
 
 /*
  * One replay, started cold, pages sampled by the kernel; returns the
@@ -188,9 +139,12 @@ static __u64 demo_replay(int fd, struct demo_trace *t, __u32 backend,
 	const struct jmod_op *op;
 	int ret;
 
-	demo_cold();
-	memset(&base, 0, sizeof(base));
-	ret = xioctl(fd, JMOD_IOC_PAGES, &base);
+	/*
+	 * Cold on both sides (jmod purged, every slab cache shrunk); if jmod
+	 * cannot be purged (no debugfs) the pages figures favour kmalloc.
+	 */
+	jmod_cold_start();
+	ret = jmod_dev_pages(fd, &base);
 	if (ret) {
 		err("JMOD_IOC_PAGES: %s", strerror(-ret));
 		return 0;
@@ -200,20 +154,20 @@ static __u64 demo_replay(int fd, struct demo_trace *t, __u32 backend,
 	b.count = t->n;
 	b.backend = backend;
 	b.flags = JMOD_BATCH_PAGES;
-	ret = xioctl(fd, JMOD_IOC_BATCH, &b);
+	ret = jmod_dev_ioctl(fd, JMOD_IOC_BATCH, &b);
 	pg->peak = (long long)base.free_pages - (long long)b.min_free_pages;
 	pg->end = (long long)base.free_pages - (long long)b.end_free_pages;
 	pg->policy = b.policy;
 	if (ret) {
-		err("JMOD_IOC_BATCH (%s): %s", backend_names[backend],
+		err("JMOD_IOC_BATCH (%s): %s", jmod_backend_names[backend],
 		    strerror(-ret));
 		return 0;
 	}
 	if (b.done != t->n) {
 		op = &t->ops[b.done < t->n ? b.done : 0];
 		err("%s: op %u of %u (%s slot %llu size %llu) failed: %s",
-		    backend_names[backend], b.done, t->n,
-		    op->op == JMOD_OP_ALLOC ? "alloc" : "free",
+		    jmod_backend_names[backend], b.done, t->n,
+		    jmod_op_name(op->op),
 		    (unsigned long long)op->slot,
 		    (unsigned long long)op->size,
 		    strerror((int)-op->result));
@@ -224,20 +178,17 @@ static __u64 demo_replay(int fd, struct demo_trace *t, __u32 backend,
 
 static void print_stats(void)
 {
-	char buf[4096];
 	size_t len;
-	FILE *f;
+	char *buf = jmod_read_path(STATS_PATH, &len);
 
-	f = fopen(STATS_PATH, "r");
-	if (!f) {
+	if (!buf) {
 		printf("\n(%s: %s; debugfs not mounted?)\n", STATS_PATH,
 		       strerror(errno));
 		return;
 	}
 	printf("\n--- %s ---\n", STATS_PATH);
-	while ((len = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, len, stdout);
-	fclose(f);
+	fwrite(buf, 1, len, stdout);
+	free(buf);
 }
 
 static const __u32 demo_backends[2] = {
@@ -293,7 +244,7 @@ static bool demo_round(int fd, struct demo_trace *t, unsigned int r,
 			res->peak[b] = res->pg.peak;
 		if (!r || res->pg.end < res->end[b])
 			res->end[b] = res->pg.end;
-		printf("  %-7s %10.3f ms %7.2f MiB", backend_names[demo_backends[b]],
+		printf("  %-7s %10.3f ms %7.2f MiB", jmod_backend_names[demo_backends[b]],
 		       ns / 1e6, res->pg.peak * 4096.0 / (1 << 20));
 	}
 	printf("\n");
@@ -306,7 +257,7 @@ static void demo_report(const struct demo_trace *t, __u64 rounds,
 {
 	unsigned int i;
 
-	printf("\nzeroing policy: %s%s\n", policy_str(res->pg.policy),
+	printf("\nzeroing policy: %s%s\n", jmod_policy_name(res->pg.policy),
 	       res->pg.policy & JMOD_POLICY_INIT_ON_ALLOC ?
 	       " (both back ends zero every object they hand out)" :
 	       " (neither back end zeroes unasked)");
@@ -314,7 +265,7 @@ static void demo_report(const struct demo_trace *t, __u64 rounds,
 	       "best ms", "mean ms", "ns/op", "pages at peak", "pages after");
 	for (i = 0; i < 2; i++)
 		printf("%-8s %8u %12.3f %12.3f %10.1f %14lld %14lld\n",
-		       backend_names[demo_backends[i]], t->n,
+		       jmod_backend_names[demo_backends[i]], t->n,
 		       res->best[i] / 1e6, res->total[i] / 1e6 / rounds,
 		       (double)res->best[i] / t->n, res->peak[i], res->end[i]);
 	printf("\njmod/kmalloc time ratio: %.3f (below 1: jmod faster)\n",

@@ -15,7 +15,7 @@
 #include "json.h"
 #include "jmodctl.h"
 
-#define PROF_PARAM	MODULE_DIR "/parameters/prof_sample"
+#define PROF_PARAM	JMOD_PROF_PARAM
 #define PROF_TOP	20
 
 enum { OPT_RATE = OPT_LONG, OPT_RESET };
@@ -73,24 +73,21 @@ static bool prof_available(void)
 
 static int prof_set_rate(__u64 rate)
 {
-	FILE *f;
+	char val[32];
+	int e;
 
 	if (!module_loaded()) {
 		err("jmod not loaded: %s missing (insmod jmalloc.ko)",
 		    MODULE_DIR);
 		return EXIT_NODEV;
 	}
-	f = fopen(PROF_PARAM, "w");
-	if (!f || fprintf(f, "%llu", (unsigned long long)rate) < 0 ||
-	    fclose(f)) {
-		int e = errno;
-
-		err("%s: %s%s", PROF_PARAM, strerror(e),
-		    e == EACCES || e == EPERM ?
-		    " (root only: run jmodctl as root)" : "");
-		return e == EACCES || e == EPERM ? EXIT_PERM : EXIT_FAILURE;
-	}
-	return 0;
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)rate);
+	e = -jmod_write_path(PROF_PARAM, val);
+	if (!e)
+		return 0;
+	err("%s: %s%s", PROF_PARAM, strerror(e),
+	    e == EACCES || e == EPERM ? " (root only: run jmodctl as root)" : "");
+	return e == EACCES || e == EPERM ? EXIT_PERM : EXIT_FAILURE;
 }
 
 static const char *frame(const struct json *st, size_t k)
@@ -149,19 +146,13 @@ static void prof_print(const struct json *j, const struct prof_opts *o)
 
 static int prof_show(const struct prof_opts *o)
 {
-	char msg[128], *buf;
 	struct json *j;
-	size_t len;
 
 	if (o->json)
 		return print_json_file("prof.json");
-	buf = read_debugfs("prof.json", &len);
-	j = json_parse(buf, len, msg, sizeof(msg));
-	free(buf);
-	if (!j) {
-		err("%s/prof.json does not parse: %s", JMOD_DEBUGFS, msg);
+	j = read_debugfs_json("prof.json");
+	if (!j)
 		return EXIT_FAILURE;
-	}
 	prof_print(j, o);
 	json_free(j);
 	return fflush(stdout) ? EXIT_FAILURE : 0;

@@ -37,7 +37,7 @@ static bool is_summary_bytes(const char *key)
 		"metadata:", "tcache_cached:",
 	};
 
-	return name_index(keys, ARRAY_SIZE(keys), key) >= 0;
+	return jmod_name_index(keys, ARRAY_SIZE(keys), key) >= 0;
 }
 
 /* One "small|large|huge allocated nmalloc ndalloc nrequests requested" */
@@ -70,7 +70,7 @@ static void summary_line(const char *key, const char *val, bool *kinds)
 		printf("\n  %-8s %10s %12s %12s %12s %10s\n", "", "allocated",
 		       "nmalloc", "ndalloc", "nrequests", "requested");
 	} else if (*kinds &&
-		   name_index(kind_names, ARRAY_SIZE(kind_names), key) >= 0) {
+		   jmod_name_index(kind_names, ARRAY_SIZE(kind_names), key) >= 0) {
 		print_kind(key, val);
 	} else if (!strcmp(key, "tcache:")) {
 		printf("\n  tcache %s\n", val);

@@ -7,7 +7,7 @@
  * works without the module).  main() in jmodctl.c calls both.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,13 +58,11 @@ JMODCTL_CMD(version, NULL, "print the allocator geometry",
 /* The module's MODULE_VERSION from sysfs, or "" */
 static void module_version(char *buf, size_t len)
 {
-	int fd = open(MODULE_DIR "/version", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+	char *v = jmod_read_path(MODULE_DIR "/version", NULL);
 
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	snprintf(buf, len, "%s", v ? v : "");
 	buf[strcspn(buf, "\n")] = '\0';
+	free(v);
 }
 
 /* jmodctl --version: never fails for want of the module */
@@ -81,9 +79,8 @@ int print_tool_version(void)
 	}
 	module_version(ver, sizeof(ver));
 	printf("module: jmalloc %s", ver[0] ? ver : "(no version)");
-	fd = open(JMOD_DEVICE, O_RDWR | O_CLOEXEC);
-	memset(&v, 0, sizeof(v));
-	if (fd >= 0 && !xioctl(fd, JMOD_IOC_VERSION, &v))
+	fd = jmod_dev_open();
+	if (fd >= 0 && !jmod_dev_version(fd, &v))
 		printf(" (ABI %u)", v.abi);
 	if (fd >= 0)
 		close(fd);

@@ -460,18 +460,13 @@ static void live_figures(const struct json *j, struct kt_figures *f)
 /* debugfs whatif.json into @st, as if folded from a trace */
 static int live_load(struct kt_stats *st)
 {
-	char msg[128] = "";
-	char *text = read_debugfs("whatif.json", NULL);
-	struct json *j = json_parse(text, strlen(text), msg, sizeof(msg));
+	struct json *j = read_debugfs_json("whatif.json");
 	const struct json *sites, *tot;
 	unsigned long long v;
 	size_t i, n;
 
-	free(text);
-	if (!j) {
-		err("whatif.json: %s", msg);
+	if (!j)
 		return EXIT_FAILURE;
-	}
 	sites = json_get_type(j, "sites", JSON_ARRAY);
 	tot = json_get_type(j, "total", JSON_OBJECT);
 	n = sites ? json_count(sites) : 0;

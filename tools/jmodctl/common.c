@@ -11,12 +11,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -29,14 +27,6 @@
 #define HELP_COL		21
 
 const char *prog = PROG;
-
-const char *const backend_names[JMOD_BACKEND_NR] = {
-	[JMOD_BACKEND_JMOD] = "jmod",
-	[JMOD_BACKEND_KMALLOC] = "kmalloc",
-	[JMOD_BACKEND_JMOD_NOTCACHE] = "jmod-notcache",
-	[JMOD_BACKEND_PAGES] = "pages",
-	[JMOD_BACKEND_VMALLOC] = "vmalloc",
-};
 
 void err(const char *fmt, ...)
 {
@@ -255,16 +245,6 @@ bool parse_size(const char *s, __u64 *out)
 	return true;
 }
 
-int name_index(const char *const *names, unsigned int n, const char *s)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (names[i] && !strcmp(names[i], s))
-			return i;
-	return -1;
-}
-
 /* "4096 (4 KiB)", "1536 (1.5 KiB)", "100 B" */
 const char *human(__u64 bytes, char *buf, size_t len)
 {
@@ -320,18 +300,14 @@ bool module_loaded(void)
 	return !stat(MODULE_DIR, &st);
 }
 
-/* Opens /dev/jmod or exits with a one-line reason */
+/* Opens /dev/jmod (jmod_dev_open()) or exits with a one-line reason */
 int open_dev(void)
 {
-	int fd = open(JMOD_DEVICE, O_RDWR | O_CLOEXEC);
-	int e = errno;
+	int fd = jmod_dev_open(), e = -fd;
 
 	if (fd >= 0)
 		return fd;
-	switch (e) {
-	case ENOENT:
-	case ENXIO:
-	case ENODEV:
+	if (jmod_dev_missing(e)) {
 		if (module_loaded())
 			err("jmod not loaded: %s: %s (%s exists but the device node is missing: is devtmpfs mounted?)",
 			    JMOD_DEVICE, strerror(e), MODULE_DIR);
@@ -339,26 +315,20 @@ int open_dev(void)
 			err("jmod not loaded: %s: %s (insmod jmalloc.ko)",
 			    JMOD_DEVICE, strerror(e));
 		exit(EXIT_NODEV);
-	case EACCES:
-	case EPERM:
+	}
+	if (e == EACCES || e == EPERM) {
 		err("%s: %s (root only: run jmodctl as root)", JMOD_DEVICE,
 		    strerror(e));
 		exit(EXIT_PERM);
-	default:
-		err("%s: %s", JMOD_DEVICE, strerror(e));
-		exit(EXIT_FAILURE);
 	}
+	err("%s: %s", JMOD_DEVICE, strerror(e));
+	exit(EXIT_FAILURE);
 }
 
-int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-/* xioctl() that names @what and the error when it fails */
+/* jmod_dev_ioctl() that names @what and the error when it fails */
 int ioctl_or_err(int fd, unsigned long cmd, const char *what, void *arg)
 {
-	int ret = xioctl(fd, cmd, arg);
+	int ret = jmod_dev_ioctl(fd, cmd, arg);
 
 	if (ret)
 		err("%s: %s", what, strerror(-ret));
@@ -368,10 +338,10 @@ int ioctl_or_err(int fd, unsigned long cmd, const char *what, void *arg)
 /* JMOD_IOC_VERSION on a fresh fd; exits if there is no /dev/jmod */
 int dev_version(struct jmod_version *v)
 {
-	int fd = open_dev(), ret;
+	int fd = open_dev(), ret = jmod_dev_version(fd, v);
 
-	memset(v, 0, sizeof(*v));
-	ret = ioctl_or_err(fd, JMOD_IOC_VERSION, "JMOD_IOC_VERSION", v);
+	if (ret)
+		err("JMOD_IOC_VERSION: %s", strerror(-ret));
 	close(fd);
 	return ret;
 }
@@ -415,7 +385,7 @@ void need_debugfs(void)
 	exit(EXIT_FAILURE);
 }
 
-/* Exits after a failed open or I/O on a debugfs file */
+/* Exits after a failed read or write of a debugfs file */
 static void debugfs_fail(const char *what, const char *name, int e)
 {
 	err("%s %s/%s: %s%s", what, JMOD_DEBUGFS, name, strerror(e),
@@ -424,80 +394,59 @@ static void debugfs_fail(const char *what, const char *name, int e)
 	exit(e == EACCES || e == EPERM ? EXIT_PERM : EXIT_FAILURE);
 }
 
-static int open_debugfs(const char *name, int flags)
-{
-	char path[256];
-	int fd;
-
-	need_debugfs();
-	snprintf(path, sizeof(path), "%s/%s", JMOD_DEBUGFS, name);
-	fd = open(path, flags | O_CLOEXEC);
-	if (fd < 0)
-		debugfs_fail("open", name, errno);
-	return fd;
-}
-
-/* Whole file, NUL-terminated, malloc'ed; exits on failure */
+/* Whole file (jmod_debugfs_read()), NUL-terminated, malloc'ed; exits on failure */
 char *read_debugfs(const char *name, size_t *lenp)
 {
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0;
-	int fd = open_debugfs(name, O_RDONLY);
-	ssize_t n;
+	char *buf;
 
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? 2 * cap : 16384;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				err("out of memory");
-				exit(EXIT_FAILURE);
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			debugfs_fail("read", name, errno);
-		if (!n)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (lenp)
-		*lenp = len;
+	need_debugfs();
+	buf = jmod_debugfs_read(name, lenp);
+	if (!buf)
+		debugfs_fail("read", name, errno);
 	return buf;
+}
+
+/* Debugfs JSON file @name parsed, or NULL after a message */
+struct json *read_debugfs_json(const char *name)
+{
+	char msg[128];
+	size_t len;
+	char *buf = read_debugfs(name, &len);
+	struct json *j = json_parse(buf, len, msg, sizeof(msg));
+
+	free(buf);
+	if (!j)
+		err("%s/%s does not parse: %s", JMOD_DEBUGFS, name, msg);
+	return j;
 }
 
 /* Writes @val to knob @name: 0, or EXIT_USAGE when the kernel said EINVAL */
 int write_knob(const char *name, const char *val)
 {
-	int fd = open_debugfs(name, O_WRONLY);
-	ssize_t n = write(fd, val, strlen(val));
-	int e = errno;
+	int ret;
 
-	close(fd);
-	if (n == (ssize_t)strlen(val))
-		return 0;
-	if (n >= 0)
-		e = EIO;
-	if (e == EINVAL) {
+	need_debugfs();
+	ret = jmod_knob_write(name, val);
+	if (ret == -EINVAL) {
 		err("%s: the kernel refused \"%s\": %s", name, val,
-		    strerror(e));
+		    strerror(-ret));
 		return EXIT_USAGE;
 	}
-	debugfs_fail("write", name, e);
-	return EXIT_FAILURE;
+	if (ret)
+		debugfs_fail("write", name, -ret);
+	return 0;
 }
 
+/* Knob @name as a number (jmod_knob_read()); exits on failure */
 unsigned long long read_knob(const char *name)
 {
-	char *buf = read_debugfs(name, NULL);
-	unsigned long long v = strtoull(buf, NULL, 0);
+	unsigned long long v;
+	int ret;
 
-	free(buf);
+	need_debugfs();
+	ret = jmod_knob_read(name, &v);
+	if (ret)
+		debugfs_fail("read", name, -ret);
 	return v;
 }
 

@@ -17,14 +17,19 @@
 
 #include <linux/jmod.h>
 
+#include "jmod_dev.h"
+#include "jmod_fs.h"
+#include "json.h"
+
 #define EXIT_USAGE	2
 #define EXIT_NODEV	3
 #define EXIT_PERM	4
 #define EXIT_NODEBUGFS	5
 
-#define DEBUGFS_DIR	"/sys/kernel/debug"
-#define JMOD_DEBUGFS	DEBUGFS_DIR "/jmod"
-#define MODULE_DIR	"/sys/module/jmalloc"
+/* tools/lib/jmod_fs.h's paths */
+#define DEBUGFS_DIR	JMOD_DEBUGFS_ROOT
+#define JMOD_DEBUGFS	JMOD_DEBUGFS_DIR
+#define MODULE_DIR	JMOD_MODULE_DIR
 #define STATS_PATH	JMOD_DEBUGFS "/stats"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -101,20 +106,17 @@ int opt_size(const struct cmd *c, int key, const char *arg,
 	     unsigned long long lo, unsigned long long hi, __u64 *out);
 bool parse_u64(const char *s, __u64 *out);
 bool parse_size(const char *s, __u64 *out);
-int name_index(const char *const *names, unsigned int n, const char *s);
 const char *human(__u64 bytes, char *buf, size_t len);
 const char *hum(double v, char *b, size_t n);
 
-extern const char *const backend_names[JMOD_BACKEND_NR];
-
 bool module_loaded(void);
 int open_dev(void);
-int xioctl(int fd, unsigned long cmd, void *arg);
 int ioctl_or_err(int fd, unsigned long cmd, const char *what, void *arg);
 int dev_version(struct jmod_version *v);
 
 void need_debugfs(void);
 char *read_debugfs(const char *name, size_t *lenp);
+struct json *read_debugfs_json(const char *name);
 int write_knob(const char *name, const char *val);
 unsigned long long read_knob(const char *name);
 int print_json_file(const char *name);
