@@ -209,23 +209,16 @@ static unsigned int top_rows(struct top_row *rows, const struct top_class *now,
 	return nr;
 }
 
-/* Value of "@key" in the debugfs stats summary, or 0 */
-static unsigned long long stats_value(const char *s, const char *key)
-{
-	const char *p = strstr(s, key);
-
-	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
-}
-
-/* The title lines: period, refresh count, sort key, mapped and cached */
+/* Title lines: period, refresh count, sort key, mapped and cached (stats.json) */
 static void top_header(double delay, unsigned long it, unsigned long iters,
 		       unsigned int nr)
 {
-	char *s = read_debugfs("stats", NULL), b[2][32], its[32];
-	unsigned long long mapped = stats_value(s, "\nmapped:");
-	unsigned long long cached = stats_value(s, "\ntcache_cached:");
+	struct json *j = read_debugfs_json("stats.json");
+	unsigned long long mapped = j ? jmod_num(j, "summary.mapped") : 0;
+	unsigned long long cached = j ? jmod_num(j, "summary.tcache_cached") : 0;
+	char b[2][32], its[32];
 
-	free(s);
+	json_free(j);
 	if (isatty(STDOUT_FILENO))
 		printf("\033[H\033[2J");
 	if (iters)
