@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,15 +272,62 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* A site's figures as whatif's JSON, CSV and whatif.json name them */
+static const struct {
+	const char *name;
+	size_t off;
+} figures[] = {
+	{ "objects", offsetof(struct kt_figures, objects) },
+	{ "requested_bytes", offsetof(struct kt_figures, requested_bytes) },
+	{ "kmalloc_bytes", offsetof(struct kt_figures, kmalloc_bytes) },
+	{ "jmod_bytes", offsetof(struct kt_figures, jmod_bytes) },
+	{ "peak_live_kmalloc_bytes",
+	  offsetof(struct kt_figures, peak_live_kmalloc_bytes) },
+	{ "peak_live_jmod_bytes",
+	  offsetof(struct kt_figures, peak_live_jmod_bytes) },
+};
+
+/* Figure @i of figures[] in @f */
+static uint64_t *figure(struct kt_figures *f, unsigned int i)
+{
+	return (uint64_t *)((char *)f + figures[i].off);
+}
+
+static unsigned long long figure_of(const struct kt_figures *f,
+				    unsigned int i)
+{
+	return *(const uint64_t *)((const char *)f + figures[i].off);
+}
+
 static void json_figures(const struct kt_figures *f)
 {
-	printf("\"objects\": %llu, \"requested_bytes\": %llu, \"kmalloc_bytes\": %llu, \"jmod_bytes\": %llu, \"peak_live_kmalloc_bytes\": %llu, \"peak_live_jmod_bytes\": %llu",
-	       (unsigned long long)f->objects,
-	       (unsigned long long)f->requested_bytes,
-	       (unsigned long long)f->kmalloc_bytes,
-	       (unsigned long long)f->jmod_bytes,
-	       (unsigned long long)f->peak_live_kmalloc_bytes,
-	       (unsigned long long)f->peak_live_jmod_bytes);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(figures); i++)
+		printf("%s\"%s\": %llu", i ? ", " : "", figures[i].name,
+		       figure_of(f, i));
+}
+
+/* The trace's line, event and object counts as JSON members */
+static void json_counts(const struct kt_stats *st)
+{
+	static const char *const names[] = {
+		"lines", "events", "header_lines", "other_events",
+		"unparsed_lines", "failed_allocs", "null_frees",
+		"untracked_frees", "reused_pointers", "filtered", "live_at_end",
+	};
+	const uint64_t v[ARRAY_SIZE(names)] = {
+		st->lines, kt_nr_events(st), st->header_lines,
+		st->other_events, st->unparsed_lines, st->failed_allocs,
+		st->null_frees, st->untracked_frees, st->reused_ptrs,
+		st->filtered, st->live_at_end,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		printf("%s\"%s\": %llu", i == 0 || i == 5 ? ",\n " : ", ", names[i],
+		       (unsigned long long)v[i]);
+	printf("}\n");
 }
 
 static void whatif_print_json(const struct kt_stats *st,
@@ -307,32 +355,20 @@ static void whatif_print_json(const struct kt_stats *st,
 		json_figures(&st->sites[i].f);
 		printf("}");
 	}
-	printf("],\n \"lines\": %llu, \"events\": %llu, \"header_lines\": %llu, \"other_events\": %llu, \"unparsed_lines\": %llu,\n",
-	       (unsigned long long)st->lines,
-	       (unsigned long long)kt_nr_events(st),
-	       (unsigned long long)st->header_lines,
-	       (unsigned long long)st->other_events,
-	       (unsigned long long)st->unparsed_lines);
-	printf(" \"failed_allocs\": %llu, \"null_frees\": %llu, \"untracked_frees\": %llu, \"reused_pointers\": %llu, \"filtered\": %llu, \"live_at_end\": %llu}\n",
-	       (unsigned long long)st->failed_allocs,
-	       (unsigned long long)st->null_frees,
-	       (unsigned long long)st->untracked_frees,
-	       (unsigned long long)st->reused_ptrs,
-	       (unsigned long long)st->filtered,
-	       (unsigned long long)st->live_at_end);
+	printf("]");
+	json_counts(st);
 }
 
 static void csv_row(const char *name, const char *module,
 		    const struct kt_figures *f)
 {
+	unsigned int i;
+
 	/* symbols and module names hold no comma or quote */
-	printf("%s,%s,%llu,%llu,%llu,%llu,%llu,%llu\n", name, module,
-	       (unsigned long long)f->objects,
-	       (unsigned long long)f->requested_bytes,
-	       (unsigned long long)f->kmalloc_bytes,
-	       (unsigned long long)f->jmod_bytes,
-	       (unsigned long long)f->peak_live_kmalloc_bytes,
-	       (unsigned long long)f->peak_live_jmod_bytes);
+	printf("%s,%s", name, module);
+	for (i = 0; i < ARRAY_SIZE(figures); i++)
+		printf(",%llu", figure_of(f, i));
+	putchar('\n');
 }
 
 static void whatif_print_csv(const struct kt_stats *st,
@@ -341,7 +377,10 @@ static void whatif_print_csv(const struct kt_stats *st,
 	unsigned int i, n = o->top && o->top < st->nr_sites ? o->top :
 			    st->nr_sites;
 
-	printf("site,module,objects,requested_bytes,kmalloc_bytes,jmod_bytes,peak_live_kmalloc_bytes,peak_live_jmod_bytes\n");
+	printf("site,module");
+	for (i = 0; i < ARRAY_SIZE(figures); i++)
+		printf(",%s", figures[i].name);
+	putchar('\n');
 	for (i = 0; i < n; i++)
 		csv_row(st->sites[i].name, st->sites[i].module,
 			&st->sites[i].f);
@@ -439,22 +478,13 @@ static bool o_module_skip(const struct kt_stats *st, const char *module)
 /* One site row (or the total) of whatif.json into @f */
 static void live_figures(const struct json *j, struct kt_figures *f)
 {
-	static const char *const keys[] = {
-		"objects", "requested_bytes", "kmalloc_bytes", "jmod_bytes",
-		"peak_live_kmalloc_bytes", "peak_live_jmod_bytes",
-	};
-	uint64_t *dst[] = {
-		&f->objects, &f->requested_bytes, &f->kmalloc_bytes,
-		&f->jmod_bytes, &f->peak_live_kmalloc_bytes,
-		&f->peak_live_jmod_bytes,
-	};
 	unsigned long long v;
 	unsigned int i;
 
 	memset(f, 0, sizeof(*f));
-	for (i = 0; i < ARRAY_SIZE(keys); i++)
-		if (json_path_u64(j, keys[i], &v))
-			*dst[i] = v;
+	for (i = 0; i < ARRAY_SIZE(figures); i++)
+		if (json_path_u64(j, figures[i].name, &v))
+			*figure(f, i) = v;
 }
 
 /* debugfs whatif.json into @st, as if folded from a trace */
