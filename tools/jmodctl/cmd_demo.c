@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "jmodctl.h"
 
@@ -68,6 +67,17 @@ struct demo_trace {
 	unsigned int n, allocs, big;
 };
 
+/* A random slot of @from[0..*@nfrom) moved to the end of @to: the slot */
+static unsigned int move_slot(unsigned int *from, unsigned int *nfrom,
+			      unsigned int *to, unsigned int *nto, __u64 *seed)
+{
+	unsigned int k = rnd(seed) % *nfrom, s = from[k];
+
+	from[k] = from[--*nfrom];
+	to[(*nto)++] = s;
+	return s;
+}
+
 /*
  * Exactly @n (even) ops of alloc/free over DEMO_SLOTS slots, ending with
  * every slot empty so a replay can follow another.
@@ -75,7 +85,7 @@ struct demo_trace {
 static int demo_build(struct demo_trace *t, unsigned int n, __u64 seed)
 {
 	unsigned int live[DEMO_SLOTS], empty[DEMO_SLOTS];
-	unsigned int nlive = 0, nempty = DEMO_SLOTS, i, k, s;
+	unsigned int nlive = 0, nempty = DEMO_SLOTS, i, s;
 
 	t->ops = calloc(n, sizeof(*t->ops));
 	if (!t->ops)
@@ -100,22 +110,14 @@ static int demo_build(struct demo_trace *t, unsigned int n, __u64 seed)
 
 		memset(op, 0, sizeof(*op));
 		if (alloc) {
-			k = rnd(&seed) % nempty;
-			s = empty[k];
-			empty[k] = empty[--nempty];
-			live[nlive++] = s;
-			op->op = JMOD_OP_ALLOC;
-			op->slot = s;
-			op->size = demo_size(&seed, &big);
+			s = move_slot(empty, &nempty, live, &nlive, &seed);
+			jmod_dev_op(op, JMOD_OP_ALLOC, s,
+				    demo_size(&seed, &big), 0);
 			t->allocs++;
 			t->big += big;
 		} else {
-			k = rnd(&seed) % nlive;
-			s = live[k];
-			live[k] = live[--nlive];
-			empty[nempty++] = s;
-			op->op = JMOD_OP_FREE;
-			op->slot = s;
+			s = move_slot(live, &nlive, empty, &nempty, &seed);
+			jmod_dev_op(op, JMOD_OP_FREE, s, 0, 0);
 		}
 	}
 	return nlive ? -EINVAL : 0;
@@ -285,8 +287,9 @@ static void demo_report(const struct demo_trace *t, __u64 rounds,
 	print_stats();
 }
 
-static int demo_run(int fd, const struct demo_opts *o)
+static int demo_run(int fd, void *arg)
 {
+	const struct demo_opts *o = arg;
 	struct jmod_slots slots = { .nr_slots = DEMO_SLOTS };
 	struct demo_result res = { 0 };
 	struct demo_trace t;
@@ -320,15 +323,11 @@ static struct demo_opts demo_o = {
 static int demo_main(void *ctx, int argc, char **argv)
 {
 	struct demo_opts *o = ctx;
-	int fd, ret;
 
 	o->n += o->n & 1;	/* even, so the trace can end empty */
 	if (o->n > JMOD_BATCH_MAX)
 		o->n -= 2;
-	fd = open_dev();
-	ret = demo_run(fd, o);
-	close(fd);
-	return ret;
+	return with_dev(demo_run, o);
 }
 
 JMODCTL_CMD(demo, "[-n OPS] [-r ROUNDS] [-S SEED]",

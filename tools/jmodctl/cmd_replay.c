@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "jmod_classes.h"
 #include "jmodctl.h"
@@ -574,8 +573,9 @@ static void replay_table(const struct replay_trace *t,
 	replay_ratio(o);
 }
 
-static int replay_run(int fd, struct replay_opts *o)
+static int replay_run(int fd, void *arg)
 {
+	struct replay_opts *o = arg;
 	struct replay_trace t;
 	struct jmod_version v;
 	struct footprint *fp;
@@ -611,13 +611,9 @@ static struct replay_opts replay_o = {
 static int replay_main(void *ctx, int argc, char **argv)
 {
 	struct replay_opts *o = ctx;
-	int fd, ret;
 
 	o->path = argv[0];
-	fd = open_dev();
-	ret = replay_run(fd, o);
-	close(fd);
-	return ret;
+	return with_dev(replay_run, o);
 }
 
 JMODCTL_CMD(replay, "[-r ROUNDS] [-C OPS] [-b BACKENDS] [--json] FILE",

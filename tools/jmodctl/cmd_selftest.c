@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "jmod_selftest.h"
 #include "jmodctl.h"
@@ -58,8 +57,9 @@ static int run_all(int fd, const struct jmod_selftest_case *cases, int n)
 	return failed;
 }
 
-static int selftest_cases(int fd, const char *arg)
+static int selftest_cases(int fd, void *name)
 {
+	const char *arg = name;
 	static struct jmod_selftest_case cases[JMOD_SELFTEST_MAX_CASES];
 	int n = jmod_selftest_list(fd, cases, JMOD_SELFTEST_MAX_CASES), i;
 
@@ -91,11 +91,7 @@ static int selftest_cases(int fd, const char *arg)
 
 static int selftest_run(void *ctx, int argc, char **argv)
 {
-	int fd = open_dev(), ret;
-
-	ret = selftest_cases(fd, argc ? argv[0] : NULL);
-	close(fd);
-	return ret;
+	return with_dev(selftest_cases, argc ? argv[0] : NULL);
 }
 
 JMODCTL_CMD(selftest, "[NAME|ID|all]", "list or run the in-kernel test cases",

@@ -199,20 +199,11 @@ static int stats_set(void *ctx, int key, const char *arg)
 {
 	struct stats_opts *o = ctx;
 
-	switch (key) {
-	case 'a':
-		o->all = true;
-		break;
-	case 's':
+	o->all |= key == 'a';
+	o->rev |= key == 'R';
+	o->json |= key == 'j';
+	if (key == 's')
 		o->sort = arg;
-		break;
-	case 'R':
-		o->rev = true;
-		break;
-	case 'j':
-		o->json = true;
-		break;
-	}
 	return 0;
 }
 

@@ -490,6 +490,17 @@ static void live_figures(const struct json *j, struct kt_figures *f)
 /* debugfs whatif.json into @st, as if folded from a trace */
 static int live_load(struct kt_stats *st)
 {
+	const struct {
+		const char *key;
+		uint64_t *dst;
+	} counts[] = {
+		{ "jmod_large_max", &st->jmod_large_max },
+		{ "kmallocs", &st->alloc_events },
+		{ "untracked_frees", &st->untracked_frees },
+		{ "reused_pointers", &st->reused_ptrs },
+		{ "failed_allocs", &st->failed_allocs },
+		{ "live_objects", &st->live_at_end },
+	};
 	struct json *j = read_debugfs_json("whatif.json");
 	const struct json *sites, *tot;
 	unsigned long long v;
@@ -520,18 +531,9 @@ static int live_load(struct kt_stats *st)
 	}
 	if (tot)
 		live_figures(tot, &st->total);
-	if (json_path_u64(j, "jmod_large_max", &v))
-		st->jmod_large_max = v;
-	if (json_path_u64(j, "kmallocs", &v))
-		st->alloc_events = v;
-	if (json_path_u64(j, "untracked_frees", &v))
-		st->untracked_frees = v;
-	if (json_path_u64(j, "reused_pointers", &v))
-		st->reused_ptrs = v;
-	if (json_path_u64(j, "failed_allocs", &v))
-		st->failed_allocs = v;
-	if (json_path_u64(j, "live_objects", &v))
-		st->live_at_end = v;
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		if (json_path_u64(j, counts[i].key, &v))
+			*counts[i].dst = v;
 	json_free(j);
 	return 0;
 }

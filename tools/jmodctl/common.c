@@ -179,12 +179,13 @@ static int opt_range(const struct cmd *c, int key, bool ok,
 	return EXIT_USAGE;
 }
 
-/* @arg as a number in @lo..@hi into *@out, or EXIT_USAGE after a message */
-int opt_u64(const struct cmd *c, int key, const char *arg,
-	    unsigned long long lo, unsigned long long hi, __u64 *out)
+/* @arg by @parse, in @lo..@hi, into *@out, or EXIT_USAGE after a message */
+static int opt_parsed(const struct cmd *c, int key, const char *arg,
+		      bool (*parse)(const char *s, __u64 *out),
+		      unsigned long long lo, unsigned long long hi, __u64 *out)
 {
 	__u64 v = 0;
-	bool ok = parse_u64(arg, &v);
+	bool ok = parse(arg, &v);
 	int ret = opt_range(c, key, ok, lo, hi, v);
 
 	if (!ret)
@@ -192,17 +193,18 @@ int opt_u64(const struct cmd *c, int key, const char *arg,
 	return ret;
 }
 
+/* @arg as a number in @lo..@hi into *@out, or EXIT_USAGE after a message */
+int opt_u64(const struct cmd *c, int key, const char *arg,
+	    unsigned long long lo, unsigned long long hi, __u64 *out)
+{
+	return opt_parsed(c, key, arg, parse_u64, lo, hi, out);
+}
+
 /* The same with K/M/G suffixes allowed */
 int opt_size(const struct cmd *c, int key, const char *arg,
 	     unsigned long long lo, unsigned long long hi, __u64 *out)
 {
-	__u64 v = 0;
-	bool ok = parse_size(arg, &v);
-	int ret = opt_range(c, key, ok, lo, hi, v);
-
-	if (!ret)
-		*out = v;
-	return ret;
+	return opt_parsed(c, key, arg, parse_size, lo, hi, out);
 }
 
 /* numbers and names */
@@ -323,6 +325,15 @@ int open_dev(void)
 	}
 	err("%s: %s", JMOD_DEVICE, strerror(e));
 	exit(EXIT_FAILURE);
+}
+
+/* @fn on a fresh /dev/jmod fd (exits if there is none): its return */
+int with_dev(int (*fn)(int fd, void *arg), void *arg)
+{
+	int fd = open_dev(), ret = fn(fd, arg);
+
+	close(fd);
+	return ret;
 }
 
 /* jmod_dev_ioctl() that names @what and the error when it fails */

@@ -111,6 +111,7 @@ const char *hum(double v, char *b, size_t n);
 
 bool module_loaded(void);
 int open_dev(void);
+int with_dev(int (*fn)(int fd, void *arg), void *arg);
 int ioctl_or_err(int fd, unsigned long cmd, const char *what, void *arg);
 int dev_version(struct jmod_version *v);
 
