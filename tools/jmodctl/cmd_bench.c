@@ -20,21 +20,45 @@
 
 enum { OPT_MIN = OPT_LONG, OPT_MAX };
 
+struct bench_opts {
+	struct jmod_bench b;	/* max_size 0: --max not given */
+	bool json;
+};
+
+static struct bench_opts bench_o = {
+	.b = {
+		.workload = JMOD_BENCH_PAIR,
+		.backend = JMOD_BACKEND_JMOD,
+		.nr_threads = 1,
+		.dist = JMOD_DIST_FIXED,
+		.min_size = BENCH_SIZE,
+		.ops = BENCH_OPS,
+		.live = BENCH_LIVE,
+		.seed = 1,
+	},
+};
+
 static const struct cmd_opt bench_opts[] = {
 	OPT('w', "workload", "W",
 	    "pair (default: alloc+free of one object),\nbatch (LIVE allocs then LIVE frees),\nrandom (LIVE slots, random lifetimes),\nremote (freed on another CPU via a ring)"),
 	OPT('b', "backend", "B",
 	    "jmod (default), kmalloc, jmod-notcache,\npages, vmalloc (pages and vmalloc: sizes of\nat least a page, or -D kernel)"),
 	OPT('t', "threads", "N", "kernel threads, 1..%llu (default 1)", JMOD_BENCH_MAX_THREADS),
-	OPT('c', "cpus", "MASK",
-	    "CPU mask, e.g. 0x3 (default 0: every\nonline CPU); threads go round robin"),
+	OPT_NUM('c', "cpus", "MASK",
+		"CPU mask, e.g. 0x3 (default 0: every\nonline CPU); threads go round robin",
+		&bench_o.b.cpu_mask, 0, ~0ULL),
 	OPT('D', "dist", "D",
 	    "fixed (default: always --min), uniform,\npareto, kernel (a kmalloc-like mix)"),
-	OPT(OPT_MIN, "min", "N", "smallest request (default %llu; K/M/G allowed)", BENCH_SIZE),
-	OPT(OPT_MAX, "max", "N", "largest request (default: --min)"),
-	OPT('n', "ops", "N", "operations per thread (default %llu)", BENCH_OPS),
-	OPT('l', "live", "N", "live set, batch length or ring size\n(default %llu)", BENCH_LIVE),
-	OPT('S', "seed", "N", "PRNG seed (default 1)"),
+	OPT_SIZE(OPT_MIN, "min", "N", "smallest request (default %llu; K/M/G allowed)",
+		 &bench_o.b.min_size, 1, ~0ULL, BENCH_SIZE),
+	OPT_SIZE(OPT_MAX, "max", "N", "largest request (default: --min)",
+		 &bench_o.b.max_size, 1, ~0ULL),
+	OPT_SIZE('n', "ops", "N", "operations per thread (default %llu)",
+		 &bench_o.b.ops, 1, JMOD_BENCH_MAX_OPS, BENCH_OPS),
+	OPT_SIZE('l', "live", "N", "live set, batch length or ring size\n(default %llu)",
+		 &bench_o.b.live, 1, JMOD_BENCH_MAX_LIVE, BENCH_LIVE),
+	OPT_NUM('S', "seed", "N", "PRNG seed (default 1)", &bench_o.b.seed, 0,
+		~0ULL),
 	OPT('j', "json", NULL, "one JSON object instead of text"),
 };
 
@@ -102,11 +126,6 @@ static void bench_print(const struct jmod_bench *b, bool json)
 		bench_print_text(b, ns_op, ops_s);
 }
 
-struct bench_opts {
-	struct jmod_bench b;
-	bool json, max_set;
-};
-
 /* @arg in @names into *@out, or a usage error listing @choices */
 static int bench_name(const char *const *names, unsigned int n,
 		      const char *what, const char *choices, const char *arg,
@@ -145,19 +164,6 @@ static int bench_set(void *ctx, int key, const char *arg)
 			return EXIT_USAGE;
 		b->nr_threads = v;
 		return 0;
-	case 'c':
-		return opt_u64(c, key, arg, 0, ~0ULL, &b->cpu_mask);
-	case OPT_MIN:
-		return opt_size(c, key, arg, 1, ~0ULL, &b->min_size);
-	case OPT_MAX:
-		o->max_set = true;
-		return opt_size(c, key, arg, 1, ~0ULL, &b->max_size);
-	case 'n':
-		return opt_size(c, key, arg, 1, JMOD_BENCH_MAX_OPS, &b->ops);
-	case 'l':
-		return opt_size(c, key, arg, 1, JMOD_BENCH_MAX_LIVE, &b->live);
-	case 'S':
-		return opt_u64(c, key, arg, 0, ~0ULL, &b->seed);
 	case 'j':
 		o->json = true;
 		return 0;
@@ -192,26 +198,13 @@ static int bench_run(struct jmod_bench *b)
 	}
 }
 
-static struct bench_opts bench_o = {
-	.b = {
-		.workload = JMOD_BENCH_PAIR,
-		.backend = JMOD_BACKEND_JMOD,
-		.nr_threads = 1,
-		.dist = JMOD_DIST_FIXED,
-		.min_size = BENCH_SIZE,
-		.ops = BENCH_OPS,
-		.live = BENCH_LIVE,
-		.seed = 1,
-	},
-};
-
 static int bench_main(void *ctx, int argc, char **argv)
 {
 	struct bench_opts *o = ctx;
 	struct jmod_bench *b = &o->b;
 	int ret;
 
-	if (!o->max_set)
+	if (!b->max_size)
 		b->max_size = b->min_size;
 	if (b->max_size < b->min_size) {
 		err("bench: --max %llu is below --min %llu",

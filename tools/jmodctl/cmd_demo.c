@@ -20,11 +20,22 @@
 #define DEMO_SLOTS	2048
 #define DEMO_SEED	0x6a6d6f64ULL
 
+struct demo_opts {
+	__u64 n, rounds, seed;
+};
+
+static struct demo_opts demo_o = {
+	.n = DEMO_OPS, .rounds = DEMO_ROUNDS, .seed = DEMO_SEED,
+};
+
 static const struct cmd_opt demo_opts[] = {
-	OPT('n', "ops", "OPS", "operations per replay (default %llu, at most %llu)", DEMO_OPS, JMOD_BATCH_MAX),
-	OPT('r', "rounds", "ROUNDS",
-	    "replays per back end; the best is kept\n(default %llu)", DEMO_ROUNDS),
-	OPT('S', "seed", "SEED", "trace seed (default %#llx)", DEMO_SEED),
+	OPT_NUM('n', "ops", "OPS", "operations per replay (default %llu, at most %llu)",
+		&demo_o.n, 2, JMOD_BATCH_MAX, DEMO_OPS, JMOD_BATCH_MAX),
+	OPT_NUM('r', "rounds", "ROUNDS",
+		"replays per back end; the best is kept\n(default %llu)",
+		&demo_o.rounds, 1, 1000, DEMO_ROUNDS),
+	OPT_NUM('S', "seed", "SEED", "trace seed (default %#llx)", &demo_o.seed,
+		0, ~0ULL, DEMO_SEED),
 };
 
 /* splitmix64 */
@@ -197,31 +208,12 @@ static const __u32 demo_backends[2] = {
 	JMOD_BACKEND_JMOD, JMOD_BACKEND_KMALLOC,
 };
 
-struct demo_opts {
-	__u64 n, rounds, seed;
-};
-
 /* Each back end's best (lowest) time and pages over the rounds */
 struct demo_result {
 	__u64 best[2], total[2];
 	long long peak[2], end[2];
 	struct demo_pages pg;
 };
-
-static int demo_set(void *ctx, int key, const char *arg)
-{
-	struct demo_opts *o = ctx;
-
-	switch (key) {
-	case 'n':
-		return opt_u64(&cmd_demo, key, arg, 2, JMOD_BATCH_MAX, &o->n);
-	case 'r':
-		return opt_u64(&cmd_demo, key, arg, 1, 1000, &o->rounds);
-	case 'S':
-		return opt_u64(&cmd_demo, key, arg, 0, ~0ULL, &o->seed);
-	}
-	return 0;
-}
 
 /* Round @r: both back ends, the order alternating; false after an error */
 static bool demo_round(int fd, struct demo_trace *t, unsigned int r,
@@ -316,10 +308,6 @@ out:
 	return ret;
 }
 
-static struct demo_opts demo_o = {
-	.n = DEMO_OPS, .rounds = DEMO_ROUNDS, .seed = DEMO_SEED,
-};
-
 static int demo_main(void *ctx, int argc, char **argv)
 {
 	struct demo_opts *o = ctx;
@@ -342,4 +330,4 @@ JMODCTL_CMD(demo, "[-n OPS] [-r ROUNDS] [-S SEED]",
 	    "Under QEMU TCG absolute times are meaningless; only the\n"
 	    "jmod/kmalloc ratio means anything.  Afterwards prints\n"
 	    STATS_PATH " if it is readable.\n",
-	    demo_main, CMD_OPTS(demo_opts, demo_set, &demo_o));
+	    demo_main, CMD_OPTS(demo_opts, NULL, &demo_o));

@@ -20,18 +20,22 @@
 
 enum { OPT_RATE = OPT_LONG, OPT_RESET };
 
+struct prof_opts {
+	__u64 top, frames, rate;
+	bool json, set_rate, reset;
+};
+
+static struct prof_opts prof_o = { .top = PROF_TOP, .frames = 1 };
+
 static const struct cmd_opt prof_opts[] = {
-	OPT('n', "top", "N", "the top N sites (default %llu, 0: all)", PROF_TOP),
-	OPT('f', "frames", "FRAMES", "stack frames per site (default 1)"),
+	OPT_NUM('n', "top", "N", "the top N sites (default %llu, 0: all)",
+		&prof_o.top, 0, ~0ULL, PROF_TOP),
+	OPT_NUM('f', "frames", "FRAMES", "stack frames per site (default 1)",
+		&prof_o.frames, 1, ~0ULL),
 	OPT('j', "json", NULL, "pass prof.json through"),
 	OPT(OPT_RATE, "rate", "B",
 	    "set the mean sampling distance in bytes first\n(module parameter prof_sample; 0 switches\nprofiling off; K/M/G allowed) and exit"),
 	OPT(OPT_RESET, "reset", NULL, "write prof_reset first and exit"),
-};
-
-struct prof_opts {
-	__u64 top, frames, rate;
-	bool json, set_rate, reset;
 };
 
 static int prof_set(void *ctx, int key, const char *arg)
@@ -39,10 +43,6 @@ static int prof_set(void *ctx, int key, const char *arg)
 	struct prof_opts *o = ctx;
 
 	switch (key) {
-	case 'n':
-		return opt_u64(&cmd_prof, key, arg, 0, ~0ULL, &o->top);
-	case 'f':
-		return opt_u64(&cmd_prof, key, arg, 1, ~0ULL, &o->frames);
 	case 'j':
 		o->json = true;
 		return 0;
@@ -157,8 +157,6 @@ static int prof_show(const struct prof_opts *o)
 	json_free(j);
 	return fflush(stdout) ? EXIT_FAILURE : 0;
 }
-
-static struct prof_opts prof_o = { .top = PROF_TOP, .frames = 1 };
 
 static int prof_run(void *ctx, int argc, char **argv)
 {

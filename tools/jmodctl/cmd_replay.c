@@ -24,15 +24,6 @@
 #define REPLAY_MAX_SLOT	(1ULL << 26)
 #define MAX_ROUNDS	64
 
-static const struct cmd_opt replay_opts[] = {
-	OPT('r', "rounds", "ROUNDS",
-	    "replays per back end, interleaved; the best\nand the median time are shown (default %llu)", REPLAY_ROUNDS),
-	OPT('C', "chunk", "OPS", "ops per JMOD_IOC_BATCH call (default %llu)", REPLAY_CHUNK),
-	OPT('b', "backends", "LIST",
-	    "comma-separated: jmod, kmalloc, jmod-notcache\n(default jmod,kmalloc)"),
-	OPT('j', "json", NULL, "one JSON object instead of the table"),
-};
-
 struct replay_trace {
 	struct jmod_op *ops;
 	size_t n, allocs;
@@ -373,6 +364,23 @@ struct replay_opts {
 	unsigned int nbe;
 };
 
+static struct replay_opts replay_o = {
+	.rounds = REPLAY_ROUNDS, .chunk = REPLAY_CHUNK, .nbe = 2,
+	.res = { { .backend = JMOD_BACKEND_JMOD },
+		 { .backend = JMOD_BACKEND_KMALLOC } },
+};
+
+static const struct cmd_opt replay_opts[] = {
+	OPT_NUM('r', "rounds", "ROUNDS",
+		"replays per back end, interleaved; the best\nand the median time are shown (default %llu)",
+		&replay_o.rounds, 1, MAX_ROUNDS, REPLAY_ROUNDS),
+	OPT_NUM('C', "chunk", "OPS", "ops per JMOD_IOC_BATCH call (default %llu)",
+		&replay_o.chunk, 1, JMOD_BATCH_MAX, REPLAY_CHUNK),
+	OPT('b', "backends", "LIST",
+	    "comma-separated: jmod, kmalloc, jmod-notcache\n(default jmod,kmalloc)"),
+	OPT('j', "json", NULL, "one JSON object instead of the table"),
+};
+
 /* -b LIST: jmod, kmalloc or jmod-notcache, each once, in order */
 static int replay_backends(struct replay_opts *o, const char *arg)
 {
@@ -409,11 +417,6 @@ static int replay_set(void *ctx, int key, const char *arg)
 	struct replay_opts *o = ctx;
 
 	switch (key) {
-	case 'r':
-		return opt_u64(&cmd_replay, key, arg, 1, MAX_ROUNDS, &o->rounds);
-	case 'C':
-		return opt_u64(&cmd_replay, key, arg, 1, JMOD_BATCH_MAX,
-			       &o->chunk);
 	case 'b':
 		return replay_backends(o, arg);
 	case 'j':
@@ -601,12 +604,6 @@ static int replay_run(int fd, void *arg)
 	free(t.ops);
 	return ret;
 }
-
-static struct replay_opts replay_o = {
-	.rounds = REPLAY_ROUNDS, .chunk = REPLAY_CHUNK, .nbe = 2,
-	.res = { { .backend = JMOD_BACKEND_JMOD },
-		 { .backend = JMOD_BACKEND_KMALLOC } },
-};
 
 static int replay_main(void *ctx, int argc, char **argv)
 {

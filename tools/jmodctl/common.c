@@ -96,6 +96,23 @@ const char *opt_name(const struct cmd *c, int key)
 	return "?";
 }
 
+/* Option @key with value @arg: a number stored, or the command's setter */
+static int cmd_option(const struct cmd *c, int key, const char *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_opts; i++) {
+		const struct cmd_opt *o = &c->opts[i];
+
+		if (o->key != key || !o->num)
+			continue;
+		if (o->size)
+			return opt_size(c, key, arg, o->lo, o->hi, o->num);
+		return opt_u64(c, key, arg, o->lo, o->hi, o->num);
+	}
+	return c->set ? c->set(c->ctx, key, arg) : EXIT_USAGE;
+}
+
 /* Returned by cmd_parse when the command should go on and run */
 #define CMD_RUN		(-1)
 
@@ -137,7 +154,7 @@ static int cmd_parse(const struct cmd *c, int argc, char **argv)
 			cmd_usage(c, stderr);
 			return EXIT_USAGE;
 		}
-		ret = c->set ? c->set(c->ctx, key, optarg) : EXIT_USAGE;
+		ret = cmd_option(c, key, optarg);
 		if (ret)
 			return ret;
 	}

@@ -45,7 +45,10 @@ extern const char *prog;
  * One option of a command: @key is the short letter, or OPT_LONG + n
  * for a long-only one; @arg names its value (NULL: a flag).  @help is
  * a printf format given @val[0] and @val[1] (defaults, limits); "\n"
- * in it starts an indented continuation line.
+ * in it starts an indented continuation line.  An option with @num
+ * (OPT_NUM, OPT_SIZE) is a number cmd_run() checks against @lo..@hi
+ * (opt_u64(), or opt_size() if @size) and stores there itself; the
+ * others go to the command's setter.
  */
 #define OPT_LONG	256
 
@@ -55,10 +58,19 @@ struct cmd_opt {
 	const char *arg;
 	const char *help;
 	unsigned long long val[2];
+	__u64 *num;
+	unsigned long long lo, hi;
+	bool size;
 };
 
 #define OPT(k, n, a, h, ...) \
 	{ .key = (k), .name = (n), .arg = (a), .help = (h), .val = { __VA_ARGS__ } }
+#define OPT_NUM(k, n, a, h, dst, l, u, ...) \
+	{ .key = (k), .name = (n), .arg = (a), .help = (h), .num = (dst), \
+	  .lo = (l), .hi = (u), .val = { __VA_ARGS__ } }
+#define OPT_SIZE(k, n, a, h, dst, l, u, ...) \
+	{ .key = (k), .name = (n), .arg = (a), .help = (h), .num = (dst), \
+	  .lo = (l), .hi = (u), .size = true, .val = { __VA_ARGS__ } }
 
 /*
  * One command.  main() hands its arguments to cmd_run(), which parses
