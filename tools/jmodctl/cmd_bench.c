@@ -59,7 +59,7 @@ static const struct cmd_opt bench_opts[] = {
 		 &bench_o.b.live, 1, JMOD_BENCH_MAX_LIVE, BENCH_LIVE),
 	OPT_NUM('S', "seed", "N", "PRNG seed (default 1)", &bench_o.b.seed, 0,
 		~0ULL),
-	OPT('j', "json", NULL, "one JSON object instead of text"),
+	OPT_FLAG('j', "json", "one JSON object instead of text", &bench_o.json),
 };
 
 #define F(name)	((unsigned long long)b->name)
@@ -163,9 +163,6 @@ static int bench_set(void *ctx, int key, const char *arg)
 		if (opt_u64(c, key, arg, 1, JMOD_BENCH_MAX_THREADS, &v))
 			return EXIT_USAGE;
 		b->nr_threads = v;
-		return 0;
-	case 'j':
-		o->json = true;
 		return 0;
 	}
 	return 0;

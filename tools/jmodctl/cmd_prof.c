@@ -32,31 +32,23 @@ static const struct cmd_opt prof_opts[] = {
 		&prof_o.top, 0, ~0ULL, PROF_TOP),
 	OPT_NUM('f', "frames", "FRAMES", "stack frames per site (default 1)",
 		&prof_o.frames, 1, ~0ULL),
-	OPT('j', "json", NULL, "pass prof.json through"),
+	OPT_FLAG('j', "json", "pass prof.json through", &prof_o.json),
 	OPT(OPT_RATE, "rate", "B",
 	    "set the mean sampling distance in bytes first\n(module parameter prof_sample; 0 switches\nprofiling off; K/M/G allowed) and exit"),
-	OPT(OPT_RESET, "reset", NULL, "write prof_reset first and exit"),
+	OPT_FLAG(OPT_RESET, "reset", "write prof_reset first and exit",
+		 &prof_o.reset),
 };
 
+/* --rate BYTES */
 static int prof_set(void *ctx, int key, const char *arg)
 {
 	struct prof_opts *o = ctx;
 
-	switch (key) {
-	case 'j':
-		o->json = true;
+	o->set_rate = true;
+	if (parse_size(arg, &o->rate))
 		return 0;
-	case OPT_RATE:
-		o->set_rate = true;
-		if (parse_size(arg, &o->rate))
-			return 0;
-		err("prof: --rate wants bytes, e.g. 524288 or 512K");
-		return EXIT_USAGE;
-	case OPT_RESET:
-		o->reset = true;
-		return 0;
-	}
-	return 0;
+	err("prof: --rate wants bytes, e.g. 524288 or 512K");
+	return EXIT_USAGE;
 }
 
 static bool prof_available(void)

@@ -378,7 +378,8 @@ static const struct cmd_opt replay_opts[] = {
 		&replay_o.chunk, 1, JMOD_BATCH_MAX, REPLAY_CHUNK),
 	OPT('b', "backends", "LIST",
 	    "comma-separated: jmod, kmalloc, jmod-notcache\n(default jmod,kmalloc)"),
-	OPT('j', "json", NULL, "one JSON object instead of the table"),
+	OPT_FLAG('j', "json", "one JSON object instead of the table",
+		 &replay_o.json),
 };
 
 /* -b LIST: jmod, kmalloc or jmod-notcache, each once, in order */
@@ -412,18 +413,10 @@ static int replay_backends(struct replay_opts *o, const char *arg)
 	return 0;
 }
 
+/* -b LIST */
 static int replay_set(void *ctx, int key, const char *arg)
 {
-	struct replay_opts *o = ctx;
-
-	switch (key) {
-	case 'b':
-		return replay_backends(o, arg);
-	case 'j':
-		o->json = true;
-		return 0;
-	}
-	return 0;
+	return replay_backends(ctx, arg);
 }
 
 /* The trace's requests against the kernel's limits, slots reserved */

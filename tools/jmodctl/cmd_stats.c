@@ -19,17 +19,21 @@ struct stats_opts {
 	bool all, json, rev;
 };
 
+static struct stats_opts stats_o = { .sort = "allocated" };
+
 static const struct cmd_opt stats_opts[] = {
-	OPT('a', "all", NULL, "also show idle rows (all counters zero)"),
-	OPT('s', "sort", "COLUMN",
-	    "sort the bins and large tables by COLUMN,\n"
-	    "largest first (default allocated); any\n"
-	    "column of the bins or large header:\n"
-	    "size allocated nmalloc ndalloc nrequests\n"
-	    "curregs curruns curslabs util nfills\n"
-	    "nflushes requested ..."),
-	OPT('R', "reverse", NULL, "smallest first"),
-	OPT('j', "json", NULL, "print stats.json instead (checked to parse)"),
+	OPT_FLAG('a', "all", "also show idle rows (all counters zero)",
+		 &stats_o.all),
+	OPT_STR('s', "sort", "COLUMN",
+		"sort the bins and large tables by COLUMN,\n"
+		"largest first (default allocated); any\n"
+		"column of the bins or large header:\n"
+		"size allocated nmalloc ndalloc nrequests\n"
+		"curregs curruns curslabs util nfills\n"
+		"nflushes requested ...", &stats_o.sort),
+	OPT_FLAG('R', "reverse", "smallest first", &stats_o.rev),
+	OPT_FLAG('j', "json", "print stats.json instead (checked to parse)",
+		 &stats_o.json),
 };
 
 /* One summary row: @key, then the value as the stats file words it */
@@ -195,20 +199,6 @@ static int stats_tables(const struct stats_opts *o)
 	return fflush(stdout) ? EXIT_FAILURE : 0;
 }
 
-static int stats_set(void *ctx, int key, const char *arg)
-{
-	struct stats_opts *o = ctx;
-
-	o->all |= key == 'a';
-	o->rev |= key == 'R';
-	o->json |= key == 'j';
-	if (key == 's')
-		o->sort = arg;
-	return 0;
-}
-
-static struct stats_opts stats_o = { .sort = "allocated" };
-
 static int stats_run(void *ctx, int argc, char **argv)
 {
 	const struct stats_opts *o = ctx;
@@ -223,4 +213,4 @@ JMODCTL_CMD(stats, "[-a] [-s COLUMN] [-R] [--json]",
 	    "the small classes (bins), the large classes and huge objects,\n"
 	    "the arenas and the per-CPU tcaches, with byte counts in K/M/G\n"
 	    "(binary units).\n",
-	    stats_run, CMD_OPTS(stats_opts, stats_set, &stats_o));
+	    stats_run, CMD_OPTS(stats_opts, NULL, &stats_o));

@@ -41,31 +41,39 @@ struct whatif_opts {
 	enum whatif_out out;
 	enum kt_group by;
 	const char *module;
-	unsigned int top;		/* 0: every site */
-	unsigned int chunk_order;
+	__u64 top;			/* 0: every site */
+	__u64 chunk_order;
 	const char *plot;
 	bool live;
 };
 
 enum { OPT_CSV = OPT_LONG, OPT_BY, OPT_MODULE, OPT_CHUNK, OPT_PLOT };
 
+static struct whatif_opts whatif_o = {
+	.out = OUT_TEXT, .by = KT_BY_FUNCTION,
+	.chunk_order = WHATIF_CHUNK_ORDER,
+};
+
 static const struct cmd_opt whatif_opts[] = {
 	OPT('j', "json", NULL, "JSON: {\"schema\": 1, \"total\": {...}, \"sites\": [...], ...}"),
 	OPT(OPT_CSV, "csv", NULL, "CSV, one row per site, then the total"),
 	OPT(OPT_BY, "by", "KEY", "group by function (default), site (function+offset)\nor module"),
-	OPT(OPT_MODULE, "module", "M", "only call sites in module M (vmlinux: the core)"),
-	OPT('n', "top", "N", "only the N sites that save the most (text, CSV,\nplot; 0: all)"),
-	OPT(OPT_CHUNK, "chunk-order", "N", "jmod's chunk_order (default %llu, %llu..10): the\nlargest large class, above it whole pages",
-	    WHATIF_CHUNK_ORDER, JMOD_CHUNK_ORDER_MIN),
-	OPT(OPT_PLOT, "plot", "FILE.svg", "also draw the top sites, kmalloc against jmod"),
-	OPT('l', "live", NULL, "live on this kernel: jmod's probes on the kmem\ntracepoints for SECONDS (default 10), then print"),
+	OPT_STR(OPT_MODULE, "module", "M", "only call sites in module M (vmlinux: the core)",
+		&whatif_o.module),
+	OPT_NUM('n', "top", "N", "only the N sites that save the most (text, CSV,\nplot; 0: all)",
+		&whatif_o.top, 0, 1000000),
+	OPT_NUM(OPT_CHUNK, "chunk-order", "N", "jmod's chunk_order (default %llu, %llu..10): the\nlargest large class, above it whole pages",
+		&whatif_o.chunk_order, JMOD_CHUNK_ORDER_MIN, JMOD_CHUNK_ORDER_MAX,
+		WHATIF_CHUNK_ORDER, JMOD_CHUNK_ORDER_MIN),
+	OPT_STR(OPT_PLOT, "plot", "FILE.svg", "also draw the top sites, kmalloc against jmod",
+		&whatif_o.plot),
+	OPT_FLAG('l', "live", "live on this kernel: jmod's probes on the kmem\ntracepoints for SECONDS (default 10), then print",
+		 &whatif_o.live),
 };
 
 static int whatif_set(void *ctx, int key, const char *arg)
 {
 	struct whatif_opts *o = ctx;
-	__u64 v;
-	int ret;
 
 	switch (key) {
 	case 'j':
@@ -83,24 +91,6 @@ static int whatif_set(void *ctx, int key, const char *arg)
 			o->by = KT_BY_MODULE;
 		else
 			break;
-		return 0;
-	case OPT_MODULE:
-		o->module = arg;
-		return 0;
-	case 'n':
-		ret = opt_u64(&cmd_whatif, key, arg, 0, 1000000, &v);
-		o->top = v;
-		return ret;
-	case OPT_CHUNK:
-		ret = opt_u64(&cmd_whatif, key, arg, JMOD_CHUNK_ORDER_MIN,
-			      JMOD_CHUNK_ORDER_MAX, &v);
-		o->chunk_order = v;
-		return ret;
-	case OPT_PLOT:
-		o->plot = arg;
-		return 0;
-	case 'l':
-		o->live = true;
 		return 0;
 	}
 	err("whatif: bad value \"%s\" (see %s whatif --help)", arg, prog);
@@ -587,11 +577,6 @@ static int whatif_offline(struct kt_stats *st, int argc, char **argv)
 	kt_sort(st);
 	return 0;
 }
-
-static struct whatif_opts whatif_o = {
-	.out = OUT_TEXT, .by = KT_BY_FUNCTION,
-	.chunk_order = WHATIF_CHUNK_ORDER,
-};
 
 static int whatif_main(void *ctx, int argc, char **argv)
 {

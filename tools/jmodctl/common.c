@@ -96,7 +96,7 @@ const char *opt_name(const struct cmd *c, int key)
 	return "?";
 }
 
-/* Option @key with value @arg: a number stored, or the command's setter */
+/* Option @key with value @arg: stored (struct cmd_opt), or the setter's */
 static int cmd_option(const struct cmd *c, int key, const char *arg)
 {
 	unsigned int i;
@@ -104,8 +104,16 @@ static int cmd_option(const struct cmd *c, int key, const char *arg)
 	for (i = 0; i < c->nr_opts; i++) {
 		const struct cmd_opt *o = &c->opts[i];
 
-		if (o->key != key || !o->num)
+		if (o->key != key)
 			continue;
+		if (o->flag)
+			*o->flag = true;
+		if (o->str)
+			*o->str = arg;
+		if (o->flag || o->str)
+			return 0;
+		if (!o->num)
+			break;
 		if (o->size)
 			return opt_size(c, key, arg, o->lo, o->hi, o->num);
 		return opt_u64(c, key, arg, o->lo, o->hi, o->num);

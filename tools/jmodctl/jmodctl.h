@@ -45,10 +45,11 @@ extern const char *prog;
  * One option of a command: @key is the short letter, or OPT_LONG + n
  * for a long-only one; @arg names its value (NULL: a flag).  @help is
  * a printf format given @val[0] and @val[1] (defaults, limits); "\n"
- * in it starts an indented continuation line.  An option with @num
- * (OPT_NUM, OPT_SIZE) is a number cmd_run() checks against @lo..@hi
- * (opt_u64(), or opt_size() if @size) and stores there itself; the
- * others go to the command's setter.
+ * in it starts an indented continuation line.  cmd_run() stores some
+ * options itself, into the command's options record: with @num
+ * (OPT_NUM, OPT_SIZE) a number checked against @lo..@hi (opt_u64(), or
+ * opt_size() if @size), with @flag (OPT_FLAG) true, with @str (OPT_STR)
+ * the argument; the others go to the command's setter.
  */
 #define OPT_LONG	256
 
@@ -61,10 +62,16 @@ struct cmd_opt {
 	__u64 *num;
 	unsigned long long lo, hi;
 	bool size;
+	bool *flag;
+	const char **str;
 };
 
 #define OPT(k, n, a, h, ...) \
 	{ .key = (k), .name = (n), .arg = (a), .help = (h), .val = { __VA_ARGS__ } }
+#define OPT_FLAG(k, n, h, dst) \
+	{ .key = (k), .name = (n), .help = (h), .flag = (dst) }
+#define OPT_STR(k, n, a, h, dst) \
+	{ .key = (k), .name = (n), .arg = (a), .help = (h), .str = (dst) }
 #define OPT_NUM(k, n, a, h, dst, l, u, ...) \
 	{ .key = (k), .name = (n), .arg = (a), .help = (h), .num = (dst), \
 	  .lo = (l), .hi = (u), .val = { __VA_ARGS__ } }
