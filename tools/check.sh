@@ -214,6 +214,7 @@ step shellcheck shellcheck_step
 step sparse "${MAKE[@]}" sparse SPARSE_LINE="$LINE"
 step selftests "${MAKE[@]}" selftests
 step tools tools_step
+step jmodctl-args tools/jmodctl/tests/run.sh "$top/build/tools/jmodctl"
 step whatif-offline tools/trace/tests/whatif.sh "$top/build/tools/jmodctl"
 step trace2ops trace2ops_step
 step dkms "${MAKE[@]}" dkms DKMS_LINE="$LINE"

@@ -11,21 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jmod_bench.h"
 #include "jmodctl.h"
-
-static const char *const workload_names[JMOD_BENCH_NR] = {
-	[JMOD_BENCH_PAIR] = "pair",
-	[JMOD_BENCH_BATCH] = "batch",
-	[JMOD_BENCH_RANDOM] = "random",
-	[JMOD_BENCH_REMOTE] = "remote",
-};
-
-static const char *const dist_names[JMOD_DIST_NR] = {
-	[JMOD_DIST_FIXED] = "fixed",
-	[JMOD_DIST_UNIFORM] = "uniform",
-	[JMOD_DIST_PARETO] = "pareto",
-	[JMOD_DIST_KERNEL] = "kernel",
-};
 
 #define BENCH_OPS	100000
 #define BENCH_LIVE	1024
@@ -33,32 +20,47 @@ static const char *const dist_names[JMOD_DIST_NR] = {
 
 enum { OPT_MIN = OPT_LONG, OPT_MAX };
 
+struct bench_opts {
+	struct jmod_bench b;	/* max_size 0: --max not given */
+	bool json;
+};
+
+static struct bench_opts bench_o = {
+	.b = {
+		.workload = JMOD_BENCH_PAIR,
+		.backend = JMOD_BACKEND_JMOD,
+		.nr_threads = 1,
+		.dist = JMOD_DIST_FIXED,
+		.min_size = BENCH_SIZE,
+		.ops = BENCH_OPS,
+		.live = BENCH_LIVE,
+		.seed = 1,
+	},
+};
+
 static const struct cmd_opt bench_opts[] = {
 	OPT('w', "workload", "W",
 	    "pair (default: alloc+free of one object),\nbatch (LIVE allocs then LIVE frees),\nrandom (LIVE slots, random lifetimes),\nremote (freed on another CPU via a ring)"),
 	OPT('b', "backend", "B",
 	    "jmod (default), kmalloc, jmod-notcache,\npages, vmalloc (pages and vmalloc: sizes of\nat least a page, or -D kernel)"),
 	OPT('t', "threads", "N", "kernel threads, 1..%llu (default 1)", JMOD_BENCH_MAX_THREADS),
-	OPT('c', "cpus", "MASK",
-	    "CPU mask, e.g. 0x3 (default 0: every\nonline CPU); threads go round robin"),
+	OPT_NUM('c', "cpus", "MASK",
+		"CPU mask, e.g. 0x3 (default 0: every\nonline CPU); threads go round robin",
+		&bench_o.b.cpu_mask, 0, ~0ULL),
 	OPT('D', "dist", "D",
 	    "fixed (default: always --min), uniform,\npareto, kernel (a kmalloc-like mix)"),
-	OPT(OPT_MIN, "min", "N", "smallest request (default %llu; K/M/G allowed)", BENCH_SIZE),
-	OPT(OPT_MAX, "max", "N", "largest request (default: --min)"),
-	OPT('n', "ops", "N", "operations per thread (default %llu)", BENCH_OPS),
-	OPT('l', "live", "N", "live set, batch length or ring size\n(default %llu)", BENCH_LIVE),
-	OPT('S', "seed", "N", "PRNG seed (default 1)"),
-	OPT('j', "json", NULL, "one JSON object instead of text"),
+	OPT_SIZE(OPT_MIN, "min", "N", "smallest request (default %llu; K/M/G allowed)",
+		 &bench_o.b.min_size, 1, ~0ULL, BENCH_SIZE),
+	OPT_SIZE(OPT_MAX, "max", "N", "largest request (default: --min)",
+		 &bench_o.b.max_size, 1, ~0ULL),
+	OPT_SIZE('n', "ops", "N", "operations per thread (default %llu)",
+		 &bench_o.b.ops, 1, JMOD_BENCH_MAX_OPS, BENCH_OPS),
+	OPT_SIZE('l', "live", "N", "live set, batch length or ring size\n(default %llu)",
+		 &bench_o.b.live, 1, JMOD_BENCH_MAX_LIVE, BENCH_LIVE),
+	OPT_NUM('S', "seed", "N", "PRNG seed (default 1)", &bench_o.b.seed, 0,
+		~0ULL),
+	OPT_FLAG('j', "json", "one JSON object instead of text", &bench_o.json),
 };
-
-static void bench_describe(FILE *f)
-{
-	fprintf(f,
-		"Run JMOD_IOC_BENCH: a workload on kernel threads pinned to CPUs,\n"
-		"against one allocator, and print every field the kernel returns.\n"
-		"Under QEMU TCG the times mean little; compare back ends of one\n"
-		"boot.  Pages are 4 KiB pages of jmod's chunks and huge objects.\n");
-}
 
 #define F(name)	((unsigned long long)b->name)
 
@@ -66,9 +68,9 @@ static void bench_print_json(const struct jmod_bench *b, double ns_op,
 			     double ops_s)
 {
 	printf("{\"workload\":\"%s\",\"backend\":\"%s\",\"nr_threads\":%u,\"dist\":\"%s\",\"cpu_mask\":%llu,\"min_size\":%llu,\"max_size\":%llu,\"ops\":%llu,\"live\":%llu,\"seed\":%llu,",
-	       workload_names[b->workload],
-	       backend_names[b->backend], b->nr_threads,
-	       dist_names[b->dist], F(cpu_mask), F(min_size),
+	       jmod_workload_names[b->workload],
+	       jmod_backend_names[b->backend], b->nr_threads,
+	       jmod_dist_names[b->dist], F(cpu_mask), F(min_size),
 	       F(max_size), F(ops), F(live), F(seed));
 	printf("\"elapsed_ns\":%llu,\"thread_ns\":%llu,\"total_ops\":%llu,\"failed\":%llu,\"requested_bytes\":%llu,\"usable_bytes\":%llu,\"peak_bytes\":%llu,\"peak_requested\":%llu,\"mapped_start\":%llu,\"mapped_peak\":%llu,\"mapped_end\":%llu,\"ns_per_op\":%.1f,\"ops_per_sec\":%.0f}\n",
 	       F(elapsed_ns), F(thread_ns), F(total_ops), F(failed),
@@ -82,12 +84,12 @@ static void bench_print_text(const struct jmod_bench *b, double ns_op,
 {
 	char h[32];
 
-	printf("workload         %s\n", workload_names[b->workload]);
-	printf("backend          %s\n", backend_names[b->backend]);
+	printf("workload         %s\n", jmod_workload_names[b->workload]);
+	printf("backend          %s\n", jmod_backend_names[b->backend]);
 	printf("nr_threads       %u\n", b->nr_threads);
 	printf("cpu_mask         %#llx%s\n", F(cpu_mask),
 	       b->cpu_mask ? "" : " (every online CPU)");
-	printf("dist             %s\n", dist_names[b->dist]);
+	printf("dist             %s\n", jmod_dist_names[b->dist]);
 	printf("min_size         %llu\n", F(min_size));
 	printf("max_size         %llu\n", F(max_size));
 	printf("ops              %llu per thread\n", F(ops));
@@ -115,8 +117,8 @@ static void bench_print_text(const struct jmod_bench *b, double ns_op,
 
 static void bench_print(const struct jmod_bench *b, bool json)
 {
-	double ns_op = b->total_ops ? (double)b->thread_ns / b->total_ops : 0;
-	double ops_s = b->elapsed_ns ? b->total_ops * 1e9 / b->elapsed_ns : 0;
+	double ns_op = jmod_bench_ns_per_op(b);
+	double ops_s = jmod_bench_ops_per_sec(b);
 
 	if (json)
 		bench_print_json(b, ns_op, ops_s);
@@ -124,17 +126,12 @@ static void bench_print(const struct jmod_bench *b, bool json)
 		bench_print_text(b, ns_op, ops_s);
 }
 
-struct bench_opts {
-	struct jmod_bench b;
-	bool json, max_set;
-};
-
 /* @arg in @names into *@out, or a usage error listing @choices */
 static int bench_name(const char *const *names, unsigned int n,
 		      const char *what, const char *choices, const char *arg,
 		      __u32 *out)
 {
-	int i = name_index(names, n, arg);
+	int i = jmod_name_index(names, n, arg);
 
 	if (i < 0) {
 		err("bench: unknown %s \"%s\" (%s)", what, arg, choices);
@@ -153,35 +150,19 @@ static int bench_set(void *ctx, int key, const char *arg)
 
 	switch (key) {
 	case 'w':
-		return bench_name(workload_names, JMOD_BENCH_NR, "workload",
+		return bench_name(jmod_workload_names, JMOD_BENCH_NR, "workload",
 				  "pair, batch, random, remote", arg, &b->workload);
 	case 'b':
-		return bench_name(backend_names, JMOD_BACKEND_NR, "backend",
+		return bench_name(jmod_backend_names, JMOD_BACKEND_NR, "backend",
 				  "jmod, kmalloc, jmod-notcache, pages, vmalloc",
 				  arg, &b->backend);
 	case 'D':
-		return bench_name(dist_names, JMOD_DIST_NR, "distribution",
+		return bench_name(jmod_dist_names, JMOD_DIST_NR, "distribution",
 				  "fixed, uniform, pareto, kernel", arg, &b->dist);
 	case 't':
 		if (opt_u64(c, key, arg, 1, JMOD_BENCH_MAX_THREADS, &v))
 			return EXIT_USAGE;
 		b->nr_threads = v;
-		return 0;
-	case 'c':
-		return opt_u64(c, key, arg, 0, ~0ULL, &b->cpu_mask);
-	case OPT_MIN:
-		return opt_size(c, key, arg, 1, ~0ULL, &b->min_size);
-	case OPT_MAX:
-		o->max_set = true;
-		return opt_size(c, key, arg, 1, ~0ULL, &b->max_size);
-	case 'n':
-		return opt_size(c, key, arg, 1, JMOD_BENCH_MAX_OPS, &b->ops);
-	case 'l':
-		return opt_size(c, key, arg, 1, JMOD_BENCH_MAX_LIVE, &b->live);
-	case 'S':
-		return opt_u64(c, key, arg, 0, ~0ULL, &b->seed);
-	case 'j':
-		o->json = true;
 		return 0;
 	}
 	return 0;
@@ -190,7 +171,7 @@ static int bench_set(void *ctx, int key, const char *arg)
 /* JMOD_IOC_BENCH; the kernel's refusals of a value are usage errors */
 static int bench_run(struct jmod_bench *b)
 {
-	int fd = open_dev(), ret = xioctl(fd, JMOD_IOC_BENCH, b);
+	int fd = open_dev(), ret = jmod_dev_bench(fd, b);
 
 	close(fd);
 	switch (ret) {
@@ -214,26 +195,13 @@ static int bench_run(struct jmod_bench *b)
 	}
 }
 
-static int bench_main(const struct cmd *c, int argc, char **argv)
+static int bench_main(void *ctx, int argc, char **argv)
 {
-	struct bench_opts o = {
-		.b = {
-			.workload = JMOD_BENCH_PAIR,
-			.backend = JMOD_BACKEND_JMOD,
-			.nr_threads = 1,
-			.dist = JMOD_DIST_FIXED,
-			.min_size = BENCH_SIZE,
-			.ops = BENCH_OPS,
-			.live = BENCH_LIVE,
-			.seed = 1,
-		},
-	};
-	struct jmod_bench *b = &o.b;
-	int ret = cmd_parse(c, argc, argv, bench_set, &o);
+	struct bench_opts *o = ctx;
+	struct jmod_bench *b = &o->b;
+	int ret;
 
-	if (ret != CMD_RUN)
-		return ret;
-	if (!o.max_set)
+	if (!b->max_size)
 		b->max_size = b->min_size;
 	if (b->max_size < b->min_size) {
 		err("bench: --max %llu is below --min %llu",
@@ -244,21 +212,20 @@ static int bench_main(const struct cmd *c, int argc, char **argv)
 	ret = bench_run(b);
 	if (ret)
 		return ret;
-	bench_print(b, o.json);
+	bench_print(b, o->json);
 	if (b->failed)
 		fprintf(stderr, "%s: bench: %llu allocations failed\n", prog,
 			(unsigned long long)b->failed);
 	return fflush(stdout) ? EXIT_FAILURE : 0;
 }
 
-const struct cmd cmd_bench = {
-	.name = "bench",
-	.synopsis = "[-w WORKLOAD] [-b BACKEND] [-t THREADS] [-c CPUMASK]\n"
-		    "                [-D DIST] [--min N] [--max N] [-n OPS] [-l LIVE]\n"
-		    "                [-S SEED] [--json]",
-	.summary = "run a JMOD_IOC_BENCH workload",
-	.fn = bench_main,
-	.describe = bench_describe,
-	.opts = bench_opts,
-	.nr_opts = ARRAY_SIZE(bench_opts),
-};
+JMODCTL_CMD(bench,
+	    "[-w WORKLOAD] [-b BACKEND] [-t THREADS] [-c CPUMASK]\n"
+	    "                [-D DIST] [--min N] [--max N] [-n OPS] [-l LIVE]\n"
+	    "                [-S SEED] [--json]",
+	    "run a JMOD_IOC_BENCH workload",
+	    "Run JMOD_IOC_BENCH: a workload on kernel threads pinned to CPUs,\n"
+	    "against one allocator, and print every field the kernel returns.\n"
+	    "Under QEMU TCG the times mean little; compare back ends of one\n"
+	    "boot.  Pages are 4 KiB pages of jmod's chunks and huge objects.\n",
+	    bench_main, CMD_OPTS(bench_opts, bench_set, &bench_o));

@@ -4,17 +4,14 @@
  * one deterministic alloc/free trace (splitmix64, a kmalloc-like size
  * mix), replays it through JMOD_IOC_BATCH on jmod and on kmalloc, round
  * after round with the order alternating and every replay started cold
- * (demo_cold), keeps each back end's best time and fewest pages, and
+ * (jmod_cold_start() of tools/lib/jmod_fs.c), keeps each back end's best time and fewest pages, and
  * prints the comparison and then debugfs stats.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "jmodctl.h"
 
@@ -23,28 +20,23 @@
 #define DEMO_SLOTS	2048
 #define DEMO_SEED	0x6a6d6f64ULL
 
-static const struct cmd_opt demo_opts[] = {
-	OPT('n', "ops", "OPS", "operations per replay (default %llu, at most %llu)", DEMO_OPS, JMOD_BATCH_MAX),
-	OPT('r', "rounds", "ROUNDS",
-	    "replays per back end; the best is kept\n(default %llu)", DEMO_ROUNDS),
-	OPT('S', "seed", "SEED", "trace seed (default %#llx)", DEMO_SEED),
+struct demo_opts {
+	__u64 n, rounds, seed;
 };
 
-static void demo_describe(FILE *f)
-{
-	fprintf(f,
-		"Replay one deterministic alloc/free trace through JMOD_IOC_BATCH,\n"
-		"on the jmod backend and on plain kmalloc, and compare the time\n"
-		"the kernel spent and the pages each took from the page allocator\n"
-		"at the peak (every replay starts cold: jmod purged, every slab\n"
-		"cache shrunk).  Sizes follow a kernel-like mix from 8 B to\n"
-		"64 KiB plus a few objects of 1 MiB and more.\n"
-		"\n"
-		"Under QEMU TCG absolute times are meaningless; only the\n"
-		"jmod/kmalloc ratio means anything.  Afterwards prints\n"
-		"%s if it is readable.\n",
-		STATS_PATH);
-}
+static struct demo_opts demo_o = {
+	.n = DEMO_OPS, .rounds = DEMO_ROUNDS, .seed = DEMO_SEED,
+};
+
+static const struct cmd_opt demo_opts[] = {
+	OPT_NUM('n', "ops", "OPS", "operations per replay (default %llu, at most %llu)",
+		&demo_o.n, 2, JMOD_BATCH_MAX, DEMO_OPS, JMOD_BATCH_MAX),
+	OPT_NUM('r', "rounds", "ROUNDS",
+		"replays per back end; the best is kept\n(default %llu)",
+		&demo_o.rounds, 1, 1000, DEMO_ROUNDS),
+	OPT_NUM('S', "seed", "SEED", "trace seed (default %#llx)", &demo_o.seed,
+		0, ~0ULL, DEMO_SEED),
+};
 
 /* splitmix64 */
 static __u64 rnd(__u64 *s)
@@ -86,6 +78,17 @@ struct demo_trace {
 	unsigned int n, allocs, big;
 };
 
+/* A random slot of @from[0..*@nfrom) moved to the end of @to: the slot */
+static unsigned int move_slot(unsigned int *from, unsigned int *nfrom,
+			      unsigned int *to, unsigned int *nto, __u64 *seed)
+{
+	unsigned int k = rnd(seed) % *nfrom, s = from[k];
+
+	from[k] = from[--*nfrom];
+	to[(*nto)++] = s;
+	return s;
+}
+
 /*
  * Exactly @n (even) ops of alloc/free over DEMO_SLOTS slots, ending with
  * every slot empty so a replay can follow another.
@@ -93,7 +96,7 @@ struct demo_trace {
 static int demo_build(struct demo_trace *t, unsigned int n, __u64 seed)
 {
 	unsigned int live[DEMO_SLOTS], empty[DEMO_SLOTS];
-	unsigned int nlive = 0, nempty = DEMO_SLOTS, i, k, s;
+	unsigned int nlive = 0, nempty = DEMO_SLOTS, i, s;
 
 	t->ops = calloc(n, sizeof(*t->ops));
 	if (!t->ops)
@@ -118,62 +121,17 @@ static int demo_build(struct demo_trace *t, unsigned int n, __u64 seed)
 
 		memset(op, 0, sizeof(*op));
 		if (alloc) {
-			k = rnd(&seed) % nempty;
-			s = empty[k];
-			empty[k] = empty[--nempty];
-			live[nlive++] = s;
-			op->op = JMOD_OP_ALLOC;
-			op->slot = s;
-			op->size = demo_size(&seed, &big);
+			s = move_slot(empty, &nempty, live, &nlive, &seed);
+			jmod_dev_op(op, JMOD_OP_ALLOC, s,
+				    demo_size(&seed, &big), 0);
 			t->allocs++;
 			t->big += big;
 		} else {
-			k = rnd(&seed) % nlive;
-			s = live[k];
-			live[k] = live[--nlive];
-			empty[nempty++] = s;
-			op->op = JMOD_OP_FREE;
-			op->slot = s;
+			s = move_slot(live, &nlive, empty, &nempty, &seed);
+			jmod_dev_op(op, JMOD_OP_FREE, s, 0, 0);
 		}
 	}
 	return nlive ? -EINVAL : 0;
-}
-
-/* Writes "1" to @path; false when it cannot be written */
-static bool poke(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, "1", 1) == 1;
-	close(fd);
-	return ok;
-}
-
-/*
- * Start cold on both sides: jmod purged, every slab cache's empty slabs
- * back (/sys/kernel/slab/<cache>/shrink).  False when jmod could not be
- * purged (no debugfs): the pages figures then favour kmalloc.
- */
-static bool demo_cold(void)
-{
-	char path[512];
-	struct dirent *de;
-	bool ok = poke(JMOD_DEBUGFS "/purge");
-	DIR *d = opendir("/sys/kernel/slab");
-
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink",
-			 de->d_name);
-		poke(path);
-	}
-	if (d)
-		closedir(d);
-	return ok;
 }
 
 struct demo_pages {
@@ -181,16 +139,6 @@ struct demo_pages {
 	long long end;		/* ... still held after it */
 	__u32 policy;
 };
-
-static const char *policy_str(__u32 policy)
-{
-	static char buf[48];
-
-	snprintf(buf, sizeof(buf), "init_on_alloc=%d init_on_free=%d",
-		 !!(policy & JMOD_POLICY_INIT_ON_ALLOC),
-		 !!(policy & JMOD_POLICY_INIT_ON_FREE));
-	return buf;
-}
 
 /*
  * One replay, started cold, pages sampled by the kernel; returns the
@@ -204,9 +152,12 @@ static __u64 demo_replay(int fd, struct demo_trace *t, __u32 backend,
 	const struct jmod_op *op;
 	int ret;
 
-	demo_cold();
-	memset(&base, 0, sizeof(base));
-	ret = xioctl(fd, JMOD_IOC_PAGES, &base);
+	/*
+	 * Cold on both sides (jmod purged, every slab cache shrunk); if jmod
+	 * cannot be purged (no debugfs) the pages figures favour kmalloc.
+	 */
+	jmod_cold_start();
+	ret = jmod_dev_pages(fd, &base);
 	if (ret) {
 		err("JMOD_IOC_PAGES: %s", strerror(-ret));
 		return 0;
@@ -216,20 +167,20 @@ static __u64 demo_replay(int fd, struct demo_trace *t, __u32 backend,
 	b.count = t->n;
 	b.backend = backend;
 	b.flags = JMOD_BATCH_PAGES;
-	ret = xioctl(fd, JMOD_IOC_BATCH, &b);
+	ret = jmod_dev_ioctl(fd, JMOD_IOC_BATCH, &b);
 	pg->peak = (long long)base.free_pages - (long long)b.min_free_pages;
 	pg->end = (long long)base.free_pages - (long long)b.end_free_pages;
 	pg->policy = b.policy;
 	if (ret) {
-		err("JMOD_IOC_BATCH (%s): %s", backend_names[backend],
+		err("JMOD_IOC_BATCH (%s): %s", jmod_backend_names[backend],
 		    strerror(-ret));
 		return 0;
 	}
 	if (b.done != t->n) {
 		op = &t->ops[b.done < t->n ? b.done : 0];
 		err("%s: op %u of %u (%s slot %llu size %llu) failed: %s",
-		    backend_names[backend], b.done, t->n,
-		    op->op == JMOD_OP_ALLOC ? "alloc" : "free",
+		    jmod_backend_names[backend], b.done, t->n,
+		    jmod_op_name(op->op),
 		    (unsigned long long)op->slot,
 		    (unsigned long long)op->size,
 		    strerror((int)-op->result));
@@ -240,28 +191,21 @@ static __u64 demo_replay(int fd, struct demo_trace *t, __u32 backend,
 
 static void print_stats(void)
 {
-	char buf[4096];
 	size_t len;
-	FILE *f;
+	char *buf = jmod_read_path(STATS_PATH, &len);
 
-	f = fopen(STATS_PATH, "r");
-	if (!f) {
+	if (!buf) {
 		printf("\n(%s: %s; debugfs not mounted?)\n", STATS_PATH,
 		       strerror(errno));
 		return;
 	}
 	printf("\n--- %s ---\n", STATS_PATH);
-	while ((len = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, len, stdout);
-	fclose(f);
+	fwrite(buf, 1, len, stdout);
+	free(buf);
 }
 
 static const __u32 demo_backends[2] = {
 	JMOD_BACKEND_JMOD, JMOD_BACKEND_KMALLOC,
-};
-
-struct demo_opts {
-	__u64 n, rounds, seed;
 };
 
 /* Each back end's best (lowest) time and pages over the rounds */
@@ -270,21 +214,6 @@ struct demo_result {
 	long long peak[2], end[2];
 	struct demo_pages pg;
 };
-
-static int demo_set(void *ctx, int key, const char *arg)
-{
-	struct demo_opts *o = ctx;
-
-	switch (key) {
-	case 'n':
-		return opt_u64(&cmd_demo, key, arg, 2, JMOD_BATCH_MAX, &o->n);
-	case 'r':
-		return opt_u64(&cmd_demo, key, arg, 1, 1000, &o->rounds);
-	case 'S':
-		return opt_u64(&cmd_demo, key, arg, 0, ~0ULL, &o->seed);
-	}
-	return 0;
-}
 
 /* Round @r: both back ends, the order alternating; false after an error */
 static bool demo_round(int fd, struct demo_trace *t, unsigned int r,
@@ -309,7 +238,7 @@ static bool demo_round(int fd, struct demo_trace *t, unsigned int r,
 			res->peak[b] = res->pg.peak;
 		if (!r || res->pg.end < res->end[b])
 			res->end[b] = res->pg.end;
-		printf("  %-7s %10.3f ms %7.2f MiB", backend_names[demo_backends[b]],
+		printf("  %-7s %10.3f ms %7.2f MiB", jmod_backend_names[demo_backends[b]],
 		       ns / 1e6, res->pg.peak * 4096.0 / (1 << 20));
 	}
 	printf("\n");
@@ -322,7 +251,7 @@ static void demo_report(const struct demo_trace *t, __u64 rounds,
 {
 	unsigned int i;
 
-	printf("\nzeroing policy: %s%s\n", policy_str(res->pg.policy),
+	printf("\nzeroing policy: %s%s\n", jmod_policy_name(res->pg.policy),
 	       res->pg.policy & JMOD_POLICY_INIT_ON_ALLOC ?
 	       " (both back ends zero every object they hand out)" :
 	       " (neither back end zeroes unasked)");
@@ -330,7 +259,7 @@ static void demo_report(const struct demo_trace *t, __u64 rounds,
 	       "best ms", "mean ms", "ns/op", "pages at peak", "pages after");
 	for (i = 0; i < 2; i++)
 		printf("%-8s %8u %12.3f %12.3f %10.1f %14lld %14lld\n",
-		       backend_names[demo_backends[i]], t->n,
+		       jmod_backend_names[demo_backends[i]], t->n,
 		       res->best[i] / 1e6, res->total[i] / 1e6 / rounds,
 		       (double)res->best[i] / t->n, res->peak[i], res->end[i]);
 	printf("\njmod/kmalloc time ratio: %.3f (below 1: jmod faster)\n",
@@ -350,8 +279,9 @@ static void demo_report(const struct demo_trace *t, __u64 rounds,
 	print_stats();
 }
 
-static int demo_run(int fd, const struct demo_opts *o)
+static int demo_run(int fd, void *arg)
 {
+	const struct demo_opts *o = arg;
 	struct jmod_slots slots = { .nr_slots = DEMO_SLOTS };
 	struct demo_result res = { 0 };
 	struct demo_trace t;
@@ -378,30 +308,26 @@ out:
 	return ret;
 }
 
-static int demo_main(const struct cmd *c, int argc, char **argv)
+static int demo_main(void *ctx, int argc, char **argv)
 {
-	struct demo_opts o = {
-		.n = DEMO_OPS, .rounds = DEMO_ROUNDS, .seed = DEMO_SEED,
-	};
-	int fd, ret = cmd_parse(c, argc, argv, demo_set, &o);
+	struct demo_opts *o = ctx;
 
-	if (ret != CMD_RUN)
-		return ret;
-	o.n += o.n & 1;	/* even, so the trace can end empty */
-	if (o.n > JMOD_BATCH_MAX)
-		o.n -= 2;
-	fd = open_dev();
-	ret = demo_run(fd, &o);
-	close(fd);
-	return ret;
+	o->n += o->n & 1;	/* even, so the trace can end empty */
+	if (o->n > JMOD_BATCH_MAX)
+		o->n -= 2;
+	return with_dev(demo_run, o);
 }
 
-const struct cmd cmd_demo = {
-	.name = "demo",
-	.synopsis = "[-n OPS] [-r ROUNDS] [-S SEED]",
-	.summary = "compare jmod with kmalloc on a replayed trace",
-	.fn = demo_main,
-	.describe = demo_describe,
-	.opts = demo_opts,
-	.nr_opts = ARRAY_SIZE(demo_opts),
-};
+JMODCTL_CMD(demo, "[-n OPS] [-r ROUNDS] [-S SEED]",
+	    "compare jmod with kmalloc on a replayed trace",
+	    "Replay one deterministic alloc/free trace through JMOD_IOC_BATCH,\n"
+	    "on the jmod backend and on plain kmalloc, and compare the time\n"
+	    "the kernel spent and the pages each took from the page allocator\n"
+	    "at the peak (every replay starts cold: jmod purged, every slab\n"
+	    "cache shrunk).  Sizes follow a kernel-like mix from 8 B to\n"
+	    "64 KiB plus a few objects of 1 MiB and more.\n"
+	    "\n"
+	    "Under QEMU TCG absolute times are meaningless; only the\n"
+	    "jmod/kmalloc ratio means anything.  Afterwards prints\n"
+	    STATS_PATH " if it is readable.\n",
+	    demo_main, CMD_OPTS(demo_opts, NULL, &demo_o));

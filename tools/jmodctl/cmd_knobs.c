@@ -13,106 +13,62 @@
 
 #include "jmodctl.h"
 
-#define DECAY_MS_MAX	(24U * 3600 * 1000)
+#define DECAY_MS_MAX	86400000	/* 24 h */
 
-static void purge_describe(FILE *f)
+static int purge_run(void *ctx, int argc, char **argv)
 {
-	fprintf(f,
-		"Write 1 to %s/purge: drain every CPU's tcache,\n"
-		"shrink the small-class slab caches and release every free\n"
-		"chunk, whatever decay_ms says.\n",
-		JMOD_DEBUGFS);
+	return write_knob("purge", "1");
 }
 
-static int purge_main(const struct cmd *c, int argc, char **argv)
-{
-	int ret = cmd_parse(c, argc, argv, NULL, NULL);
+JMODCTL_CMD(purge, NULL, "drain the tcaches and release free memory",
+	    "Write 1 to " JMOD_DEBUGFS "/purge: drain every CPU's tcache,\n"
+	    "shrink the small-class slab caches and release every free\n"
+	    "chunk, whatever decay_ms says.\n",
+	    purge_run);
 
-	return ret != CMD_RUN ? ret : write_knob("purge", "1");
-}
-
-const struct cmd cmd_purge = {
-	.name = "purge",
-	.summary = "drain the tcaches and release free memory",
-	.fn = purge_main,
-	.describe = purge_describe,
-};
-
-static void decay_describe(FILE *f)
-{
-	fprintf(f,
-		"Without MS, print decay_ms: how long a wholly free chunk is\n"
-		"kept for reuse before its pages go back.  With MS (0 to %u),\n"
-		"set it.\n",
-		DECAY_MS_MAX);
-}
-
-static int decay_main(const struct cmd *c, int argc, char **argv)
+static int decay_run(void *ctx, int argc, char **argv)
 {
 	char *end, val[32];
 	unsigned long long ms;
 	const char *arg;
-	int ret = cmd_parse(c, argc, argv, NULL, NULL);
 
-	if (ret != CMD_RUN)
-		return ret;
-	if (optind == argc) {
+	if (!argc) {
 		printf("%llu\n", read_knob("decay_ms"));
 		return 0;
 	}
-	arg = argv[optind];
+	arg = argv[0];
 	errno = 0;
 	ms = strtoull(arg, &end, 10);
 	if (errno || end == arg || *end || arg[0] == '-' || ms > DECAY_MS_MAX) {
-		err("decay: MS must be a number from 0 to %u", DECAY_MS_MAX);
+		err("decay: MS must be a number from 0 to %d", DECAY_MS_MAX);
 		return EXIT_USAGE;
 	}
 	snprintf(val, sizeof(val), "%llu", ms);
 	return write_knob("decay_ms", val);
 }
 
-const struct cmd cmd_decay = {
-	.name = "decay",
-	.synopsis = "[MS]",
-	.summary = "print or set decay_ms",
-	.fn = decay_main,
-	.describe = decay_describe,
-	.max_args = 1,
-};
+JMODCTL_CMD(decay, "[MS]", "print or set decay_ms",
+	    "Without MS, print decay_ms: how long a wholly free chunk is\n"
+	    "kept for reuse before its pages go back.  With MS (0 to "
+	    STR(DECAY_MS_MAX) "),\nset it.\n",
+	    decay_run, .max_args = 1);
 
-static void tcache_describe(FILE *f)
+static int tcache_run(void *ctx, int argc, char **argv)
 {
-	fprintf(f,
-		"Without an argument, print whether the per-CPU tcache is on.\n"
-		"\"off\" (or 0) switches it off and drains every CPU's cache;\n"
-		"\"on\" (or 1) switches it back on.\n");
-}
-
-static int tcache_main(const struct cmd *c, int argc, char **argv)
-{
-	const char *a;
-	int ret = cmd_parse(c, argc, argv, NULL, NULL);
-
-	if (ret != CMD_RUN)
-		return ret;
-	if (optind == argc) {
+	if (!argc) {
 		printf("%s\n", read_knob("tcache") ? "on" : "off");
 		return 0;
 	}
-	a = argv[optind];
-	if (!strcmp(a, "on") || !strcmp(a, "1"))
+	if (!strcmp(argv[0], "on") || !strcmp(argv[0], "1"))
 		return write_knob("tcache", "1");
-	if (!strcmp(a, "off") || !strcmp(a, "0"))
+	if (!strcmp(argv[0], "off") || !strcmp(argv[0], "0"))
 		return write_knob("tcache", "0");
-	err("tcache: want on or off, not \"%s\"", a);
+	err("tcache: want on or off, not \"%s\"", argv[0]);
 	return EXIT_USAGE;
 }
 
-const struct cmd cmd_tcache = {
-	.name = "tcache",
-	.synopsis = "[on|off]",
-	.summary = "print or switch the per-CPU tcache (on|off)",
-	.fn = tcache_main,
-	.describe = tcache_describe,
-	.max_args = 1,
-};
+JMODCTL_CMD(tcache, "[on|off]", "print or switch the per-CPU tcache (on|off)",
+	    "Without an argument, print whether the per-CPU tcache is on.\n"
+	    "\"off\" (or 0) switches it off and drains every CPU's cache;\n"
+	    "\"on\" (or 1) switches it back on.\n",
+	    tcache_run, .max_args = 1);

@@ -15,57 +15,40 @@
 #include "json.h"
 #include "jmodctl.h"
 
-#define PROF_PARAM	MODULE_DIR "/parameters/prof_sample"
+#define PROF_PARAM	JMOD_PROF_PARAM
 #define PROF_TOP	20
 
 enum { OPT_RATE = OPT_LONG, OPT_RESET };
-
-static const struct cmd_opt prof_opts[] = {
-	OPT('n', "top", "N", "the top N sites (default %llu, 0: all)", PROF_TOP),
-	OPT('f', "frames", "FRAMES", "stack frames per site (default 1)"),
-	OPT('j', "json", NULL, "pass prof.json through"),
-	OPT(OPT_RATE, "rate", "B",
-	    "set the mean sampling distance in bytes first\n(module parameter prof_sample; 0 switches\nprofiling off; K/M/G allowed) and exit"),
-	OPT(OPT_RESET, "reset", NULL, "write prof_reset first and exit"),
-};
-
-static void prof_describe(FILE *f)
-{
-	fprintf(f,
-		"Show jmod's sampled heap profile (debugfs prof.json): live\n"
-		"sampled allocations aggregated by call site, with the estimated\n"
-		"live bytes and objects (jemalloc's unbiased scaling), sorted by\n"
-		"estimated bytes.\n");
-}
 
 struct prof_opts {
 	__u64 top, frames, rate;
 	bool json, set_rate, reset;
 };
 
+static struct prof_opts prof_o = { .top = PROF_TOP, .frames = 1 };
+
+static const struct cmd_opt prof_opts[] = {
+	OPT_NUM('n', "top", "N", "the top N sites (default %llu, 0: all)",
+		&prof_o.top, 0, ~0ULL, PROF_TOP),
+	OPT_NUM('f', "frames", "FRAMES", "stack frames per site (default 1)",
+		&prof_o.frames, 1, ~0ULL),
+	OPT_FLAG('j', "json", "pass prof.json through", &prof_o.json),
+	OPT(OPT_RATE, "rate", "B",
+	    "set the mean sampling distance in bytes first\n(module parameter prof_sample; 0 switches\nprofiling off; K/M/G allowed) and exit"),
+	OPT_FLAG(OPT_RESET, "reset", "write prof_reset first and exit",
+		 &prof_o.reset),
+};
+
+/* --rate BYTES */
 static int prof_set(void *ctx, int key, const char *arg)
 {
 	struct prof_opts *o = ctx;
 
-	switch (key) {
-	case 'n':
-		return opt_u64(&cmd_prof, key, arg, 0, ~0ULL, &o->top);
-	case 'f':
-		return opt_u64(&cmd_prof, key, arg, 1, ~0ULL, &o->frames);
-	case 'j':
-		o->json = true;
+	o->set_rate = true;
+	if (parse_size(arg, &o->rate))
 		return 0;
-	case OPT_RATE:
-		o->set_rate = true;
-		if (parse_size(arg, &o->rate))
-			return 0;
-		err("prof: --rate wants bytes, e.g. 524288 or 512K");
-		return EXIT_USAGE;
-	case OPT_RESET:
-		o->reset = true;
-		return 0;
-	}
-	return 0;
+	err("prof: --rate wants bytes, e.g. 524288 or 512K");
+	return EXIT_USAGE;
 }
 
 static bool prof_available(void)
@@ -82,24 +65,21 @@ static bool prof_available(void)
 
 static int prof_set_rate(__u64 rate)
 {
-	FILE *f;
+	char val[32];
+	int e;
 
 	if (!module_loaded()) {
 		err("jmod not loaded: %s missing (insmod jmalloc.ko)",
 		    MODULE_DIR);
 		return EXIT_NODEV;
 	}
-	f = fopen(PROF_PARAM, "w");
-	if (!f || fprintf(f, "%llu", (unsigned long long)rate) < 0 ||
-	    fclose(f)) {
-		int e = errno;
-
-		err("%s: %s%s", PROF_PARAM, strerror(e),
-		    e == EACCES || e == EPERM ?
-		    " (root only: run jmodctl as root)" : "");
-		return e == EACCES || e == EPERM ? EXIT_PERM : EXIT_FAILURE;
-	}
-	return 0;
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)rate);
+	e = -jmod_write_path(PROF_PARAM, val);
+	if (!e)
+		return 0;
+	err("%s: %s%s", PROF_PARAM, strerror(e),
+	    e == EACCES || e == EPERM ? " (root only: run jmodctl as root)" : "");
+	return e == EACCES || e == EPERM ? EXIT_PERM : EXIT_FAILURE;
 }
 
 static const char *frame(const struct json *st, size_t k)
@@ -158,49 +138,39 @@ static void prof_print(const struct json *j, const struct prof_opts *o)
 
 static int prof_show(const struct prof_opts *o)
 {
-	char msg[128], *buf;
 	struct json *j;
-	size_t len;
 
 	if (o->json)
 		return print_json_file("prof.json");
-	buf = read_debugfs("prof.json", &len);
-	j = json_parse(buf, len, msg, sizeof(msg));
-	free(buf);
-	if (!j) {
-		err("%s/prof.json does not parse: %s", JMOD_DEBUGFS, msg);
+	j = read_debugfs_json("prof.json");
+	if (!j)
 		return EXIT_FAILURE;
-	}
 	prof_print(j, o);
 	json_free(j);
 	return fflush(stdout) ? EXIT_FAILURE : 0;
 }
 
-static int prof_main(const struct cmd *c, int argc, char **argv)
+static int prof_run(void *ctx, int argc, char **argv)
 {
-	struct prof_opts o = { .top = PROF_TOP, .frames = 1 };
-	int ret = cmd_parse(c, argc, argv, prof_set, &o);
+	const struct prof_opts *o = ctx;
+	int ret;
 
-	if (ret != CMD_RUN)
-		return ret;
 	if (!prof_available())
 		return EXIT_FAILURE;
-	if (!o.set_rate && !o.reset)
-		return prof_show(&o);
-	if (o.set_rate) {
-		ret = prof_set_rate(o.rate);
+	if (!o->set_rate && !o->reset)
+		return prof_show(o);
+	if (o->set_rate) {
+		ret = prof_set_rate(o->rate);
 		if (ret)
 			return ret;
 	}
-	return o.reset ? write_knob("prof_reset", "1") : 0;
+	return o->reset ? write_knob("prof_reset", "1") : 0;
 }
 
-const struct cmd cmd_prof = {
-	.name = "prof",
-	.synopsis = "[-n N] [-f FRAMES] [--json] [--rate BYTES] [--reset]",
-	.summary = "show the sampled heap profile by call site",
-	.fn = prof_main,
-	.describe = prof_describe,
-	.opts = prof_opts,
-	.nr_opts = ARRAY_SIZE(prof_opts),
-};
+JMODCTL_CMD(prof, "[-n N] [-f FRAMES] [--json] [--rate BYTES] [--reset]",
+	    "show the sampled heap profile by call site",
+	    "Show jmod's sampled heap profile (debugfs prof.json): live\n"
+	    "sampled allocations aggregated by call site, with the estimated\n"
+	    "live bytes and objects (jemalloc's unbiased scaling), sorted by\n"
+	    "estimated bytes.\n",
+	    prof_run, CMD_OPTS(prof_opts, prof_set, &prof_o));

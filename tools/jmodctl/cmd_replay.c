@@ -11,53 +11,18 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "json.h"
+#include "jmod_classes.h"
 #include "jmodctl.h"
 
 #define REPLAY_ROUNDS	3
 #define REPLAY_CHUNK	8192
 #define REPLAY_MAX_OPS	(16U << 20)
 #define REPLAY_MAX_SLOT	(1ULL << 26)
-#define MAX_CLASSES	256
 #define MAX_ROUNDS	64
-
-static const struct cmd_opt replay_opts[] = {
-	OPT('r', "rounds", "ROUNDS",
-	    "replays per back end, interleaved; the best\nand the median time are shown (default %llu)", REPLAY_ROUNDS),
-	OPT('C', "chunk", "OPS", "ops per JMOD_IOC_BATCH call (default %llu)", REPLAY_CHUNK),
-	OPT('b', "backends", "LIST",
-	    "comma-separated: jmod, kmalloc, jmod-notcache\n(default jmod,kmalloc)"),
-	OPT('j', "json", NULL, "one JSON object instead of the table"),
-};
-
-static void replay_describe(FILE *f)
-{
-	fprintf(f,
-		"Replay an ops trace (tools/trace/FORMAT.md: \"a SLOT SIZE\",\n"
-		"\"f SLOT\", \"# comment\"; \"-\" reads stdin) through\n"
-		"JMOD_IOC_BATCH on each back end and print, per back end, the\n"
-		"time the kernel spent and the peak memory:\n"
-		"\n"
-		"  peak_usable  highest sum of usable sizes of the live objects\n"
-		"               (the footprint rule of JMOD_IOC_BENCH: jmod's\n"
-		"               class size, page-rounded above max_large; for\n"
-		"               kmalloc ksize(): the kmalloc cache object up to\n"
-		"               8 KiB, PAGE_SIZE << order above), also in pages\n"
-		"  mapped_peak  jmod only, measured: the highest summary.mapped\n"
-		"               of stats.json sampled after every chunk of OPS\n"
-		"               ops (needs debugfs; includes jmod's caches)\n"
-		"\n"
-		"The trace must free everything it allocates (trace2ops.py does)\n"
-		"so that replays can follow each other.  Absolute times under\n"
-		"QEMU TCG mean nothing: compare back ends of the same boot.\n");
-}
 
 struct replay_trace {
 	struct jmod_op *ops;
@@ -244,28 +209,8 @@ static bool replay_load(const char *path, struct replay_trace *t)
 	return ok;
 }
 
-/* jemalloc's size classes up to @max (8, 16, 32, 48, 64, 80, ...) */
-static unsigned int size_classes(__u64 max, __u64 *cls, unsigned int max_n)
-{
-	static const __u64 first[] = { 8, 16, 32, 48, 64 };
-	unsigned int n = 0, i;
-	__u64 base, c;
-
-	for (i = 0; i < ARRAY_SIZE(first) && first[i] <= max && n < max_n; i++)
-		cls[n++] = first[i];
-	for (base = 64; base <= max; base *= 2) {
-		for (i = 1; i <= 4; i++) {
-			c = base + i * (base / 4);
-			if (c > max || n == max_n)
-				return n;
-			cls[n++] = c;
-		}
-	}
-	return n;
-}
-
 struct footprint {
-	__u64 cls[MAX_CLASSES];
+	__u64 cls[JMOD_MAX_CLASSES];
 	unsigned int ncls;
 	__u64 page;
 };
@@ -325,45 +270,9 @@ static __u64 peak_usable(const struct replay_trace *t,
 /* summary.mapped of stats.json in pages, or -1 */
 static long long sample_mapped(__u64 page)
 {
-	char msg[128], path[256];
-	unsigned long long v;
-	struct json *j;
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int fd;
+	unsigned long long v = jmod_stat_u64("summary.mapped");
 
-	snprintf(path, sizeof(path), "%s/stats.json", JMOD_DEBUGFS);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? 2 * cap : 65536;
-			nb = realloc(buf, cap);
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	if (!buf)
-		return -1;
-	buf[len] = '\0';
-	j = json_parse(buf, len, msg, sizeof(msg));
-	free(buf);
-	if (!j)
-		return -1;
-	if (!json_path_u64(j, "summary.mapped", &v)) {
-		json_free(j);
-		return -1;
-	}
-	json_free(j);
-	return v / page;
+	return v == ~0ULL ? -1 : (long long)(v / page);
 }
 
 struct replay_result {
@@ -392,22 +301,18 @@ static int replay_once(int fd, struct replay_trace *t, __u32 backend,
 
 		for (i = 0; i < cnt; i++)
 			t->ops[off + i].result = 0;
-		memset(&b, 0, sizeof(b));
-		b.ops = (__u64)(uintptr_t)&t->ops[off];
-		b.count = cnt;
-		b.backend = backend;
-		ret = xioctl(fd, JMOD_IOC_BATCH, &b);
+		ret = jmod_dev_batch(fd, &t->ops[off], cnt, backend, &b);
 		if (ret) {
 			err("replay: JMOD_IOC_BATCH (%s): %s",
-			    backend_names[backend], strerror(-ret));
+			    jmod_backend_names[backend], strerror(-ret));
 			return -1;
 		}
 		*ns += b.elapsed_ns;
 		if (b.done != cnt) {
 			o = &t->ops[off + b.done];
 			err("replay: %s: op %zu (%s slot %llu size %llu) failed: %s",
-			    backend_names[backend], off + b.done,
-			    o->op == JMOD_OP_ALLOC ? "alloc" : "free",
+			    jmod_backend_names[backend], off + b.done,
+			    jmod_op_name(o->op),
 			    (unsigned long long)o->slot,
 			    (unsigned long long)o->size,
 			    strerror((int)-o->result));
@@ -459,6 +364,24 @@ struct replay_opts {
 	unsigned int nbe;
 };
 
+static struct replay_opts replay_o = {
+	.rounds = REPLAY_ROUNDS, .chunk = REPLAY_CHUNK, .nbe = 2,
+	.res = { { .backend = JMOD_BACKEND_JMOD },
+		 { .backend = JMOD_BACKEND_KMALLOC } },
+};
+
+static const struct cmd_opt replay_opts[] = {
+	OPT_NUM('r', "rounds", "ROUNDS",
+		"replays per back end, interleaved; the best\nand the median time are shown (default %llu)",
+		&replay_o.rounds, 1, MAX_ROUNDS, REPLAY_ROUNDS),
+	OPT_NUM('C', "chunk", "OPS", "ops per JMOD_IOC_BATCH call (default %llu)",
+		&replay_o.chunk, 1, JMOD_BATCH_MAX, REPLAY_CHUNK),
+	OPT('b', "backends", "LIST",
+	    "comma-separated: jmod, kmalloc, jmod-notcache\n(default jmod,kmalloc)"),
+	OPT_FLAG('j', "json", "one JSON object instead of the table",
+		 &replay_o.json),
+};
+
 /* -b LIST: jmod, kmalloc or jmod-notcache, each once, in order */
 static int replay_backends(struct replay_opts *o, const char *arg)
 {
@@ -470,7 +393,7 @@ static int replay_backends(struct replay_opts *o, const char *arg)
 	o->nbe = 0;
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		be = name_index(backend_names, JMOD_BACKEND_NR, tok);
+		be = jmod_name_index(jmod_backend_names, JMOD_BACKEND_NR, tok);
 		if (be != JMOD_BACKEND_JMOD && be != JMOD_BACKEND_KMALLOC &&
 		    be != JMOD_BACKEND_JMOD_NOTCACHE) {
 			err("replay: back end \"%s\": jmod, kmalloc or jmod-notcache",
@@ -490,23 +413,10 @@ static int replay_backends(struct replay_opts *o, const char *arg)
 	return 0;
 }
 
+/* -b LIST */
 static int replay_set(void *ctx, int key, const char *arg)
 {
-	struct replay_opts *o = ctx;
-
-	switch (key) {
-	case 'r':
-		return opt_u64(&cmd_replay, key, arg, 1, MAX_ROUNDS, &o->rounds);
-	case 'C':
-		return opt_u64(&cmd_replay, key, arg, 1, JMOD_BATCH_MAX,
-			       &o->chunk);
-	case 'b':
-		return replay_backends(o, arg);
-	case 'j':
-		o->json = true;
-		return 0;
-	}
-	return 0;
+	return replay_backends(ctx, arg);
 }
 
 /* The trace's requests against the kernel's limits, slots reserved */
@@ -517,14 +427,14 @@ static int replay_setup(int fd, const char *path, const struct replay_trace *t,
 	int ret;
 
 	fp->page = v->page_size;
-	fp->ncls = size_classes(v->max_large, fp->cls, MAX_CLASSES);
+	fp->ncls = jmod_size_classes(v->max_large, fp->cls, JMOD_MAX_CLASSES);
 	if (t->max_size > v->max_alloc) {
 		err("replay: %s: a request of %llu bytes is above max_alloc %llu",
 		    path, (unsigned long long)t->max_size,
 		    (unsigned long long)v->max_alloc);
 		return EXIT_FAILURE;
 	}
-	ret = xioctl(fd, JMOD_IOC_SLOTS, &slots);
+	ret = jmod_dev_ioctl(fd, JMOD_IOC_SLOTS, &slots);
 	if (ret) {
 		err("replay: JMOD_IOC_SLOTS %llu: %s%s",
 		    (unsigned long long)t->nslots, strerror(-ret),
@@ -562,7 +472,7 @@ static int replay_rounds(int fd, struct replay_trace *t,
 				x->mapped_end = sample_mapped(fp->page);
 		}
 	}
-	xioctl(fd, JMOD_IOC_SLOTS, &slots);
+	jmod_dev_ioctl(fd, JMOD_IOC_SLOTS, &slots);
 	return ret;
 }
 
@@ -597,7 +507,7 @@ static void replay_json(const struct replay_trace *t,
 
 		best_median(x, o->rounds, &best, &median);
 		printf("%s{\"backend\":\"%s\",\"best_ns\":%llu,\"median_ns\":%llu,\"ns_per_alloc\":%.1f,\"peak_usable\":%llu,\"peak_pages\":%llu,\"mapped_start\":%lld,\"mapped_peak\":%lld,\"mapped_end\":%lld,\"ns\":[",
-		       i ? "," : "", backend_names[x->backend],
+		       i ? "," : "", jmod_backend_names[x->backend],
 		       (unsigned long long)best, (unsigned long long)median,
 		       (double)best / t->allocs,
 		       (unsigned long long)x->peak_usable,
@@ -650,7 +560,7 @@ static void replay_table(const struct replay_trace *t,
 		else
 			snprintf(h2, sizeof(h2), "-");
 		printf("%-14s %14llu %14llu %12.1f %16s %10llu %12s\n",
-		       backend_names[x->backend], (unsigned long long)best,
+		       jmod_backend_names[x->backend], (unsigned long long)best,
 		       (unsigned long long)median, (double)best / t->allocs,
 		       hum(x->peak_usable, h1, sizeof(h1)),
 		       (unsigned long long)page_align(x->peak_usable, page) / page,
@@ -659,8 +569,9 @@ static void replay_table(const struct replay_trace *t,
 	replay_ratio(o);
 }
 
-static int replay_run(int fd, struct replay_opts *o)
+static int replay_run(int fd, void *arg)
 {
+	struct replay_opts *o = arg;
 	struct replay_trace t;
 	struct jmod_version v;
 	struct footprint *fp;
@@ -687,32 +598,32 @@ static int replay_run(int fd, struct replay_opts *o)
 	return ret;
 }
 
-static int replay_main(const struct cmd *c, int argc, char **argv)
+static int replay_main(void *ctx, int argc, char **argv)
 {
-	struct replay_opts o = {
-		.rounds = REPLAY_ROUNDS, .chunk = REPLAY_CHUNK, .nbe = 2,
-		.res = { { .backend = JMOD_BACKEND_JMOD },
-			 { .backend = JMOD_BACKEND_KMALLOC } },
-	};
-	int fd, ret = cmd_parse(c, argc, argv, replay_set, &o);
+	struct replay_opts *o = ctx;
 
-	if (ret != CMD_RUN)
-		return ret;
-	o.path = argv[optind];
-	fd = open_dev();
-	ret = replay_run(fd, &o);
-	close(fd);
-	return ret;
+	o->path = argv[0];
+	return with_dev(replay_run, o);
 }
 
-const struct cmd cmd_replay = {
-	.name = "replay",
-	.synopsis = "[-r ROUNDS] [-C OPS] [-b BACKENDS] [--json] FILE",
-	.summary = "replay an ops trace on jmod and kmalloc",
-	.fn = replay_main,
-	.describe = replay_describe,
-	.opts = replay_opts,
-	.nr_opts = ARRAY_SIZE(replay_opts),
-	.min_args = 1,
-	.max_args = 1,
-};
+JMODCTL_CMD(replay, "[-r ROUNDS] [-C OPS] [-b BACKENDS] [--json] FILE",
+	    "replay an ops trace on jmod and kmalloc",
+	    "Replay an ops trace (tools/trace/FORMAT.md: \"a SLOT SIZE\",\n"
+	    "\"f SLOT\", \"# comment\"; \"-\" reads stdin) through\n"
+	    "JMOD_IOC_BATCH on each back end and print, per back end, the\n"
+	    "time the kernel spent and the peak memory:\n"
+	    "\n"
+	    "  peak_usable  highest sum of usable sizes of the live objects\n"
+	    "               (the footprint rule of JMOD_IOC_BENCH: jmod's\n"
+	    "               class size, page-rounded above max_large; for\n"
+	    "               kmalloc ksize(): the kmalloc cache object up to\n"
+	    "               8 KiB, PAGE_SIZE << order above), also in pages\n"
+	    "  mapped_peak  jmod only, measured: the highest summary.mapped\n"
+	    "               of stats.json sampled after every chunk of OPS\n"
+	    "               ops (needs debugfs; includes jmod's caches)\n"
+	    "\n"
+	    "The trace must free everything it allocates (trace2ops.py does)\n"
+	    "so that replays can follow each other.  Absolute times under\n"
+	    "QEMU TCG mean nothing: compare back ends of the same boot.\n",
+	    replay_main, CMD_OPTS(replay_opts, replay_set, &replay_o),
+	    .min_args = 1, .max_args = 1);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cmd_stats.c: "jmodctl stats".  Options first; then either stats.json
- * passed through once it parses (--json), or the summary block of the
- * debugfs "stats" file with byte counts made human, followed by the
+ * passed through once it parses (--json), or the summary read from
+ * stats.json (json.c), worded as the debugfs "stats" file words it with
+ * byte counts made human, followed by the
  * bins and large tables (table.c) sorted by the chosen column and the
  * arenas and per-CPU tcache tables.
  */
 #define _GNU_SOURCE
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,94 +19,131 @@ struct stats_opts {
 	bool all, json, rev;
 };
 
+static struct stats_opts stats_o = { .sort = "allocated" };
+
 static const struct cmd_opt stats_opts[] = {
-	OPT('a', "all", NULL, "also show idle rows (all counters zero)"),
-	OPT('s', "sort", "COLUMN",
-	    "sort the bins and large tables by COLUMN,\n"
-	    "largest first (default allocated); any\n"
-	    "column of the bins or large header:\n"
-	    "size allocated nmalloc ndalloc nrequests\n"
-	    "curregs curruns curslabs util nfills\n"
-	    "nflushes requested ..."),
-	OPT('R', "reverse", NULL, "smallest first"),
-	OPT('j', "json", NULL, "print stats.json instead (checked to parse)"),
+	OPT_FLAG('a', "all", "also show idle rows (all counters zero)",
+		 &stats_o.all),
+	OPT_STR('s', "sort", "COLUMN",
+		"sort the bins and large tables by COLUMN,\n"
+		"largest first (default allocated); any\n"
+		"column of the bins or large header:\n"
+		"size allocated nmalloc ndalloc nrequests\n"
+		"curregs curruns curslabs util nfills\n"
+		"nflushes requested ...", &stats_o.sort),
+	OPT_FLAG('R', "reverse", "smallest first", &stats_o.rev),
+	OPT_FLAG('j', "json", "print stats.json instead (checked to parse)",
+		 &stats_o.json),
 };
 
-static void stats_describe(FILE *f)
+/* One summary row: @key, then the value as the stats file words it */
+static void summary_row(const char *key, bool bytes, const char *fmt, ...)
 {
-	fprintf(f,
-		"Print jmod's statistics from %s: a summary,\n"
-		"the small classes (bins), the large classes and huge objects,\n"
-		"the arenas and the per-CPU tcaches, with byte counts in K/M/G\n"
-		"(binary units).\n",
-		JMOD_DEBUGFS);
+	char val[128], b[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	if (bytes)
+		printf("  %-17s %8s  (%s)\n", key,
+		       hum(strtod(val, NULL), b, sizeof(b)), val);
+	else
+		printf("  %-17s %s\n", key, val);
 }
 
-static bool is_summary_bytes(const char *key)
+/* "123.456 s" */
+static void summary_secs(const char *key, unsigned long long ns)
 {
-	static const char *const keys[] = {
-		"allocated:", "requested:", "active:", "mapped:", "retained:",
-		"metadata:", "tcache_cached:",
+	summary_row(key, false, "%llu.%03llu s", ns / 1000000000,
+		    ns % 1000000000 / 1000000);
+}
+
+/* The counters of stats.json's "summary", bytes first */
+static void summary_counters(const struct json *j)
+{
+	static const char *const names[] = {
+		"allocated", "requested", "active", "mapped", "retained",
+		"metadata", "tcache_cached",
+		"bad_frees", "realloc_inplace", "large_fallbacks",
+		"debug_errors",
 	};
+	const struct json *known = json_path(j, "summary.slab_pages_known");
+	char key[32], path[64];
+	unsigned int i;
 
-	return name_index(keys, ARRAY_SIZE(keys), key) >= 0;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(key, sizeof(key), "%s:", names[i]);
+		snprintf(path, sizeof(path), "summary.%s", names[i]);
+		summary_row(key, i < 7, "%llu%s", jmod_num(j, path),
+			    !strcmp(names[i], "mapped") && known &&
+			    known->type == JSON_FALSE ?
+			    " (slab pages unknown)" : "");
+	}
 }
 
-/* One "small|large|huge allocated nmalloc ndalloc nrequests requested" */
-static void print_kind(const char *key, const char *val)
+/* The small, large and huge rows: bytes, counts, requested bytes */
+static void summary_kinds(const struct json *j)
 {
-	unsigned long long a, nm, nd, nr, rq;
+	static const char *const kinds[] = { "small", "large", "huge" };
 	char b[32], b2[32];
+	unsigned int i;
 
-	if (sscanf(val, "%llu %llu %llu %llu %llu", &a, &nm, &nd, &nr,
-		   &rq) == 5)
-		printf("  %-8s %10s %12llu %12llu %12llu %10s\n", key,
-		       hum(a, b, sizeof(b)), nm, nd, nr,
-		       hum(rq, b2, sizeof(b2)));
-}
+	printf("\n  %-8s %10s %12s %12s %12s %10s\n", "", "allocated",
+	       "nmalloc", "ndalloc", "nrequests", "requested");
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		const struct json *k = json_get_type(j, kinds[i], JSON_OBJECT);
 
-/* One line of the summary block; *@kinds once the per-kind table began */
-static void summary_line(const char *key, const char *val, bool *kinds)
-{
-	static const char *const kind_names[] = { "small", "large", "huge" };
-	char b[32];
-
-	if (key[strlen(key) - 1] == ':' && !*kinds) {
-		if (is_summary_bytes(key))
-			printf("  %-17s %8s  (%s)\n", key,
-			       hum(strtod(val, NULL), b, sizeof(b)), val);
-		else
-			printf("  %-17s %s\n", key, val);
-	} else if (!strcmp(key, "allocated")) {
-		*kinds = true;
-		printf("\n  %-8s %10s %12s %12s %12s %10s\n", "", "allocated",
-		       "nmalloc", "ndalloc", "nrequests", "requested");
-	} else if (*kinds &&
-		   name_index(kind_names, ARRAY_SIZE(kind_names), key) >= 0) {
-		print_kind(key, val);
-	} else if (!strcmp(key, "tcache:")) {
-		printf("\n  tcache %s\n", val);
+		printf("  %-8s %10s %12llu %12llu %12llu %10s\n", kinds[i],
+		       hum(jmod_num(k, "allocated"), b, sizeof(b)),
+		       jmod_num(k, "nmalloc"), jmod_num(k, "ndalloc"),
+		       jmod_num(k, "nrequests"),
+		       hum(jmod_num(k, "requested"), b2, sizeof(b2)));
 	}
 }
 
-/* The summary block of the "stats" file, byte counts made human */
-static void print_summary(void)
+/*
+ * The summary from stats.json, as the debugfs "stats" file words it,
+ * byte counts made human
+ */
+static int print_summary(void)
 {
-	char *buf = read_debugfs("stats", NULL), *line, *save;
-	bool kinds = false;
-	char key[64];
-	int n;
+	struct json *j = read_debugfs_json("stats.json");
 
+	if (!j)
+		return EXIT_FAILURE;
 	printf("Summary\n");
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "___", 3))
-			continue;
-		if (sscanf(line, "%63s %n", key, &n) != 1)
-			continue;
-		summary_line(key, line + n, &kinds);
-	}
-	free(buf);
+	summary_row("abi:", false, "%llu (stats schema %llu)",
+		    jmod_num(j, "abi"), jmod_num(j, "schema"));
+	summary_row("classes:", false,
+		    "%llu small (max %llu), %llu large (max %llu)",
+		    jmod_num(j, "config.nr_small"),
+		    jmod_num(j, "config.max_small"),
+		    jmod_num(j, "config.nr_large"),
+		    jmod_num(j, "config.max_large"));
+	summary_row("chunk_size:", false, "%llu",
+		    jmod_num(j, "config.chunk_size"));
+	summary_row("arenas:", false, "%llu", jmod_num(j, "config.nr_arenas"));
+	summary_row("tcache:", false, "%s, max %llu",
+		    jmod_num(j, "config.tcache") ? "on" : "off",
+		    jmod_num(j, "config.tcache_max"));
+	summary_row("decay_ms:", false, "%llu", jmod_num(j, "config.decay_ms"));
+	summary_row("zeroing:", false, "init_on_alloc=%llu init_on_free=%llu",
+		    jmod_num(j, "config.init_on_alloc"),
+		    jmod_num(j, "config.init_on_free"));
+	summary_secs("uptime:", jmod_num(j, "uptime_ns"));
+	summary_secs("since_reset:", jmod_num(j, "since_reset_ns"));
+	summary_counters(j);
+	summary_row("prof_samples:", false, "%llu (mean distance %llu)",
+		    jmod_num(j, "summary.prof_samples"),
+		    jmod_num(j, "config.prof_sample"));
+	summary_kinds(j);
+	printf("\n  tcache requests %llu hits %llu misses %llu fills %llu flushes %llu\n",
+	       jmod_num(j, "tcache.requests"), jmod_num(j, "tcache.hits"),
+	       jmod_num(j, "tcache.misses"), jmod_num(j, "tcache.fills"),
+	       jmod_num(j, "tcache.flushes"));
+	json_free(j);
+	return 0;
 }
 
 /* Sorts and prints one class table titled @what */
@@ -148,7 +187,11 @@ static int stats_tables(const struct stats_opts *o)
 		table_free(&large);
 		return EXIT_USAGE;
 	}
-	print_summary();
+	if (print_summary()) {
+		table_free(&bins);
+		table_free(&large);
+		return EXIT_FAILURE;
+	}
 	print_classes(&bins, "Bins (small classes)", sort, o->rev, o->all);
 	print_classes(&large, "Large classes and huge", lsort, o->rev, o->all);
 	print_table("arenas", "\nArenas (pages, chunks)", o->all);
@@ -156,44 +199,18 @@ static int stats_tables(const struct stats_opts *o)
 	return fflush(stdout) ? EXIT_FAILURE : 0;
 }
 
-static int stats_set(void *ctx, int key, const char *arg)
+static int stats_run(void *ctx, int argc, char **argv)
 {
-	struct stats_opts *o = ctx;
+	const struct stats_opts *o = ctx;
 
-	switch (key) {
-	case 'a':
-		o->all = true;
-		break;
-	case 's':
-		o->sort = arg;
-		break;
-	case 'R':
-		o->rev = true;
-		break;
-	case 'j':
-		o->json = true;
-		break;
-	}
-	return 0;
-}
-
-static int stats_main(const struct cmd *c, int argc, char **argv)
-{
-	struct stats_opts o = { .sort = "allocated" };
-	int ret = cmd_parse(c, argc, argv, stats_set, &o);
-
-	if (ret != CMD_RUN)
-		return ret;
 	need_debugfs();
-	return o.json ? print_json_file("stats.json") : stats_tables(&o);
+	return o->json ? print_json_file("stats.json") : stats_tables(o);
 }
 
-const struct cmd cmd_stats = {
-	.name = "stats",
-	.synopsis = "[-a] [-s COLUMN] [-R] [--json]",
-	.summary = "statistics tables, or stats.json with --json",
-	.fn = stats_main,
-	.describe = stats_describe,
-	.opts = stats_opts,
-	.nr_opts = ARRAY_SIZE(stats_opts),
-};
+JMODCTL_CMD(stats, "[-a] [-s COLUMN] [-R] [--json]",
+	    "statistics tables, or stats.json with --json",
+	    "Print jmod's statistics from " JMOD_DEBUGFS ": a summary,\n"
+	    "the small classes (bins), the large classes and huge objects,\n"
+	    "the arenas and the per-CPU tcaches, with byte counts in K/M/G\n"
+	    "(binary units).\n",
+	    stats_run, CMD_OPTS(stats_opts, NULL, &stats_o));

@@ -47,16 +47,6 @@ static const struct cmd_opt top_opts[] = {
 	    "exit after N refreshes (no terminal\nneeded)"),
 };
 
-static void top_describe(FILE *f)
-{
-	fprintf(f,
-		"Refreshing view of the busiest size classes, from successive\n"
-		"reads of %s/bins and large: events per second\n"
-		"and the live objects (cur: curregs or curruns) of each class.\n"
-		"Press q to quit (on a terminal); idle classes are not shown.\n",
-		JMOD_DEBUGFS);
-}
-
 static unsigned int top_read(struct top_class *out, unsigned int max)
 {
 	static const char *const files[] = { "bins", "large" };
@@ -219,23 +209,16 @@ static unsigned int top_rows(struct top_row *rows, const struct top_class *now,
 	return nr;
 }
 
-/* Value of "@key" in the debugfs stats summary, or 0 */
-static unsigned long long stats_value(const char *s, const char *key)
-{
-	const char *p = strstr(s, key);
-
-	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
-}
-
-/* The title lines: period, refresh count, sort key, mapped and cached */
+/* Title lines: period, refresh count, sort key, mapped and cached (stats.json) */
 static void top_header(double delay, unsigned long it, unsigned long iters,
 		       unsigned int nr)
 {
-	char *s = read_debugfs("stats", NULL), b[2][32], its[32];
-	unsigned long long mapped = stats_value(s, "\nmapped:");
-	unsigned long long cached = stats_value(s, "\ntcache_cached:");
+	struct json *j = read_debugfs_json("stats.json");
+	unsigned long long mapped = j ? jmod_num(j, "summary.mapped") : 0;
+	unsigned long long cached = j ? jmod_num(j, "summary.tcache_cached") : 0;
+	char b[2][32], its[32];
 
-	free(s);
+	json_free(j);
 	if (isatty(STDOUT_FILENO))
 		printf("\033[H\033[2J");
 	if (iters)
@@ -279,6 +262,7 @@ static void top_frame(const struct top_class *now, const struct top_class *prev,
 struct top_opts {
 	double delay;
 	unsigned long iters;
+	int sort_col;		/* into top_cols[] */
 };
 
 /* A column of top_cols[], the "/s" optional; -1 if none */
@@ -312,8 +296,8 @@ static int top_set(void *ctx, int key, const char *arg)
 		}
 		break;
 	case 's':
-		top_sort_col = top_col(arg);
-		if (top_sort_col < 0) {
+		o->sort_col = top_col(arg);
+		if (o->sort_col < 0) {
 			err("top: cannot sort by \"%s\" (see %s top --help)",
 			    arg, prog);
 			return EXIT_USAGE;
@@ -359,25 +343,21 @@ static int top_loop(const struct top_opts *o)
 	return 0;
 }
 
-static int top_main(const struct cmd *c, int argc, char **argv)
-{
-	struct top_opts o = { .delay = 2 };
-	int ret;
+static struct top_opts top_o = { .delay = 2, .sort_col = 2 };
 
-	top_sort_col = 2;
-	ret = cmd_parse(c, argc, argv, top_set, &o);
-	if (ret != CMD_RUN)
-		return ret;
+static int top_run(void *ctx, int argc, char **argv)
+{
+	const struct top_opts *o = ctx;
+
+	top_sort_col = o->sort_col;
 	need_debugfs();
-	return top_loop(&o);
+	return top_loop(o);
 }
 
-const struct cmd cmd_top = {
-	.name = "top",
-	.synopsis = "[-d SECS] [-s COLUMN] [-n N]",
-	.summary = "refreshing view of the busiest size classes",
-	.fn = top_main,
-	.describe = top_describe,
-	.opts = top_opts,
-	.nr_opts = ARRAY_SIZE(top_opts),
-};
+JMODCTL_CMD(top, "[-d SECS] [-s COLUMN] [-n N]",
+	    "refreshing view of the busiest size classes",
+	    "Refreshing view of the busiest size classes, from successive\n"
+	    "reads of " JMOD_DEBUGFS "/bins and large: events per second\n"
+	    "and the live objects (cur: curregs or curruns) of each class.\n"
+	    "Press q to quit (on a terminal); idle classes are not shown.\n",
+	    top_run, CMD_OPTS(top_opts, top_set, &top_o));

@@ -7,21 +7,11 @@
  * works without the module).  main() in jmodctl.c calls both.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "jmodctl.h"
-
-static void version_describe(FILE *f)
-{
-	fprintf(f,
-		"Print the allocator geometry reported by JMOD_IOC_VERSION:\n"
-		"ABI version, page and chunk size, size class counts and\n"
-		"limits, per-fd quotas, arenas and in-kernel test cases.\n"
-		"(%s --version: the tool's own version, no module needed.)\n",
-		prog);
-}
 
 static void print_geometry(const struct jmod_version *v)
 {
@@ -48,36 +38,31 @@ static void print_geometry(const struct jmod_version *v)
 	printf("nr_selftests   %u\n", v->nr_selftests);
 }
 
-static int version_main(const struct cmd *c, int argc, char **argv)
+static int version_run(void *ctx, int argc, char **argv)
 {
 	struct jmod_version v;
-	int ret = cmd_parse(c, argc, argv, NULL, NULL);
 
-	if (ret != CMD_RUN)
-		return ret;
 	if (dev_version(&v))
 		return EXIT_FAILURE;
 	print_geometry(&v);
 	return 0;
 }
 
-const struct cmd cmd_version = {
-	.name = "version",
-	.summary = "print the allocator geometry",
-	.fn = version_main,
-	.describe = version_describe,
-};
+JMODCTL_CMD(version, NULL, "print the allocator geometry",
+	    "Print the allocator geometry reported by JMOD_IOC_VERSION:\n"
+	    "ABI version, page and chunk size, size class counts and\n"
+	    "limits, per-fd quotas, arenas and in-kernel test cases.\n"
+	    "(" PROG " --version: the tool's own version, no module needed.)\n",
+	    version_run);
 
 /* The module's MODULE_VERSION from sysfs, or "" */
 static void module_version(char *buf, size_t len)
 {
-	int fd = open(MODULE_DIR "/version", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+	char *v = jmod_read_path(MODULE_DIR "/version", NULL);
 
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	snprintf(buf, len, "%s", v ? v : "");
 	buf[strcspn(buf, "\n")] = '\0';
+	free(v);
 }
 
 /* jmodctl --version: never fails for want of the module */
@@ -94,9 +79,8 @@ int print_tool_version(void)
 	}
 	module_version(ver, sizeof(ver));
 	printf("module: jmalloc %s", ver[0] ? ver : "(no version)");
-	fd = open(JMOD_DEVICE, O_RDWR | O_CLOEXEC);
-	memset(&v, 0, sizeof(v));
-	if (fd >= 0 && !xioctl(fd, JMOD_IOC_VERSION, &v))
+	fd = jmod_dev_open();
+	if (fd >= 0 && !jmod_dev_version(fd, &v))
 		printf(" (ABI %u)", v.abi);
 	if (fd >= 0)
 		close(fd);

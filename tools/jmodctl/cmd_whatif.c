@@ -16,9 +16,9 @@
  * known formats are counted and shown, never dropped silently.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,54 +41,39 @@ struct whatif_opts {
 	enum whatif_out out;
 	enum kt_group by;
 	const char *module;
-	unsigned int top;		/* 0: every site */
-	unsigned int chunk_order;
+	__u64 top;			/* 0: every site */
+	__u64 chunk_order;
 	const char *plot;
 	bool live;
 };
 
 enum { OPT_CSV = OPT_LONG, OPT_BY, OPT_MODULE, OPT_CHUNK, OPT_PLOT };
 
+static struct whatif_opts whatif_o = {
+	.out = OUT_TEXT, .by = KT_BY_FUNCTION,
+	.chunk_order = WHATIF_CHUNK_ORDER,
+};
+
 static const struct cmd_opt whatif_opts[] = {
 	OPT('j', "json", NULL, "JSON: {\"schema\": 1, \"total\": {...}, \"sites\": [...], ...}"),
 	OPT(OPT_CSV, "csv", NULL, "CSV, one row per site, then the total"),
 	OPT(OPT_BY, "by", "KEY", "group by function (default), site (function+offset)\nor module"),
-	OPT(OPT_MODULE, "module", "M", "only call sites in module M (vmlinux: the core)"),
-	OPT('n', "top", "N", "only the N sites that save the most (text, CSV,\nplot; 0: all)"),
-	OPT(OPT_CHUNK, "chunk-order", "N", "jmod's chunk_order (default %llu, %llu..10): the\nlargest large class, above it whole pages",
-	    WHATIF_CHUNK_ORDER, JMOD_CHUNK_ORDER_MIN),
-	OPT(OPT_PLOT, "plot", "FILE.svg", "also draw the top sites, kmalloc against jmod"),
-	OPT('l', "live", NULL, "live on this kernel: jmod's probes on the kmem\ntracepoints for SECONDS (default 10), then print"),
+	OPT_STR(OPT_MODULE, "module", "M", "only call sites in module M (vmlinux: the core)",
+		&whatif_o.module),
+	OPT_NUM('n', "top", "N", "only the N sites that save the most (text, CSV,\nplot; 0: all)",
+		&whatif_o.top, 0, 1000000),
+	OPT_NUM(OPT_CHUNK, "chunk-order", "N", "jmod's chunk_order (default %llu, %llu..10): the\nlargest large class, above it whole pages",
+		&whatif_o.chunk_order, JMOD_CHUNK_ORDER_MIN, JMOD_CHUNK_ORDER_MAX,
+		WHATIF_CHUNK_ORDER, JMOD_CHUNK_ORDER_MIN),
+	OPT_STR(OPT_PLOT, "plot", "FILE.svg", "also draw the top sites, kmalloc against jmod",
+		&whatif_o.plot),
+	OPT_FLAG('l', "live", "live on this kernel: jmod's probes on the kmem\ntracepoints for SECONDS (default 10), then print",
+		 &whatif_o.live),
 };
-
-static void whatif_describe(FILE *f)
-{
-	fprintf(f,
-		"Per call site, what kmalloc spent in a kmem trace and what jmod would\n"
-		"have spent on the same requests.  Offline it needs no module and no\n"
-		"root.  TRACE is a file of kmem:kmalloc, kmem:kmalloc_node and\n"
-		"kmem:kfree events (plain or gzip'ed, - for stdin) in one of:\n"
-		"  " KT_FORMATS_HELP "\n"
-		"e.g. (as root, on the machine to study):\n"
-		"  cd /sys/kernel/tracing; echo 1 >events/kmem/kmalloc/enable\n"
-		"  echo 1 >events/kmem/kfree/enable; cat trace_pipe >/tmp/kmem.trace\n"
-		"With --live, jmod (loaded) keeps the same figures for the running\n"
-		"kernel (debugfs whatif, whatif.json).\n"
-		"Figures per site: objects, requested_bytes, kmalloc_bytes (bytes_alloc\n"
-		"as traced), jmod_bytes (jmod's class for bytes_req), and the peak of\n"
-		"the site's live bytes on each side (pointers followed from kmalloc to\n"
-		"kfree; frees of objects allocated before the trace are ignored, a\n"
-		"pointer reused without a traced free closes the old object).\n"
-		"Exit status: 0 done, 1 I/O or memory error, 2 usage error, a TRACE with\n"
-		"no kmalloc event, or a truncated or corrupt gzip'ed TRACE; 3-5 as for\n"
-		"every command with --live.\n");
-}
 
 static int whatif_set(void *ctx, int key, const char *arg)
 {
 	struct whatif_opts *o = ctx;
-	__u64 v;
-	int ret;
 
 	switch (key) {
 	case 'j':
@@ -106,24 +91,6 @@ static int whatif_set(void *ctx, int key, const char *arg)
 			o->by = KT_BY_MODULE;
 		else
 			break;
-		return 0;
-	case OPT_MODULE:
-		o->module = arg;
-		return 0;
-	case 'n':
-		ret = opt_u64(&cmd_whatif, key, arg, 0, 1000000, &v);
-		o->top = v;
-		return ret;
-	case OPT_CHUNK:
-		ret = opt_u64(&cmd_whatif, key, arg, JMOD_CHUNK_ORDER_MIN,
-			      JMOD_CHUNK_ORDER_MAX, &v);
-		o->chunk_order = v;
-		return ret;
-	case OPT_PLOT:
-		o->plot = arg;
-		return 0;
-	case 'l':
-		o->live = true;
 		return 0;
 	}
 	err("whatif: bad value \"%s\" (see %s whatif --help)", arg, prog);
@@ -295,15 +262,62 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* A site's figures as whatif's JSON, CSV and whatif.json name them */
+static const struct {
+	const char *name;
+	size_t off;
+} figures[] = {
+	{ "objects", offsetof(struct kt_figures, objects) },
+	{ "requested_bytes", offsetof(struct kt_figures, requested_bytes) },
+	{ "kmalloc_bytes", offsetof(struct kt_figures, kmalloc_bytes) },
+	{ "jmod_bytes", offsetof(struct kt_figures, jmod_bytes) },
+	{ "peak_live_kmalloc_bytes",
+	  offsetof(struct kt_figures, peak_live_kmalloc_bytes) },
+	{ "peak_live_jmod_bytes",
+	  offsetof(struct kt_figures, peak_live_jmod_bytes) },
+};
+
+/* Figure @i of figures[] in @f */
+static uint64_t *figure(struct kt_figures *f, unsigned int i)
+{
+	return (uint64_t *)((char *)f + figures[i].off);
+}
+
+static unsigned long long figure_of(const struct kt_figures *f,
+				    unsigned int i)
+{
+	return *(const uint64_t *)((const char *)f + figures[i].off);
+}
+
 static void json_figures(const struct kt_figures *f)
 {
-	printf("\"objects\": %llu, \"requested_bytes\": %llu, \"kmalloc_bytes\": %llu, \"jmod_bytes\": %llu, \"peak_live_kmalloc_bytes\": %llu, \"peak_live_jmod_bytes\": %llu",
-	       (unsigned long long)f->objects,
-	       (unsigned long long)f->requested_bytes,
-	       (unsigned long long)f->kmalloc_bytes,
-	       (unsigned long long)f->jmod_bytes,
-	       (unsigned long long)f->peak_live_kmalloc_bytes,
-	       (unsigned long long)f->peak_live_jmod_bytes);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(figures); i++)
+		printf("%s\"%s\": %llu", i ? ", " : "", figures[i].name,
+		       figure_of(f, i));
+}
+
+/* The trace's line, event and object counts as JSON members */
+static void json_counts(const struct kt_stats *st)
+{
+	static const char *const names[] = {
+		"lines", "events", "header_lines", "other_events",
+		"unparsed_lines", "failed_allocs", "null_frees",
+		"untracked_frees", "reused_pointers", "filtered", "live_at_end",
+	};
+	const uint64_t v[ARRAY_SIZE(names)] = {
+		st->lines, kt_nr_events(st), st->header_lines,
+		st->other_events, st->unparsed_lines, st->failed_allocs,
+		st->null_frees, st->untracked_frees, st->reused_ptrs,
+		st->filtered, st->live_at_end,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		printf("%s\"%s\": %llu", i == 0 || i == 5 ? ",\n " : ", ", names[i],
+		       (unsigned long long)v[i]);
+	printf("}\n");
 }
 
 static void whatif_print_json(const struct kt_stats *st,
@@ -331,32 +345,20 @@ static void whatif_print_json(const struct kt_stats *st,
 		json_figures(&st->sites[i].f);
 		printf("}");
 	}
-	printf("],\n \"lines\": %llu, \"events\": %llu, \"header_lines\": %llu, \"other_events\": %llu, \"unparsed_lines\": %llu,\n",
-	       (unsigned long long)st->lines,
-	       (unsigned long long)kt_nr_events(st),
-	       (unsigned long long)st->header_lines,
-	       (unsigned long long)st->other_events,
-	       (unsigned long long)st->unparsed_lines);
-	printf(" \"failed_allocs\": %llu, \"null_frees\": %llu, \"untracked_frees\": %llu, \"reused_pointers\": %llu, \"filtered\": %llu, \"live_at_end\": %llu}\n",
-	       (unsigned long long)st->failed_allocs,
-	       (unsigned long long)st->null_frees,
-	       (unsigned long long)st->untracked_frees,
-	       (unsigned long long)st->reused_ptrs,
-	       (unsigned long long)st->filtered,
-	       (unsigned long long)st->live_at_end);
+	printf("]");
+	json_counts(st);
 }
 
 static void csv_row(const char *name, const char *module,
 		    const struct kt_figures *f)
 {
+	unsigned int i;
+
 	/* symbols and module names hold no comma or quote */
-	printf("%s,%s,%llu,%llu,%llu,%llu,%llu,%llu\n", name, module,
-	       (unsigned long long)f->objects,
-	       (unsigned long long)f->requested_bytes,
-	       (unsigned long long)f->kmalloc_bytes,
-	       (unsigned long long)f->jmod_bytes,
-	       (unsigned long long)f->peak_live_kmalloc_bytes,
-	       (unsigned long long)f->peak_live_jmod_bytes);
+	printf("%s,%s", name, module);
+	for (i = 0; i < ARRAY_SIZE(figures); i++)
+		printf(",%llu", figure_of(f, i));
+	putchar('\n');
 }
 
 static void whatif_print_csv(const struct kt_stats *st,
@@ -365,7 +367,10 @@ static void whatif_print_csv(const struct kt_stats *st,
 	unsigned int i, n = o->top && o->top < st->nr_sites ? o->top :
 			    st->nr_sites;
 
-	printf("site,module,objects,requested_bytes,kmalloc_bytes,jmod_bytes,peak_live_kmalloc_bytes,peak_live_jmod_bytes\n");
+	printf("site,module");
+	for (i = 0; i < ARRAY_SIZE(figures); i++)
+		printf(",%s", figures[i].name);
+	putchar('\n');
 	for (i = 0; i < n; i++)
 		csv_row(st->sites[i].name, st->sites[i].module,
 			&st->sites[i].f);
@@ -463,39 +468,36 @@ static bool o_module_skip(const struct kt_stats *st, const char *module)
 /* One site row (or the total) of whatif.json into @f */
 static void live_figures(const struct json *j, struct kt_figures *f)
 {
-	static const char *const keys[] = {
-		"objects", "requested_bytes", "kmalloc_bytes", "jmod_bytes",
-		"peak_live_kmalloc_bytes", "peak_live_jmod_bytes",
-	};
-	uint64_t *dst[] = {
-		&f->objects, &f->requested_bytes, &f->kmalloc_bytes,
-		&f->jmod_bytes, &f->peak_live_kmalloc_bytes,
-		&f->peak_live_jmod_bytes,
-	};
 	unsigned long long v;
 	unsigned int i;
 
 	memset(f, 0, sizeof(*f));
-	for (i = 0; i < ARRAY_SIZE(keys); i++)
-		if (json_path_u64(j, keys[i], &v))
-			*dst[i] = v;
+	for (i = 0; i < ARRAY_SIZE(figures); i++)
+		if (json_path_u64(j, figures[i].name, &v))
+			*figure(f, i) = v;
 }
 
 /* debugfs whatif.json into @st, as if folded from a trace */
 static int live_load(struct kt_stats *st)
 {
-	char msg[128] = "";
-	char *text = read_debugfs("whatif.json", NULL);
-	struct json *j = json_parse(text, strlen(text), msg, sizeof(msg));
+	const struct {
+		const char *key;
+		uint64_t *dst;
+	} counts[] = {
+		{ "jmod_large_max", &st->jmod_large_max },
+		{ "kmallocs", &st->alloc_events },
+		{ "untracked_frees", &st->untracked_frees },
+		{ "reused_pointers", &st->reused_ptrs },
+		{ "failed_allocs", &st->failed_allocs },
+		{ "live_objects", &st->live_at_end },
+	};
+	struct json *j = read_debugfs_json("whatif.json");
 	const struct json *sites, *tot;
 	unsigned long long v;
 	size_t i, n;
 
-	free(text);
-	if (!j) {
-		err("whatif.json: %s", msg);
+	if (!j)
 		return EXIT_FAILURE;
-	}
 	sites = json_get_type(j, "sites", JSON_ARRAY);
 	tot = json_get_type(j, "total", JSON_OBJECT);
 	n = sites ? json_count(sites) : 0;
@@ -519,18 +521,9 @@ static int live_load(struct kt_stats *st)
 	}
 	if (tot)
 		live_figures(tot, &st->total);
-	if (json_path_u64(j, "jmod_large_max", &v))
-		st->jmod_large_max = v;
-	if (json_path_u64(j, "kmallocs", &v))
-		st->alloc_events = v;
-	if (json_path_u64(j, "untracked_frees", &v))
-		st->untracked_frees = v;
-	if (json_path_u64(j, "reused_pointers", &v))
-		st->reused_ptrs = v;
-	if (json_path_u64(j, "failed_allocs", &v))
-		st->failed_allocs = v;
-	if (json_path_u64(j, "live_objects", &v))
-		st->live_at_end = v;
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		if (json_path_u64(j, counts[i].key, &v))
+			*counts[i].dst = v;
 	json_free(j);
 	return 0;
 }
@@ -562,12 +555,12 @@ static int whatif_live(struct kt_stats *st, unsigned int secs)
 	return ret ? ret : live_load(st);
 }
 
-/* the offline fold of every TRACE; 0 or an exit status */
+/* the offline fold of every TRACE @argv[]; 0 or an exit status */
 static int whatif_offline(struct kt_stats *st, int argc, char **argv)
 {
 	int i, ret;
 
-	for (i = optind; i < argc; i++) {
+	for (i = 0; i < argc; i++) {
 		ret = whatif_read(argv[i], st);
 		if (ret == -EINVAL) {
 			err("whatif: %s: no kmalloc event: not a kmem trace in a known format (%s)",
@@ -585,67 +578,80 @@ static int whatif_offline(struct kt_stats *st, int argc, char **argv)
 	return 0;
 }
 
-static int whatif_main(const struct cmd *c, int argc, char **argv)
+static int whatif_main(void *ctx, int argc, char **argv)
 {
-	struct whatif_opts o = {
-		.out = OUT_TEXT, .by = KT_BY_FUNCTION,
-		.chunk_order = WHATIF_CHUNK_ORDER,
-	};
+	const struct cmd *c = &cmd_whatif;
+	struct whatif_opts *o = ctx;
 	__u64 secs = 10;
 	struct kt_stats st;
-	int ret = cmd_parse(c, argc, argv, whatif_set, &o);
+	int ret;
 
-	if (ret != CMD_RUN)
-		return ret;
-	if (o.live) {
-		if (argc - optind > 1 || (optind < argc &&
-		    opt_u64(c, 'l', argv[optind], 1, 86400, &secs)))
+	if (o->live) {
+		if (argc > 1) {
+			err("whatif: --live takes no TRACE, at most SECONDS (see %s whatif --help)",
+			    prog);
 			return EXIT_USAGE;
-	} else if (optind == argc) {
+		}
+		if (argc && opt_u64(c, 'l', argv[0], 1, 86400, &secs))
+			return EXIT_USAGE;
+	} else if (!argc) {
 		err("whatif: no TRACE (a file, or - for stdin; or --live)");
 		return EXIT_USAGE;
 	}
-	if (kt_init(&st, o.by, WHATIF_PAGE << o.chunk_order, WHATIF_PAGE)) {
+	if (kt_init(&st, o->by, WHATIF_PAGE << o->chunk_order, WHATIF_PAGE)) {
 		err("whatif: %s", strerror(ENOMEM));
 		return EXIT_FAILURE;
 	}
-	st.only_module = o.module;
-	if (o.live) {
+	st.only_module = o->module;
+	if (o->live) {
 		free(st.sites);
 		st.sites = NULL;
 		ret = whatif_live(&st, secs);
 	} else {
 		ret = whatif_offline(&st, argc, argv);
 	}
-	if (!ret && o.plot) {
-		int e = whatif_plot(&st, o.plot, o.top ? o.top : 20);
+	if (!ret && o->plot) {
+		int e = whatif_plot(&st, o->plot, o->top ? o->top : 20);
 
 		if (e) {
-			err("whatif: %s: %s", o.plot, strerror(-e));
+			err("whatif: %s: %s", o->plot, strerror(-e));
 			ret = EXIT_FAILURE;
 		}
 	}
 	if (!ret) {
-		if (o.out == OUT_JSON)
-			whatif_print_json(&st, &o);
-		else if (o.out == OUT_CSV)
-			whatif_print_csv(&st, &o);
+		if (o->out == OUT_JSON)
+			whatif_print_json(&st, o);
+		else if (o->out == OUT_CSV)
+			whatif_print_csv(&st, o);
 		else
-			whatif_print_text(&st, &o);
+			whatif_print_text(&st, o);
 		ret = fflush(stdout) ? EXIT_FAILURE : 0;
 	}
 	kt_free(&st);
 	return ret;
 }
 
-const struct cmd cmd_whatif = {
-	.name = "whatif",
-	.synopsis = "[--json|--csv] [--by function|site|module] [--module M] [-n N]\n"
-		    "       [--chunk-order N] [--plot FILE.svg] TRACE... | --live [SECONDS]",
-	.summary = "per call site: kmalloc's bytes against jmod's (trace or live)",
-	.fn = whatif_main,
-	.describe = whatif_describe,
-	.opts = whatif_opts,
-	.nr_opts = ARRAY_SIZE(whatif_opts),
-	.max_args = 1000000,
-};
+JMODCTL_CMD(whatif,
+	    "[--json|--csv] [--by function|site|module] [--module M] [-n N]\n"
+	    "       [--chunk-order N] [--plot FILE.svg] TRACE... | --live [SECONDS]",
+	    "per call site: kmalloc's bytes against jmod's (trace or live)",
+	    "Per call site, what kmalloc spent in a kmem trace and what jmod would\n"
+	    "have spent on the same requests.  Offline it needs no module and no\n"
+	    "root.  TRACE is a file of kmem:kmalloc, kmem:kmalloc_node and\n"
+	    "kmem:kfree events (plain or gzip'ed, - for stdin) in one of:\n"
+	    "  " KT_FORMATS_HELP "\n"
+	    "e.g. (as root, on the machine to study):\n"
+	    "  cd /sys/kernel/tracing; echo 1 >events/kmem/kmalloc/enable\n"
+	    "  echo 1 >events/kmem/kfree/enable; cat trace_pipe >/tmp/kmem.trace\n"
+	    "With --live, jmod (loaded) keeps the same figures for the running\n"
+	    "kernel (debugfs whatif, whatif.json).\n"
+	    "Figures per site: objects, requested_bytes, kmalloc_bytes (bytes_alloc\n"
+	    "as traced), jmod_bytes (jmod's class for bytes_req), and the peak of\n"
+	    "the site's live bytes on each side (pointers followed from kmalloc to\n"
+	    "kfree; frees of objects allocated before the trace are ignored, a\n"
+	    "pointer reused without a traced free closes the old object).\n"
+	    "Exit status: 0 done, 1 I/O or memory error, 2 usage error, a TRACE with\n"
+	    "no kmalloc event, or a truncated or corrupt gzip'ed TRACE; 3-5 as for\n"
+	    "every command with --live.\n",
+	    whatif_main, CMD_OPTS(whatif_opts, whatif_set, &whatif_o),
+	    .max_args = 1000000);

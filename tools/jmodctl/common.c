@@ -1,22 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * common.c: the helpers every jmodctl command uses (declared in
- * jmodctl.h).  Arguments first: cmd_parse() turns a command's option
+ * jmodctl.h).  Arguments first: cmd_run() turns a command's option
  * table into getopt_long() input, answers --help from the same table,
  * hands each option to the command's setter (which checks the value
- * with opt_u64/opt_size) and checks the positional count, all before a
- * command touches the module; then open_dev()/need_debugfs() find the
+ * with opt_u64/opt_size) and checks the positional count, all before
+ * it calls the command's run function, the first to touch the module; then open_dev()/need_debugfs() find the
  * module and exit 3, 4 or 5 with a one-line reason, and read_debugfs()
  * and write_knob() do the debugfs I/O.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -28,15 +26,7 @@
 #define MAX_OPTS		16
 #define HELP_COL		21
 
-const char *prog = "jmodctl";
-
-const char *const backend_names[JMOD_BACKEND_NR] = {
-	[JMOD_BACKEND_JMOD] = "jmod",
-	[JMOD_BACKEND_KMALLOC] = "kmalloc",
-	[JMOD_BACKEND_JMOD_NOTCACHE] = "jmod-notcache",
-	[JMOD_BACKEND_PAGES] = "pages",
-	[JMOD_BACKEND_VMALLOC] = "vmalloc",
-};
+const char *prog = PROG;
 
 void err(const char *fmt, ...)
 {
@@ -79,10 +69,8 @@ void cmd_usage(const struct cmd *c, FILE *f)
 
 	fprintf(f, "usage: %s %s%s%s\n", prog, c->name,
 		c->synopsis ? " " : "", c->synopsis ? c->synopsis : "");
-	if (c->describe) {
-		fputc('\n', f);
-		c->describe(f);
-	}
+	if (c->describe)
+		fprintf(f, "\n%s", c->describe);
 	fputc('\n', f);
 	for (i = 0; i < c->nr_opts; i++)
 		print_opt(f, &c->opts[i]);
@@ -108,14 +96,41 @@ const char *opt_name(const struct cmd *c, int key)
 	return "?";
 }
 
+/* Option @key with value @arg: stored (struct cmd_opt), or the setter's */
+static int cmd_option(const struct cmd *c, int key, const char *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_opts; i++) {
+		const struct cmd_opt *o = &c->opts[i];
+
+		if (o->key != key)
+			continue;
+		if (o->flag)
+			*o->flag = true;
+		if (o->str)
+			*o->str = arg;
+		if (o->flag || o->str)
+			return 0;
+		if (!o->num)
+			break;
+		if (o->size)
+			return opt_size(c, key, arg, o->lo, o->hi, o->num);
+		return opt_u64(c, key, arg, o->lo, o->hi, o->num);
+	}
+	return c->set ? c->set(c->ctx, key, arg) : EXIT_USAGE;
+}
+
+/* Returned by cmd_parse when the command should go on and run */
+#define CMD_RUN		(-1)
+
 /*
  * Parses @argv (argv[0] is the command name): -h/--help prints the usage
- * and returns 0; an unknown option, a value @set refuses or a wrong
+ * and returns 0; an unknown option, a value c->set refuses or a wrong
  * number of positional arguments returns EXIT_USAGE; otherwise CMD_RUN
  * with optind at the first positional argument.
  */
-int cmd_parse(const struct cmd *c, int argc, char **argv,
-	      int (*set)(void *ctx, int key, const char *arg), void *ctx)
+static int cmd_parse(const struct cmd *c, int argc, char **argv)
 {
 	struct option longopts[MAX_OPTS + 2];
 	char shortopts[2 * MAX_OPTS + 3] = "h";
@@ -147,7 +162,7 @@ int cmd_parse(const struct cmd *c, int argc, char **argv,
 			cmd_usage(c, stderr);
 			return EXIT_USAGE;
 		}
-		ret = set ? set(ctx, key, optarg) : EXIT_USAGE;
+		ret = cmd_option(c, key, optarg);
 		if (ret)
 			return ret;
 	}
@@ -165,6 +180,15 @@ int cmd_parse(const struct cmd *c, int argc, char **argv,
 	return CMD_RUN;
 }
 
+/* Command @c on @argv (argv[0] its name): its exit status */
+int cmd_run(const struct cmd *c, int argc, char **argv)
+{
+	int ret = cmd_parse(c, argc, argv);
+
+	return ret != CMD_RUN ? ret : c->run(c->ctx, argc - optind,
+					     argv + optind);
+}
+
 static int opt_range(const struct cmd *c, int key, bool ok,
 		     unsigned long long lo, unsigned long long hi,
 		     unsigned long long v)
@@ -180,12 +204,13 @@ static int opt_range(const struct cmd *c, int key, bool ok,
 	return EXIT_USAGE;
 }
 
-/* @arg as a number in @lo..@hi into *@out, or EXIT_USAGE after a message */
-int opt_u64(const struct cmd *c, int key, const char *arg,
-	    unsigned long long lo, unsigned long long hi, __u64 *out)
+/* @arg by @parse, in @lo..@hi, into *@out, or EXIT_USAGE after a message */
+static int opt_parsed(const struct cmd *c, int key, const char *arg,
+		      bool (*parse)(const char *s, __u64 *out),
+		      unsigned long long lo, unsigned long long hi, __u64 *out)
 {
 	__u64 v = 0;
-	bool ok = parse_u64(arg, &v);
+	bool ok = parse(arg, &v);
 	int ret = opt_range(c, key, ok, lo, hi, v);
 
 	if (!ret)
@@ -193,17 +218,18 @@ int opt_u64(const struct cmd *c, int key, const char *arg,
 	return ret;
 }
 
+/* @arg as a number in @lo..@hi into *@out, or EXIT_USAGE after a message */
+int opt_u64(const struct cmd *c, int key, const char *arg,
+	    unsigned long long lo, unsigned long long hi, __u64 *out)
+{
+	return opt_parsed(c, key, arg, parse_u64, lo, hi, out);
+}
+
 /* The same with K/M/G suffixes allowed */
 int opt_size(const struct cmd *c, int key, const char *arg,
 	     unsigned long long lo, unsigned long long hi, __u64 *out)
 {
-	__u64 v = 0;
-	bool ok = parse_size(arg, &v);
-	int ret = opt_range(c, key, ok, lo, hi, v);
-
-	if (!ret)
-		*out = v;
-	return ret;
+	return opt_parsed(c, key, arg, parse_size, lo, hi, out);
 }
 
 /* numbers and names */
@@ -244,16 +270,6 @@ bool parse_size(const char *s, __u64 *out)
 		return false;
 	*out = v << shift;
 	return true;
-}
-
-int name_index(const char *const *names, unsigned int n, const char *s)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (names[i] && !strcmp(names[i], s))
-			return i;
-	return -1;
 }
 
 /* "4096 (4 KiB)", "1536 (1.5 KiB)", "100 B" */
@@ -311,18 +327,14 @@ bool module_loaded(void)
 	return !stat(MODULE_DIR, &st);
 }
 
-/* Opens /dev/jmod or exits with a one-line reason */
+/* Opens /dev/jmod (jmod_dev_open()) or exits with a one-line reason */
 int open_dev(void)
 {
-	int fd = open(JMOD_DEVICE, O_RDWR | O_CLOEXEC);
-	int e = errno;
+	int fd = jmod_dev_open(), e = -fd;
 
 	if (fd >= 0)
 		return fd;
-	switch (e) {
-	case ENOENT:
-	case ENXIO:
-	case ENODEV:
+	if (jmod_dev_missing(e)) {
 		if (module_loaded())
 			err("jmod not loaded: %s: %s (%s exists but the device node is missing: is devtmpfs mounted?)",
 			    JMOD_DEVICE, strerror(e), MODULE_DIR);
@@ -330,26 +342,29 @@ int open_dev(void)
 			err("jmod not loaded: %s: %s (insmod jmalloc.ko)",
 			    JMOD_DEVICE, strerror(e));
 		exit(EXIT_NODEV);
-	case EACCES:
-	case EPERM:
+	}
+	if (e == EACCES || e == EPERM) {
 		err("%s: %s (root only: run jmodctl as root)", JMOD_DEVICE,
 		    strerror(e));
 		exit(EXIT_PERM);
-	default:
-		err("%s: %s", JMOD_DEVICE, strerror(e));
-		exit(EXIT_FAILURE);
 	}
+	err("%s: %s", JMOD_DEVICE, strerror(e));
+	exit(EXIT_FAILURE);
 }
 
-int xioctl(int fd, unsigned long cmd, void *arg)
+/* @fn on a fresh /dev/jmod fd (exits if there is none): its return */
+int with_dev(int (*fn)(int fd, void *arg), void *arg)
 {
-	return ioctl(fd, cmd, arg) ? -errno : 0;
+	int fd = open_dev(), ret = fn(fd, arg);
+
+	close(fd);
+	return ret;
 }
 
-/* xioctl() that names @what and the error when it fails */
+/* jmod_dev_ioctl() that names @what and the error when it fails */
 int ioctl_or_err(int fd, unsigned long cmd, const char *what, void *arg)
 {
-	int ret = xioctl(fd, cmd, arg);
+	int ret = jmod_dev_ioctl(fd, cmd, arg);
 
 	if (ret)
 		err("%s: %s", what, strerror(-ret));
@@ -359,10 +374,10 @@ int ioctl_or_err(int fd, unsigned long cmd, const char *what, void *arg)
 /* JMOD_IOC_VERSION on a fresh fd; exits if there is no /dev/jmod */
 int dev_version(struct jmod_version *v)
 {
-	int fd = open_dev(), ret;
+	int fd = open_dev(), ret = jmod_dev_version(fd, v);
 
-	memset(v, 0, sizeof(*v));
-	ret = ioctl_or_err(fd, JMOD_IOC_VERSION, "JMOD_IOC_VERSION", v);
+	if (ret)
+		err("JMOD_IOC_VERSION: %s", strerror(-ret));
 	close(fd);
 	return ret;
 }
@@ -406,7 +421,7 @@ void need_debugfs(void)
 	exit(EXIT_FAILURE);
 }
 
-/* Exits after a failed open or I/O on a debugfs file */
+/* Exits after a failed read or write of a debugfs file */
 static void debugfs_fail(const char *what, const char *name, int e)
 {
 	err("%s %s/%s: %s%s", what, JMOD_DEBUGFS, name, strerror(e),
@@ -415,80 +430,59 @@ static void debugfs_fail(const char *what, const char *name, int e)
 	exit(e == EACCES || e == EPERM ? EXIT_PERM : EXIT_FAILURE);
 }
 
-static int open_debugfs(const char *name, int flags)
-{
-	char path[256];
-	int fd;
-
-	need_debugfs();
-	snprintf(path, sizeof(path), "%s/%s", JMOD_DEBUGFS, name);
-	fd = open(path, flags | O_CLOEXEC);
-	if (fd < 0)
-		debugfs_fail("open", name, errno);
-	return fd;
-}
-
-/* Whole file, NUL-terminated, malloc'ed; exits on failure */
+/* Whole file (jmod_debugfs_read()), NUL-terminated, malloc'ed; exits on failure */
 char *read_debugfs(const char *name, size_t *lenp)
 {
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0;
-	int fd = open_debugfs(name, O_RDONLY);
-	ssize_t n;
+	char *buf;
 
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? 2 * cap : 16384;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				err("out of memory");
-				exit(EXIT_FAILURE);
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			debugfs_fail("read", name, errno);
-		if (!n)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (lenp)
-		*lenp = len;
+	need_debugfs();
+	buf = jmod_debugfs_read(name, lenp);
+	if (!buf)
+		debugfs_fail("read", name, errno);
 	return buf;
+}
+
+/* Debugfs JSON file @name parsed, or NULL after a message */
+struct json *read_debugfs_json(const char *name)
+{
+	char msg[128];
+	size_t len;
+	char *buf = read_debugfs(name, &len);
+	struct json *j = json_parse(buf, len, msg, sizeof(msg));
+
+	free(buf);
+	if (!j)
+		err("%s/%s does not parse: %s", JMOD_DEBUGFS, name, msg);
+	return j;
 }
 
 /* Writes @val to knob @name: 0, or EXIT_USAGE when the kernel said EINVAL */
 int write_knob(const char *name, const char *val)
 {
-	int fd = open_debugfs(name, O_WRONLY);
-	ssize_t n = write(fd, val, strlen(val));
-	int e = errno;
+	int ret;
 
-	close(fd);
-	if (n == (ssize_t)strlen(val))
-		return 0;
-	if (n >= 0)
-		e = EIO;
-	if (e == EINVAL) {
+	need_debugfs();
+	ret = jmod_knob_write(name, val);
+	if (ret == -EINVAL) {
 		err("%s: the kernel refused \"%s\": %s", name, val,
-		    strerror(e));
+		    strerror(-ret));
 		return EXIT_USAGE;
 	}
-	debugfs_fail("write", name, e);
-	return EXIT_FAILURE;
+	if (ret)
+		debugfs_fail("write", name, -ret);
+	return 0;
 }
 
+/* Knob @name as a number (jmod_knob_read()); exits on failure */
 unsigned long long read_knob(const char *name)
 {
-	char *buf = read_debugfs(name, NULL);
-	unsigned long long v = strtoull(buf, NULL, 0);
+	unsigned long long v;
+	int ret;
 
-	free(buf);
+	need_debugfs();
+	ret = jmod_knob_read(name, &v);
+	if (ret)
+		debugfs_fail("read", name, -ret);
 	return v;
 }
 

@@ -5,9 +5,10 @@
  *
  * This file owns main(), the command table and the main usage: main()
  * answers --help, --version and "help COMMAND" itself and hands
- * everything else to the command's fn (one cmd_*.c file per command or
- * group, each parsing its options with cmd_parse() from common.c before
- * it looks for the module).  Shared declarations: jmodctl.h.
+ * everything else to cmd_run() (common.c), which parses the command's
+ * options into its options record and checks them before the command's
+ * run function (one cmd_*.c file per command or group) looks for the
+ * module.  Shared declarations: jmodctl.h.
  *
  *   jmodctl stats [-a] [-s COL] [-R] [--json]  statistics tables (or stats.json)
  *   jmodctl top [-d SECS] [-s COL] [-n N]      busiest classes, rates per second
@@ -117,5 +118,5 @@ int main(int argc, char **argv)
 		err("unknown command \"%s\" (see %s --help)", argv[1], prog);
 		return EXIT_USAGE;
 	}
-	return cmd->fn(cmd, argc - 1, argv + 1);
+	return cmd_run(cmd, argc - 1, argv + 1);
 }

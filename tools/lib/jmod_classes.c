@@ -4,7 +4,7 @@
  * (index <-> size, the list of classes up to a limit, lookups in it),
  * computed from the rules alone so tests can check the module against
  * them.  Used by the selftests (jm_size_classes() & co in
- * selftests/jmod_util.h) and, later, jmodctl replay.
+ * selftests/jmod_util.h) and jmodctl replay.
  */
 #include "jmod_classes.h"
 

@@ -4,7 +4,7 @@
  * thin ioctl wrappers (0 or -errno, never exit()) and the name tables of
  * the back ends, bench workloads, distributions, batch ops and zeroing
  * policies.  Used by the selftests (selftests/jmod_util.h maps their
- * jm_* names here), tools/bench/jmod-bench.c and, later, jmodctl.
+ * jm_* names here), tools/bench/jmod-bench.c and jmodctl (tools/jmodctl/common.c).
  */
 #include <errno.h>
 #include <fcntl.h>

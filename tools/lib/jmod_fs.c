@@ -7,7 +7,7 @@
  * by path, the per-class rows, what is still live, the quiet-after-purge
  * check.  Returns 0 or -errno, never exits.  Used by the selftests
  * (selftests/jmod_debugfs.h maps their jm_* names here),
- * tools/bench/jmod-bench.c and, later, jmodctl.
+ * tools/bench/jmod-bench.c and jmodctl (tools/jmodctl/common.c).
  */
 #include <dirent.h>
 #include <errno.h>

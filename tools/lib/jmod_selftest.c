@@ -5,7 +5,7 @@
  * finding one by name, running one, and the rule that "quiesce" (the
  * leak check) runs after every other case.  Used by
  * selftests/jmod_incore_test.c, the selftests' jm_run_incore*()
- * (selftests/jmod_debugfs.h) and, later, jmodctl selftest.
+ * (selftests/jmod_debugfs.h) and jmodctl selftest.
  */
 #include <errno.h>
 #include <stdio.h>
