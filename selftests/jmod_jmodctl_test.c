@@ -406,7 +406,17 @@ static const struct {
 	{ "a 0 8\nx 1\n", ":2: not" },
 	{ "a 0 0\n", NULL },
 	{ "a 0 8\na 1 8\nf 0\n", "still live" },
+	/* ops v2 fields: cN then A (allocations only), nothing else */
+	{ "a 0 8 c1A\nf 0\n", ":1: not" },
+	{ "a 0 8 A c1\nf 0\n", ":1: not" },
+	{ "a 0 8 c\nf 0\n", ":1: not" },
+	{ "a 0 8\nf 0 A\n", ":2: not" },
+	{ "a 0 8 c0 A B\nf 0\n", ":1: not" },
 };
+
+/* ops v2 (CPU and atomic fields), which replay reads as v1 plus flags */
+static const char v2_trace[] =
+	"# jmod ops trace v2\na 0 64 c1 A\na 1 100 c0\na 2 5000 A\nf 0 c1\nf 1\nf 2 c0\n";
 
 static bool write_file(const char *path, const char *text)
 {
@@ -573,6 +583,12 @@ TEST_F_TIMEOUT(cli, replay, 120)
 	EXPECT_RUN(r, 0);
 	EXPECT_NE(NULL, strstr(r.out, "\"jmod-notcache\""));
 	EXPECT_EQ(NULL, strstr(r.out, "\"kmalloc\""));
+	result_free(&r);
+
+	ASSERT_TRUE(write_file(BAD_TRACE_PATH, v2_trace));
+	r = run(AS_ROOT, "replay", "-r", "1", BAD_TRACE_PATH, NULL);
+	EXPECT_RUN(r, 0);
+	EXPECT_NE(NULL, strstr(r.out, "peak_usable")) TH_LOG("v2: %s", r.out);
 	result_free(&r);
 
 	/* bad traces name the line; usage errors exit 2 */

@@ -119,20 +119,54 @@ static bool push_op(struct replay_trace *t, struct trace_state *s, bool alloc,
 	return true;
 }
 
+/*
+ * The optional ops v2 fields after "a SLOT SIZE" / "f SLOT"
+ * (tools/trace/FORMAT.md): "cN", then "A" for an allocation.  "A" sets
+ * JMOD_ALLOC_ATOMIC in @flags; "cN" is checked and ignored (the replay
+ * runs where jmodctl runs; jmod-bench and make whatif keep CPUs).
+ */
+static bool v2_fields(const char *rest, bool alloc, __u32 *flags)
+{
+	unsigned int cpu;
+	int n = 0;
+
+	rest += strspn(rest, " \t");
+	if (*rest == 'c') {
+		if (sscanf(rest, "c%u%n", &cpu, &n) != 1 ||
+		    !strchr(" \t\r\n", rest[n]))
+			return false;
+		rest += n;
+		rest += strspn(rest, " \t");
+	}
+	if (*rest == 'A' && alloc && strchr(" \t\r\n", rest[1])) {
+		*flags |= JMOD_ALLOC_ATOMIC;
+		rest += 1 + strspn(rest + 1, " \t");
+	}
+	return rest[strspn(rest, "\r\n")] == '\0';
+}
+
 /* One line of the trace; false after printing the problem */
 static bool trace_line(struct replay_trace *t, struct trace_state *s,
 		       const char *line)
 {
 	unsigned long long slot, size = 0;
-	char op, extra;
-	int nf;
+	__u32 flags = 0;
+	int nf, end = 0;
+	char op;
 
 	if (line[strspn(line, " \t")] == '#' ||
 	    line[strspn(line, " \t\r\n")] == '\0')
 		return true;
-	nf = sscanf(line, " %c %llu %llu %c", &op, &slot, &size, &extra);
-	if (!((op == 'a' && nf == 3 && size) || (op == 'f' && nf == 2))) {
-		err("replay: %s:%zu: not \"a SLOT SIZE\" (SIZE >= 1) or \"f SLOT\": %.60s",
+	op = line[strspn(line, " \t")];
+	if (op == 'a')
+		nf = sscanf(line, " a %llu %llu%n", &slot, &size, &end) == 2 &&
+		     size;
+	else if (op == 'f')
+		nf = sscanf(line, " f %llu%n", &slot, &end) == 1;
+	else
+		nf = 0;
+	if (!nf || !v2_fields(line + end, op == 'a', &flags)) {
+		err("replay: %s:%zu: not \"a SLOT SIZE [cN] [A]\" (SIZE >= 1) or \"f SLOT [cN]\": %.60s",
 		    s->path, s->lineno, line);
 		return false;
 	}
@@ -148,7 +182,10 @@ static bool trace_line(struct replay_trace *t, struct trace_state *s,
 		    s->lineno, slot);
 		return false;
 	}
-	return push_op(t, s, op == 'a', slot, size);
+	if (!push_op(t, s, op == 'a', slot, size))
+		return false;
+	t->ops[t->n - 1].flags = flags;
+	return true;
 }
 
 /* Every line of @f; false after printing the first problem */
