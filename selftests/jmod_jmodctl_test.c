@@ -201,6 +201,110 @@ static void expect_run(struct __test_metadata *_metadata,
 	result_free(&_r);						\
 } while (0)
 
+/* Cells of @line outside the byte columns (K/M/G in stats), one blank apart */
+static void table_key(const char *line, const char *const *cols,
+		      unsigned int ncols, char *out, size_t len)
+{
+	char buf[512], *tok, *save;
+	unsigned int c = 0;
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, " \t", &save); tok && n < len;
+	     tok = strtok_r(NULL, " \t", &save), c++) {
+		if (c < ncols && (!strcmp(cols[c], "allocated") ||
+				  !strcmp(cols[c], "requested") ||
+				  !strcmp(cols[c], "ncached_bytes")))
+			continue;
+		n += snprintf(out + n, len - n, "%s ", tok);
+	}
+}
+
+/*
+ * `stats -a` prints the debugfs text table @file from stats.json: under
+ * @title the same header, and for every row of the file a row with the
+ * same cells (byte columns aside), no more rows.  The guest is quiet, so
+ * the two reads see the same counters.
+ */
+static void expect_stats_table(struct __test_metadata *_metadata,
+			       const char *out, const char *title,
+			       const char *file)
+{
+	char *text = jm_read_file(file, NULL), *line, *save, *sec, *end;
+	char *cols[32], hdr[512], key[512], want[512];
+	unsigned int ncols = 0, rows = 0, got = 0;
+	const char *p;
+
+	ASSERT_NE(NULL, text) TH_LOG("debugfs %s", file);
+	p = strstr(out, title);
+	ASSERT_NE(NULL, p) TH_LOG("no \"%s\" in stats", title);
+	p = strchr(p, '\n');
+	ASSERT_NE(NULL, p);
+	sec = strdup(p + 1);
+	ASSERT_NE(NULL, sec);
+	end = strstr(sec, "\n\n");
+	if (end)
+		*end = '\0';
+	line = strtok_r(text, "\n", &save);
+	ASSERT_NE(NULL, line);
+	table_key(line, NULL, 0, want, sizeof(want));
+	snprintf(key, sizeof(key), "%s", sec);
+	if (strchr(key, '\n'))
+		*strchr(key, '\n') = '\0';
+	table_key(key, NULL, 0, key, sizeof(key));
+	EXPECT_STREQ(want, key) TH_LOG("%s: header", file);
+	snprintf(hdr, sizeof(hdr), "%s", line);
+	for (p = strtok(hdr, " "); p && ncols < 32; p = strtok(NULL, " "))
+		cols[ncols++] = (char *)p;
+	for (line = strtok_r(NULL, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *l, *s2, *cp = strdup(sec);
+		bool found = false;
+
+		ASSERT_NE(NULL, cp);
+		rows++;
+		table_key(line, (const char *const *)cols, ncols, want,
+			  sizeof(want));
+		for (l = strtok_r(cp, "\n", &s2); l && !found;
+		     l = strtok_r(NULL, "\n", &s2)) {
+			table_key(l, (const char *const *)cols, ncols, key,
+				  sizeof(key));
+			found = !strcmp(key, want);
+		}
+		free(cp);
+		EXPECT_TRUE(found) TH_LOG("%s: row \"%s\" not in stats:\n%s",
+					  file, want, sec);
+		got += found;
+	}
+	/* header + rows, nothing hidden with -a */
+	line = sec;
+	rows++;
+	for (ncols = 0; line && *line; ncols++) {
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	EXPECT_EQ(rows, ncols) TH_LOG("%s: %u lines in stats", file, ncols);
+	EXPECT_LT(1U, got);
+	free(sec);
+	free(text);
+}
+
+TEST_F(cli, stats_tables)
+{
+	struct result r;
+
+	if (!self->ok)
+		return;
+	r = run(AS_ROOT, "stats", "-a", NULL);
+	EXPECT_RUN(r, 0);
+	expect_stats_table(_metadata, r.out, "Bins (small classes)", "bins");
+	expect_stats_table(_metadata, r.out, "Large classes and huge", "large");
+	expect_stats_table(_metadata, r.out, "Arenas", "arenas");
+	expect_stats_table(_metadata, r.out, "Tcache per CPU", "tcache_cpus");
+	result_free(&r);
+}
+
 TEST_F(cli, stats)
 {
 	struct result r;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cmd_stats.c: "jmodctl stats".  Options first; then either stats.json
- * passed through once it parses (--json), or the summary read from
- * stats.json (json.c), worded as the debugfs "stats" file words it with
- * byte counts made human, followed by the
- * bins and large tables (table.c) sorted by the chosen column and the
- * arenas and per-CPU tcache tables.
+ * passed through once it parses (--json), or one read of stats.json
+ * (json.c) printed as the debugfs text files print it: the summary,
+ * worded as "stats" words it with byte counts made human, the bins and
+ * large tables (table.c: the columns of "bins" and "large") sorted by
+ * the chosen column, and the arenas and per-CPU tcache tables.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -106,12 +106,8 @@ static void summary_kinds(const struct json *j)
  * The summary from stats.json, as the debugfs "stats" file words it,
  * byte counts made human
  */
-static int print_summary(void)
+static void print_summary(const struct json *j)
 {
-	struct json *j = read_debugfs_json("stats.json");
-
-	if (!j)
-		return EXIT_FAILURE;
 	printf("Summary\n");
 	summary_row("abi:", false, "%llu (stats schema %llu)",
 		    jmod_num(j, "abi"), jmod_num(j, "schema"));
@@ -142,8 +138,6 @@ static int print_summary(void)
 	       jmod_num(j, "tcache.requests"), jmod_num(j, "tcache.hits"),
 	       jmod_num(j, "tcache.misses"), jmod_num(j, "tcache.fills"),
 	       jmod_num(j, "tcache.flushes"));
-	json_free(j);
-	return 0;
 }
 
 /* Sorts and prints one class table titled @what */
@@ -160,11 +154,58 @@ static void print_classes(struct table *t, const char *what, const char *sort,
 	table_free(t);
 }
 
-static void print_table(const char *name, const char *title, bool all)
+/* The debugfs text tables' columns, and the stats.json members behind them */
+static const char *const bin_cols[] = {
+	"size", "ind", "allocated", "nmalloc", "ndalloc", "nrequests",
+	"curregs", "curslabs", "regs", "pgs", "util", "nfills", "nflushes",
+	"requested",
+};
+static const char *const large_cols[] = {
+	"size", "ind", "allocated", "nmalloc", "ndalloc", "nrequests",
+	"curruns", "nfills", "nflushes", "requested",
+};
+static const char *const arena_cols[] = {
+	"cpu", "node", "chunks", "active_pages", "dirty_pages", "retained",
+	"free_runs", "largest_free_run",
+};
+static const char *const arena_keys[ARRAY_SIZE(arena_cols)] = {
+	[5] = "retained_chunks",
+};
+static const char *const tcache_cols[] = {
+	"cpu", "ncached_bytes", "requests", "hits", "misses", "fills",
+	"flushes",
+};
+
+/* The large table ends with the huge row, as debugfs "large" does */
+static void large_table(const struct json *j, struct table *t)
+{
+	static const char *const keys[] = {
+		"allocated", "nmalloc", "ndalloc", "nrequests", "curallocs",
+	};
+	const struct json *huge = json_get_with(j, "huge", "curallocs");
+	const char *cells[ARRAY_SIZE(large_cols)] = { "huge", "-" };
+	const struct json *v;
+	unsigned int i;
+
+	table_json(json_get(j, "lextents"), large_cols, NULL,
+		   ARRAY_SIZE(large_cols), t);
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		v = json_get(huge, keys[i]);
+		cells[2 + i] = v && v->type == JSON_NUMBER ? v->str : "-";
+	}
+	cells[7] = cells[8] = "-";
+	v = json_get(huge, "requested");
+	cells[9] = v && v->type == JSON_NUMBER ? v->str : "-";
+	table_add(t, cells);
+}
+
+static void print_table(const struct json *arr, const char *const *cols,
+			const char *const *keys, unsigned int ncols,
+			const char *title, bool all)
 {
 	struct table t;
 
-	table_read(name, &t);
+	table_json(arr, cols, keys, ncols, &t);
 	table_print(&t, title, all);
 	table_free(&t);
 }
@@ -173,9 +214,13 @@ static int stats_tables(const struct stats_opts *o)
 {
 	const char *sort = o->sort, *lsort;
 	struct table bins, large;
+	struct json *j = read_debugfs_json("stats.json");
 
-	table_read("bins", &bins);
-	table_read("large", &large);
+	if (!j)
+		return EXIT_FAILURE;
+	table_json(json_get(j, "bins"), bin_cols, NULL, ARRAY_SIZE(bin_cols),
+		   &bins);
+	large_table(j, &large);
 	/* curregs (bins) and curruns (large) are the same gauge */
 	lsort = !strcmp(sort, "curregs") ? "curruns" : sort;
 	if (!strcmp(sort, "curruns"))
@@ -185,17 +230,17 @@ static int stats_tables(const struct stats_opts *o)
 		    sort);
 		table_free(&bins);
 		table_free(&large);
+		json_free(j);
 		return EXIT_USAGE;
 	}
-	if (print_summary()) {
-		table_free(&bins);
-		table_free(&large);
-		return EXIT_FAILURE;
-	}
+	print_summary(j);
 	print_classes(&bins, "Bins (small classes)", sort, o->rev, o->all);
 	print_classes(&large, "Large classes and huge", lsort, o->rev, o->all);
-	print_table("arenas", "\nArenas (pages, chunks)", o->all);
-	print_table("tcache_cpus", "\nTcache per CPU", o->all);
+	print_table(json_get(j, "arenas"), arena_cols, arena_keys,
+		    ARRAY_SIZE(arena_cols), "\nArenas (pages, chunks)", o->all);
+	print_table(json_path(j, "tcache.cpus"), tcache_cols, NULL,
+		    ARRAY_SIZE(tcache_cols), "\nTcache per CPU", o->all);
+	json_free(j);
 	return fflush(stdout) ? EXIT_FAILURE : 0;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * table.c: jmod's debugfs tables (bins, large, arenas, tcache_cpus) for
- * stats and top.  table_read() splits a file into the header's column
+ * table.c: jmod's tables for stats and top.  table_json() builds one
+ * from an array of stats.json (stats), table_read() from a debugfs text
+ * table (bins, large, ...: top), splitting it into the header's column
  * names and rows of cells (pointers into one buffer); table_sort()
  * orders rows by one column; table_print() aligns them, byte columns in
  * K/M/G, idle rows hidden unless asked for.
@@ -26,6 +27,63 @@ static unsigned int split_ws(char *line, char **tok, unsigned int max)
 	return n;
 }
 
+
+/* Appends a row of t->ncols cells, copied; exits on failure */
+void table_add(struct table *t, const char *const *cells)
+{
+	size_t len = t->ncols * sizeof(char *);
+	char **row, ***rows, *p;
+	unsigned int c;
+
+	for (c = 0; c < t->ncols; c++)
+		len += strlen(cells[c]) + 1;
+	row = malloc(len);
+	rows = row ? realloc(t->row, (t->nrows + 1) * sizeof(*t->row)) : NULL;
+	if (!rows) {
+		err("out of memory");
+		exit(EXIT_FAILURE);
+	}
+	t->row = rows;
+	p = (char *)(row + t->ncols);
+	for (c = 0; c < t->ncols; c++) {
+		row[c] = p;
+		p = stpcpy(p, cells[c]) + 1;
+	}
+	t->row[t->nrows++] = row;
+}
+
+/*
+ * A table from an array of stats.json objects: column c is @cols[c],
+ * read from member @keys[c] of each element (@keys NULL, or its entry
+ * NULL: the column's own name); a member that is missing or not a
+ * number reads "-".  Cells are the numbers' literal text, so 64-bit
+ * counters and "0.750" print as the kernel wrote them.  Exits on failure.
+ */
+void table_json(const struct json *arr, const char *const *cols,
+		const char *const *keys, unsigned int ncols, struct table *t)
+{
+	const char *cells[TABLE_MAX_COLS];
+	const struct json *e, *v;
+	unsigned int c;
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	t->col = calloc(ncols, sizeof(*t->col));
+	if (!t->col || ncols > TABLE_MAX_COLS) {
+		err("out of memory");
+		exit(EXIT_FAILURE);
+	}
+	for (c = 0; c < ncols; c++)
+		t->col[c] = (char *)cols[c];
+	for (i = 0; (e = json_at(arr, i)); i++) {
+		for (c = 0; c < ncols; c++) {
+			v = json_get(e, keys && keys[c] ? keys[c] : cols[c]);
+			cells[c] = v && v->type == JSON_NUMBER ? v->str : "-";
+		}
+		table_add(t, cells);
+	}
+}
 
 /* Reads debugfs file @name as a table; exits on failure */
 void table_read(const char *name, struct table *t)
