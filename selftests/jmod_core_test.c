@@ -22,6 +22,7 @@
 
 #include "kselftest_harness.h"
 #include "jmod_util.h"
+#include "jmod_fs.h"
 
 /* Report at most this many mismatches of one kind before failing */
 #define MAX_REPORTS	10
@@ -63,7 +64,7 @@ FIXTURE_TEARDOWN(core)
 static bool redzones_on(void)
 {
 	char buf[32] = "";
-	FILE *f = fopen("/sys/module/jmalloc/parameters/debug", "r");
+	FILE *f = fopen(JMOD_MODULE_DIR "/parameters/debug", "r");
 
 	if (!f)
 		return false;

@@ -1072,8 +1072,8 @@ TEST_F_TIMEOUT(unload, busy_then_idle, 120)
 
 	if (!path || access(path, R_OK))
 		SKIP(return, "JMOD_MODULE (the module file to load again) not set or unreadable");
-	if (access("/sys/module/jmalloc", F_OK))
-		SKIP(return, "jmalloc is not loaded");
+	if (access(JMOD_MODULE_DIR, F_OK))
+		SKIP(return, JMOD_MODULE_NAME " is not loaded");
 	fd = jm_open();
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
 	for (i = 0; i < ARRAY_SIZE(h); i++) {
@@ -1082,7 +1082,7 @@ TEST_F_TIMEOUT(unload, busy_then_idle, 120)
 	}
 
 	/* busy: refused, and everything still works */
-	ret = delete_module("jmalloc", O_NONBLOCK);
+	ret = delete_module(JMOD_MODULE_NAME, O_NONBLOCK);
 	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EBUSY)
 		TH_LOG("delete_module with an open fd: %s", strerror(-ret));
 	ASSERT_NE(0, ret) TH_LOG("the module went away under an open fd");
@@ -1091,10 +1091,10 @@ TEST_F_TIMEOUT(unload, busy_then_idle, 120)
 				      NULL));
 	/* close frees the objects; then unload works */
 	close(fd);
-	ret = delete_module("jmalloc", O_NONBLOCK);
+	ret = delete_module(JMOD_MODULE_NAME, O_NONBLOCK);
 	EXPECT_EQ(0, ret) TH_LOG("delete_module after close: %s",
 				 strerror(-ret));
-	EXPECT_NE(0, access("/sys/module/jmalloc", F_OK));
+	EXPECT_NE(0, access(JMOD_MODULE_DIR, F_OK));
 
 	/* the runner and the tests after this one want it loaded */
 	ret = load_module(path, args ? args : "");

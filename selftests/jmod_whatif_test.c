@@ -103,7 +103,7 @@ static const struct json *known_row(const struct json *j)
 		const struct json *s = json_at(sites, i);
 		const struct json *mod = json_get_type(s, "module", JSON_STRING);
 
-		if (mod && !strcmp(mod->str, "jmalloc") &&
+		if (mod && !strcmp(mod->str, JMOD_MODULE_NAME) &&
 		    jm_num(s, "requested_bytes") == NR_OBJS * OBJ_SIZE)
 			return s;
 	}

@@ -20,7 +20,8 @@
 
 #define JMOD_DEBUGFS_ROOT	"/sys/kernel/debug"
 #define JMOD_DEBUGFS_DIR	JMOD_DEBUGFS_ROOT "/jmod"
-#define JMOD_MODULE_DIR		"/sys/module/jmalloc"
+#define JMOD_MODULE_NAME	"jmalloc"	/* the module's one name in C */
+#define JMOD_MODULE_DIR		"/sys/module/" JMOD_MODULE_NAME
 /* the heap profiler's rate, a module parameter */
 #define JMOD_PROF_PARAM		JMOD_MODULE_DIR "/parameters/prof_sample"
 #define JMOD_SLAB_DIR		"/sys/kernel/slab"
