@@ -159,9 +159,12 @@ for t in "${traces[@]}"; do
 	ok $? "$name: slots used consistently, none live at the end${bad:+: $(echo "$bad" | head -1)}"
 
 	# every allocation of these traces is non-NULL, so grep can count:
-	# atomic = kmalloc with gfp_flags GFP_ATOMIC... or GFP_NOWAIT...
+	# atomic = kmalloc with gfp_flags GFP_ATOMIC... or GFP_NOWAIT..., or
+	# with only __GFP_ modifiers and no reclaim bit (7.3 prints
+	# "__GFP_ZERO|__GFP_NOWARN" for a plain no-reclaim request)
 	want=$(grep -v '^#' "$raw" | grep -E ' (kmem:)?kmalloc(_node)?: ' |
-	       grep -cE 'gfp_flags=GFP_(ATOMIC|NOWAIT)([| ]|$)')
+	       grep -E 'gfp_flags=(GFP_(ATOMIC|NOWAIT)([| ]|$)|__GFP_)' |
+	       grep -cvE 'gfp_flags=[^ ]*(__GFP_DIRECT_RECLAIM|__GFP_RECLAIM)')
 	got=$(grep -cE '^a .* A$' "$tmp/$name.ops")
 	[ "$want" = "$got" ] && [ "$got" -gt 0 ]
 	ok $? "$name: atomic allocations $got (grep: $want)"
