@@ -11,7 +11,10 @@
  * Data flow:
  *   alloc: pop; on a miss, fill: take (ncached_max >> lg_fill_div)
  *          objects with one kmem_cache_alloc_bulk() and keep them
- *          (large classes: no fill, the arena serves the miss).
+ *          (large classes: no fill, the arena serves the miss).  The
+ *          fill asks for __GFP_ZERO exactly when the zeroing policy
+ *          wants it, and the bin counts the still-zeroed objects at its
+ *          bottom (nclean), so a pop of one of those skips the memset.
  *   free:  push; when the bin is full, flush its older half with one
  *          kmem_cache_free_bulk() (large: back to the owning arenas).
  *   GC:    every 64 KiB allocated on a CPU, visit one bin: flush about
