@@ -184,18 +184,14 @@ static void large_table(const struct json *j, struct table *t)
 	};
 	const struct json *huge = json_get_with(j, "huge", "curallocs");
 	const char *cells[ARRAY_SIZE(large_cols)] = { "huge", "-" };
-	const struct json *v;
 	unsigned int i;
 
 	table_json(json_get(j, "lextents"), large_cols, NULL,
 		   ARRAY_SIZE(large_cols), t);
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		v = json_get(huge, keys[i]);
-		cells[2 + i] = v && v->type == JSON_NUMBER ? v->str : "-";
-	}
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		cells[2 + i] = table_cell(json_get(huge, keys[i]));
 	cells[7] = cells[8] = "-";
-	v = json_get(huge, "requested");
-	cells[9] = v && v->type == JSON_NUMBER ? v->str : "-";
+	cells[9] = table_cell(json_get(huge, "requested"));
 	table_add(t, cells);
 }
 

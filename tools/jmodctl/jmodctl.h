@@ -157,6 +157,7 @@ void table_read(const char *name, struct table *t);
 void table_json(const struct json *arr, const char *const *cols,
 		const char *const *keys, unsigned int ncols, struct table *t);
 void table_add(struct table *t, const char *const *cells);
+const char *table_cell(const struct json *v);
 void table_free(struct table *t);
 int table_col(const struct table *t, const char *name);
 double cell_num(const char *s);

@@ -52,6 +52,12 @@ void table_add(struct table *t, const char *const *cells)
 	t->row[t->nrows++] = row;
 }
 
+/* A stats.json number's literal text as a cell; "-" for anything else */
+const char *table_cell(const struct json *v)
+{
+	return v && v->type == JSON_NUMBER ? v->str : "-";
+}
+
 /*
  * A table from an array of stats.json objects: column c is @cols[c],
  * read from member @keys[c] of each element (@keys NULL, or its entry
@@ -79,7 +85,7 @@ void table_json(const struct json *arr, const char *const *cols,
 	for (i = 0; (e = json_at(arr, i)); i++) {
 		for (c = 0; c < ncols; c++) {
 			v = json_get(e, keys && keys[c] ? keys[c] : cols[c]);
-			cells[c] = v && v->type == JSON_NUMBER ? v->str : "-";
+			cells[c] = table_cell(v);
 		}
 		table_add(t, cells);
 	}
