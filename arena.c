@@ -25,7 +25,9 @@
  * A chunk that becomes wholly free is retained for reuse and released to
  * the buddy allocator by deferred work once it has been free for decay_ms,
  * at once by the shrinker under memory pressure, by a forced purge, or at
- * unload.
+ * unload.  An arena retains one such chunk (JMOD_ARENA_SPARE, jemalloc's
+ * spare): one more wholly free chunk kicks the work to release the oldest
+ * at once, whatever its age.
  *
  * Pointer -> owner: jmod_chunks, an xarray keyed by pfn >>
  * JMOD_CHUNK_GROW_MIN's order (a chunk fills one slot per 64 KiB of it),
@@ -137,6 +139,13 @@ struct jmod_arena {
 
 unsigned int jmod_chunk_order = 9;
 unsigned int jmod_decay_ms = 10000;
+
+/*
+ * Wholly free chunks an arena keeps for decay_ms (jemalloc's arena spare):
+ * one absorbs a working set that crosses a chunk boundary back and forth;
+ * a second one is only memory kept from the page allocator.
+ */
+#define JMOD_ARENA_SPARE	1
 
 static unsigned int chunk_pages;	/* 1 << jmod_chunk_order, the largest */
 /* The smallest chunk, and the xarray's key granule: 64 KiB */
@@ -283,8 +292,14 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 		a->nr_retained++;
 		a->retained_pages += c->npages;
 		list_add_tail(&c->retained, &a->retained);
-		/* a read first: no atomic on the shared work item when queued */
-		if (!delayed_work_pending(&jmod_decay_work))
+		/*
+		 * Beyond the spare, the chunk goes back now (the work frees
+		 * it: not under this lock); the spare waits for decay_ms.
+		 * A read first: no atomic on the shared work item when queued.
+		 */
+		if (a->nr_retained > JMOD_ARENA_SPARE)
+			mod_delayed_work(jmod_unbound_wq, &jmod_decay_work, 0);
+		else if (!delayed_work_pending(&jmod_decay_work))
 			queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
 					   msecs_to_jiffies(READ_ONCE(jmod_decay_ms)));
 	}
@@ -827,7 +842,8 @@ out:
  * to the earliest expiry of a retained chunk left behind (0: none).
  */
 static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
-				   unsigned long max_pages, unsigned long *next)
+				   unsigned long keep, unsigned long max_pages,
+				   unsigned long *next)
 {
 	struct jmod_chunk *c, *tmp;
 	unsigned long flags, freed = 0;
@@ -842,7 +858,8 @@ static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
 	list_for_each_entry_safe(c, tmp, &a->retained, retained) {
 		unsigned long expiry = c->free_since + min_age;
 
-		if (freed >= max_pages || time_before(jiffies, expiry)) {
+		if (freed >= max_pages ||
+		    (a->nr_retained <= keep && time_before(jiffies, expiry))) {
 			if (!*next || time_before(expiry, *next))
 				*next = expiry ?: 1;
 			break;
@@ -863,8 +880,8 @@ static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
 	return freed;
 }
 
-static unsigned long release_all(unsigned long min_age, unsigned long max_pages,
-				 unsigned long *next)
+static unsigned long release_all(unsigned long min_age, unsigned long keep,
+				 unsigned long max_pages, unsigned long *next)
 {
 	unsigned long freed = 0;
 	unsigned int cpu;
@@ -872,7 +889,7 @@ static unsigned long release_all(unsigned long min_age, unsigned long max_pages,
 	for_each_possible_cpu(cpu) {
 		if (freed >= max_pages)
 			break;
-		freed += arena_release(jmod_arenas[cpu], min_age,
+		freed += arena_release(jmod_arenas[cpu], min_age, keep,
 				       max_pages - freed, next);
 	}
 	return freed;
@@ -882,8 +899,8 @@ static void jmod_decay_fn(struct work_struct *work)
 {
 	unsigned long next = 0;
 
-	release_all(msecs_to_jiffies(READ_ONCE(jmod_decay_ms)), ULONG_MAX,
-		    &next);
+	release_all(msecs_to_jiffies(READ_ONCE(jmod_decay_ms)), JMOD_ARENA_SPARE,
+		    ULONG_MAX, &next);
 	if (next)
 		queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
 				   time_after(next, jiffies) ? next - jiffies : 1);
@@ -900,7 +917,7 @@ unsigned long jmod_arena_purge(unsigned long max_pages)
 {
 	unsigned long next = 0;
 
-	return release_all(0, max_pages, &next);
+	return release_all(0, 0, max_pages, &next);
 }
 
 /* Release every retained chunk and wait until its pages are back. */
