@@ -22,8 +22,9 @@
  *                     ("before"), on (debugfs whatif "start"; whatif.json
  *                     must count at least the run's kmallocs and kfrees,
  *                     else the row is an error; "stop"), off again
- *                     ("after"); the host divides on by
- *                     the better of before and after.  Refuses to run if
+ *                     ("after"), each after an untimed tenth; the host
+ *                     takes on / the better of the round's before and
+ *                     after, median over rounds.  Refuses to run if
  *                     whatif holds a run or figures; leaves it stopped
  *                     and reset, on exit, SIGINT, SIGTERM and SIGHUP too
  *           replay    JMOD_IOC_BATCH replay of --replay FILE (trace format:
