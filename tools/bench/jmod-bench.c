@@ -15,6 +15,18 @@
  *                     CPUs 0 and 1 vs CPU 0 alone)
  *           prof      64 B pair with prof_sample=0 and with the default
  *                     rate (writes /sys/module/jmalloc/parameters/prof_sample)
+ *           whatif    the cost of the live what-if probes (debugfs whatif,
+ *                     whatif.c) per kmalloc: kmalloc back end pairs of 64
+ *                     and 640 B and the kernel-like mix, each case every
+ *                     round in three phases back to back: probes off
+ *                     ("before"), on (debugfs whatif "start"; whatif.json
+ *                     must count at least the run's kmallocs and kfrees,
+ *                     else the row is an error; "stop"), off again
+ *                     ("after"), each after an untimed tenth; the host
+ *                     takes on / the better of the round's before and
+ *                     after, median over rounds.  Refuses to run if
+ *                     whatif holds a run or figures; leaves it stopped
+ *                     and reset, on exit, SIGINT, SIGTERM and SIGHUP too
  *           replay    JMOD_IOC_BATCH replay of --replay FILE (trace format:
  *                     tools/trace/FORMAT.md, v1 or v2) on jmod and kmalloc;
  *                     v2's CPUs kept: the ops are cut into runs on one
@@ -51,8 +63,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,7 +99,7 @@ static const unsigned int backend_order[] = {
 	JMOD_BACKEND_KMALLOC, JMOD_BACKEND_JMOD, JMOD_BACKEND_JMOD_NOTCACHE,
 	JMOD_BACKEND_PAGES, JMOD_BACKEND_VMALLOC,
 };
-enum group { G_MAIN, G_SCALING, G_PROF };
+enum group { G_MAIN, G_SCALING, G_PROF, G_WHATIF };
 
 struct bcase {
 	const char *name;
@@ -152,6 +166,13 @@ static const struct bcase cases[] = {
 	/* profiling off vs on (sets prof_sample around the runs) */
 	{ "prof-pair-64", G_PROF, JMOD_BENCH_PAIR, JMOD_DIST_FIXED,
 	  64, 64, 100000, 0, 1, B_JMOD | B_KMALLOC },
+	/* live what-if probes off vs on, kmalloc only (they trace kmalloc) */
+	{ "whatif-pair-64", G_WHATIF, JMOD_BENCH_PAIR, JMOD_DIST_FIXED,
+	  64, 64, 200000, 0, 1, B_KMALLOC },
+	{ "whatif-pair-640", G_WHATIF, JMOD_BENCH_PAIR, JMOD_DIST_FIXED,
+	  640, 640, 200000, 0, 1, B_KMALLOC },
+	{ "whatif-random-kernel", G_WHATIF, JMOD_BENCH_RANDOM, JMOD_DIST_KERNEL,
+	  8, 16 * KiB, 100000, 1000, 1, B_KMALLOC },
 };
 
 static int fd = -1;
@@ -246,6 +267,26 @@ static void print_result(const struct bcase *c, const struct jmod_bench *b,
 	fflush(stdout);
 }
 
+/* The request of case @c on back end @be with @threads threads, in @b */
+static void bench_init(const struct bcase *c, unsigned int be,
+		       unsigned int threads, struct jmod_bench *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->workload = c->workload;
+	b->backend = be;
+	b->nr_threads = threads;
+	b->dist = c->dist;
+	b->cpu_mask = c->cpu_mask;
+	b->min_size = c->min;
+	b->max_size = c->max;
+	b->ops = (uint64_t)(c->ops * scale);
+	if (!b->ops)
+		b->ops = 1;
+	b->live = c->live;
+	b->seed = seed;
+	b->flags = JMOD_BENCH_PURGE;
+}
+
 static void run_case_once(const struct bcase *c, unsigned int threads,
 			  const char *extra)
 {
@@ -258,20 +299,7 @@ static void run_case_once(const struct bcase *c, unsigned int threads,
 
 		if (!(c->backends & (1u << be)))
 			continue;
-		memset(&b, 0, sizeof(b));
-		b.workload = c->workload;
-		b.backend = be;
-		b.nr_threads = threads;
-		b.dist = c->dist;
-		b.cpu_mask = c->cpu_mask;
-		b.min_size = c->min;
-		b.max_size = c->max;
-		b.ops = (uint64_t)(c->ops * scale);
-		if (!b.ops)
-			b.ops = 1;
-		b.live = c->live;
-		b.seed = seed;
-		b.flags = JMOD_BENCH_PURGE;
+		bench_init(c, be, threads, &b);
 		cold_start();
 		err = jmod_dev_bench(fd, &b);
 		if (err)
@@ -328,6 +356,244 @@ static void warm_up(void)
 					strerror(-ret));
 		}
 	}
+}
+
+/* === The live what-if probes' cost (debugfs whatif, whatif.c) === */
+
+enum { W_BEFORE, W_ON, W_AFTER, W_NR };
+
+static const char *const whatif_phases[W_NR] = { "before", "on", "after" };
+static char whatif_path[256];			/* debugfs whatif */
+static sig_atomic_t whatif_armed;		/* ours to stop and reset */
+
+/* One write of @cmd to debugfs whatif, async-signal-safe: 0 or -errno */
+static int whatif_cmd(const char *cmd)
+{
+	size_t len = strlen(cmd);
+	int f = open(whatif_path, O_WRONLY | O_CLOEXEC), ret = 0;
+	ssize_t n;
+
+	if (f < 0)
+		return -errno;
+	n = write(f, cmd, len);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+	close(f);
+	return ret;
+}
+
+/* Probes off and the figures dropped, as found, if this run took whatif */
+static void whatif_off(void)
+{
+	int e = errno;
+
+	if (whatif_armed) {
+		whatif_cmd("stop");
+		whatif_cmd("reset");
+		whatif_armed = 0;
+	}
+	errno = e;
+}
+
+/* SIGINT, SIGTERM, SIGHUP: whatif_off(), then the default action */
+static void whatif_signal(int sig)
+{
+	whatif_off();
+	/* blocked until the handler returns, then SA_RESETHAND's default */
+	raise(sig);
+}
+
+/* whatif.json parsed; exits if it cannot be read */
+static struct json *whatif_json(void)
+{
+	char msg[128] = "", *text;
+	struct json *j;
+	size_t len;
+
+	text = jmod_debugfs_read("whatif.json", &len);
+	if (!text)
+		die(JMOD_DEBUGFS_DIR "/whatif.json");
+	j = json_parse(text, len, msg, sizeof(msg));
+	free(text);
+	if (!j) {
+		fprintf(stderr, "jmod-bench: whatif.json: %s\n", msg);
+		exit(1);
+	}
+	return j;
+}
+
+/* Is a live run going?  And the kmallocs and kfrees it counted, if any */
+static bool whatif_state(unsigned long long *kmallocs,
+			 unsigned long long *kfrees)
+{
+	struct json *j = whatif_json();
+	bool running = json_get_type(j, "running", JSON_TRUE);
+
+	*kmallocs = jmod_num(j, "kmallocs");
+	*kfrees = jmod_num(j, "kfrees");
+	json_free(j);
+	return running;
+}
+
+/*
+ * Take whatif for this run: only if it is stopped with no figures (a
+ * user's run or figures are not ours to drop), with whatif_off() on
+ * every way out (exit, SIGINT, SIGTERM, SIGHUP).
+ */
+static void whatif_take(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = {
+		.sa_handler = whatif_signal, .sa_flags = SA_RESETHAND,
+	};
+	unsigned long long km, kf;
+	bool running;
+	size_t i;
+
+	check("debugfs whatif",
+	      jmod_debugfs_path("whatif", whatif_path, sizeof(whatif_path)));
+	if (access(whatif_path, W_OK))
+		die(whatif_path);
+	running = whatif_state(&km, &kf);
+	if (running || km != ~0ULL) {
+		fprintf(stderr, "jmod-bench: whatif: %s, left alone (write stop, then reset, to %s)\n",
+			running ? "a live run is going" :
+			"it holds the figures of an earlier run", whatif_path);
+		exit(1);
+	}
+	if (atexit(whatif_off))
+		die_err("atexit", ENOMEM);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			die("sigaction");
+	whatif_armed = 1;
+}
+
+static void whatif_start(void)
+{
+	unsigned long long km, kf;
+
+	check("whatif start", whatif_cmd("start"));
+	if (!whatif_state(&km, &kf))
+		die_err("whatif started, but whatif.json says not running",
+			EPROTO);
+}
+
+static void whatif_stop(void)
+{
+	unsigned long long km, kf;
+
+	check("whatif stop", whatif_cmd("stop"));
+	if (whatif_state(&km, &kf))
+		die_err("whatif stopped, but whatif.json says running", EPROTO);
+}
+
+/*
+ * One run of whatif case @c on kmalloc in @phase: one JSON line with
+ * "whatif":"<phase>" and, probes on, what they counted during the run
+ * ("whatif_kmallocs", "whatif_kfrees": the run's own events and the rest
+ * of the kernel's).  Fewer than the run's allocations or frees make the
+ * row an error (-EPROTO): the probes did not trace the run.  Returns
+ * ns_per_op, 0 on an error.
+ *
+ * Every phase first runs a tenth of the ops untimed: registering and
+ * unregistering the probes patches the kernel's text (static keys), and
+ * under QEMU TCG the first run after a patch pays for translating the
+ * patched code again, a cost of the emulator, not of the probes.
+ */
+static double whatif_run(const struct bcase *c, int phase)
+{
+	unsigned long long km0 = 0, kf0 = 0, km, kf;
+	struct jmod_bench b;
+	char extra[160];
+	int err, n;
+
+	bench_init(c, JMOD_BACKEND_KMALLOC, 1, &b);
+	b.ops = b.ops / 10 ? b.ops / 10 : 1;
+	check("whatif warm-up", jmod_dev_bench(fd, &b));
+	bench_init(c, JMOD_BACKEND_KMALLOC, 1, &b);
+	cold_start();
+	if (phase == W_ON)
+		whatif_state(&km0, &kf0);
+	err = jmod_dev_bench(fd, &b);
+	if (err)
+		fprintf(stderr, "jmod-bench: %s/kmalloc, whatif %s: %s\n",
+			c->name, whatif_phases[phase], strerror(-err));
+	n = snprintf(extra, sizeof(extra), ",\"whatif\":\"%s\"",
+		     whatif_phases[phase]);
+	if (phase == W_ON) {
+		whatif_state(&km, &kf);
+		/* ~0ULL: no figures, so nothing counted */
+		km = km0 == ~0ULL || km == ~0ULL ? 0 : km - km0;
+		kf = kf0 == ~0ULL || kf == ~0ULL ? 0 : kf - kf0;
+		snprintf(extra + n, sizeof(extra) - n,
+			 ",\"whatif_kmallocs\":%llu,\"whatif_kfrees\":%llu",
+			 km, kf);
+		if (!err && (km < b.total_ops || kf < b.total_ops)) {
+			fprintf(stderr, "jmod-bench: %s: whatif probes on, but they counted %llu kmallocs and %llu kfrees for the run's %llu of each\n",
+				c->name, km, kf,
+				(unsigned long long)b.total_ops);
+			err = -EPROTO;
+		}
+	}
+	print_result(c, &b, JMOD_BACKEND_KMALLOC, err, extra);
+	return err ? 0 : jmod_bench_ns_per_op(&b);
+}
+
+static bool whatif_case(const struct bcase *c)
+{
+	return c->group == G_WHATIF &&
+	       (!only || !strncmp(c->name, only, strlen(only)));
+}
+
+/*
+ * --group whatif: every round, every case with the probes off, on, off
+ * again, back to back (a new run of the probes for each "on": drift of
+ * the host load between the phases stays small); a "#" line per case
+ * and round with the three times and on over the better off time (the
+ * host reports medians: report.py)
+ */
+static void whatif_group(void)
+{
+	double t[W_NR], off, r;
+	size_t k;
+	int ph;
+
+	whatif_take();
+	/* one run of each untimed first: "before" pays no first-run cost */
+	for (k = 0; k < ARRAY_SIZE(cases); k++) {
+		struct jmod_bench b;
+
+		if (!whatif_case(&cases[k]))
+			continue;
+		bench_init(&cases[k], JMOD_BACKEND_KMALLOC, 1, &b);
+		check("whatif warm-up", jmod_dev_bench(fd, &b));
+	}
+	for (round_no = 0; round_no < rounds; round_no++) {
+		for (k = 0; k < ARRAY_SIZE(cases); k++) {
+			if (!whatif_case(&cases[k]))
+				continue;
+			for (ph = 0; ph < W_NR; ph++) {
+				if (ph == W_ON)
+					whatif_start();
+				t[ph] = whatif_run(&cases[k], ph);
+				if (ph == W_ON)
+					whatif_stop();
+			}
+			off = t[W_BEFORE];
+			if (t[W_AFTER] && (!off || t[W_AFTER] < off))
+				off = t[W_AFTER];
+			r = off && t[W_ON] ? t[W_ON] / off : 0;
+			printf("# whatif round %d %-22s before %.1f on %.1f after %.1f ns/op, on/best off %.2f\n",
+			       round_no, cases[k].name, t[W_BEFORE], t[W_ON],
+			       t[W_AFTER], r);
+			fflush(stdout);
+		}
+	}
+	whatif_off();
 }
 
 /* === Trace replay (tools/trace/FORMAT.md) === */
@@ -658,7 +924,8 @@ static void replay(const char *path, int repeat, unsigned int copies)
 
 static void bad_args(void)
 {
-	fputs("usage: jmod-bench [--group main|scaling|prof|replay] [--threads N]\n"
+	fputs("usage: jmod-bench [--group main|scaling|prof|whatif|replay]\n"
+	      "                  [--threads N]\n"
 	      "                  [--scale F] [--rounds N] [--only NAME] [--replay FILE]\n"
 	      "                  [--repeat N] [--copies N] [--tag K=V] [--seed N] [--list]\n"
 	      "                  [--check-trace FILE]\n",
@@ -792,6 +1059,8 @@ int main(int argc, char **argv)
 			check("write " JMOD_PROF_PARAM,
 			      jmod_write_path(JMOD_PROF_PARAM, old));
 		}
+	} else if (!strcmp(group, "whatif")) {
+		whatif_group();
 	} else {
 		enum group g = !strcmp(group, "scaling") ? G_SCALING : G_MAIN;
 

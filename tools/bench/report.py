@@ -82,6 +82,26 @@ results.json (schema 2):
                 slab_pages_peak, slab_pages_end, pages_peak_mib,
                 pages_end_mib, pages_purged_mib}},
               ratio_time, ratio_pages, ratio_pages_end}}  (null if none)
+  whatif    {policy: {policy, boot, vcpus, off, cases: [{name, label,
+              workload, dist, min_size, max_size, ops, live,
+              phases: {before|on|after: {rounds, errors, ns_per_op}},
+              counted_kmallocs, counted_kfrees (the fewest the probes
+              counted in one run with them on), round_ratios (on / off
+              per round, off the better of its before and after),
+              off_best ({before: N, after: N}: which was better, in how
+              many rounds), ratio (median of round_ratios), drift (after
+              / before medians), failed}]}}  (null if none)
+
+The live what-if group (jmod-bench --group whatif, lines with a
+"whatif" member: "before", "on", "after") is not a jmod/kmalloc case:
+it times kmalloc back-end runs with jmod's probes on the kmem
+tracepoints off, on, and off again, back to back, in the same boot.
+Its ratio is the median over the rounds of on / off, "off" the better
+(lower) of the round's before and after, so host drift between the
+phases can only raise it.
+It is listed in the targets without a goal (issue 17 sets none) and in
+a table of its own; a run whose probes counted fewer kmallocs or kfrees
+than it made is an error, and such a case has no ratio.
 
 --combine reads DIR/results.json of several kernels (bench/6.1, ...) and
 writes OUT/results.json ({"schema": 2, "policies": [...], "kernels":
@@ -112,6 +132,9 @@ FIELDS = ['ns_per_op', 'ops_per_s', 'pages_peak', 'pages_end',
           'peak_requested', 'usable_bytes', 'requested_bytes']
 REPLAY_FIELDS = ['ns_per_op', 'pages_peak', 'pages_end', 'pages_purged',
                  'slab_pages_peak', 'slab_pages_end']
+WHATIF_PHASES = ['before', 'on', 'after']
+# the whatif cases of the targets table, every policy alike
+WHATIF_TARGETS = ['whatif-pair-64', 'whatif-pair-640', 'whatif-random-kernel']
 
 
 def load(raw):
@@ -156,6 +179,8 @@ def row_set(r):
         return r['set']
     if r.get('name', '').startswith('scale-'):
         return 'scaling'
+    if 'whatif' in r:
+        return 'whatif'
     if 'prof_sample' in r:
         return 'prof'
     return 'main'
@@ -207,7 +232,7 @@ def aggregate(rows):
     groups = {}
     info = {}
     for r in rows:
-        if r.get('name') in ('meta', 'replay'):
+        if r.get('name') in ('meta', 'replay') or 'whatif' in r:
             continue
         key = (row_policy(r), row_boot(r), row_set(r),
                int(r.get('vcpus', r.get('cpus', 0))),
@@ -314,9 +339,10 @@ def pages_h(p):
     return '%s (%s)' % (fmt(p, '%.0f'), human(p * PAGE))
 
 
-def targets(cases, main_smp, policy, rp):
+def targets(cases, main_smp, policy, rp, ws=None):
     """The targets of the speed-and-pages issue under @policy; @rp: the
-    replay summary of @policy (or None)."""
+    replay summary of @policy (or None); @ws: the whatif summary (or
+    None), rows without a goal."""
     t = []
 
     def add(tid, what, goal, cmp, value, detail, why=None):
@@ -428,6 +454,21 @@ def targets(cases, main_smp, policy, rp):
     add('prof-on', '64 B pair with profiling on / off (jmod)', 1.02, '<=',
         pr, 'prof-pair-64, prof_sample %s vs 0' %
         (on.get('prof_sample') if on else '?'))
+    wcs = {c['name']: c for c in (ws or {}).get('cases', [])}
+    for name in WHATIF_TARGETS:
+        c = wcs.get(name)
+        value = c['ratio'] if c else None
+        detail = (whatif_detail(c) + '; no goal: issue 17 sets none'
+                  if c else name)
+        if value is None:
+            detail += ' (%s)' % ('failed: see the live what-if table'
+                                 if c and c['failed'] else
+                                 'no data under this policy')
+        t.append({'id': name,
+                  'target': 'whatif probes on / off, %s' % (
+                      c['label'] if c else whatif_label({'name': name})),
+                  'goal': 'none', 'measured': value, 'met': None,
+                  'detail': detail, 'policy': policy})
     return t
 
 
@@ -485,6 +526,103 @@ def replay_summaries(rows):
             continue
         out[pol] = replay_summary(groups[(pol, boot)])
     return out
+
+
+def whatif_label(r):
+    """'64 B kmalloc pair' for a whatif row or case."""
+    name = r.get('name', '')
+    if name == 'whatif-random-kernel':
+        return 'kernel-like size mix (kmalloc)'
+    if name.startswith('whatif-pair-'):
+        return '%s B kmalloc pair' % name[len('whatif-pair-'):]
+    return name
+
+
+def whatif_case(rs):
+    """The rows of one whatif case (one policy and boot): medians per
+    phase; the ratio per round, on over the better of that round's
+    before and after, and its median over the rounds."""
+    r0 = rs[0]
+    c = {'name': r0['name'], 'label': whatif_label(r0),
+         'workload': r0.get('workload'), 'dist': r0.get('dist'),
+         'min_size': r0.get('min_size'), 'max_size': r0.get('max_size'),
+         'ops': r0.get('ops'), 'live': r0.get('live'), 'phases': {}}
+    for ph in WHATIF_PHASES:
+        mine = [r for r in rs if r.get('whatif') == ph]
+        ok = [r for r in mine if not r.get('error')]
+        c['phases'][ph] = {'rounds': len(mine),
+                           'errors': len(mine) - len(ok),
+                           'ns_per_op': med([num(r.get('ns_per_op'))
+                                             for r in ok])}
+    on = [r for r in rs if r.get('whatif') == 'on']
+    for f in ('kmallocs', 'kfrees'):
+        vals = [num(r.get('whatif_' + f)) for r in on]
+        vals = [v for v in vals if v is not None]
+        c['counted_' + f] = min(vals) if vals else None
+    rounds = {}
+    for r in rs:
+        if not r.get('error') and num(r.get('ns_per_op')):
+            rounds.setdefault(r.get('round'), {})[r['whatif']] = \
+                num(r['ns_per_op'])
+    ratios, best = [], {'before': 0, 'after': 0}
+    for t in rounds.values():
+        offs = [(t[ph], ph) for ph in ('before', 'after') if ph in t]
+        if 'on' in t and offs:
+            off, ph = min(offs)
+            ratios.append(t['on'] / off)
+            best[ph] += 1
+    c['round_ratios'] = ratios
+    c['off_best'] = best
+    c['failed'] = any(c['phases'][ph]['errors'] for ph in WHATIF_PHASES)
+    c['ratio'] = None if c['failed'] else med(ratios)
+    c['drift'] = ratio(c['phases']['after']['ns_per_op'],
+                       c['phases']['before']['ns_per_op'])
+    return c
+
+
+def whatif_summaries(rows):
+    """{policy: {policy, boot, vcpus, off, cases}} of the whatif rows (the
+    default boot's if a policy has two), cases in the order run."""
+    groups = {}
+    for r in rows:
+        if 'whatif' in r and r.get('name') != 'meta':
+            key = (row_policy(r), row_boot(r))
+            groups.setdefault(key, {}).setdefault(r['name'], []).append(r)
+    if not groups:
+        return None
+    out = {}
+    for pol, boot in sorted(groups, key=lambda k: (policy_rank(k[0]),
+                                                   boot_rank(k[1]))):
+        if pol in out:
+            sys.stderr.write('report: whatif under %s in boots %s and %s: '
+                             'only %s reported\n' % (
+                                 pol, out[pol]['boot'], boot,
+                                 out[pol]['boot']))
+            continue
+        by = groups[(pol, boot)]
+        r0 = next(iter(by.values()))[0]
+        out[pol] = {'policy': pol, 'boot': boot,
+                    'vcpus': int(r0.get('vcpus', r0.get('cpus', 0))),
+                    'off': "the better (lower) of the round's before and "
+                           'after',
+                    'cases': [whatif_case(rs) for rs in by.values()]}
+    return out
+
+
+def whatif_detail(c):
+    """The phases of a whatif case in one line."""
+    p = c['phases']
+    return ('%s, kmalloc back end: ns/op before %s, on %s, after %s '
+            '(medians of %d round(s)); on / off per round %s (off: the '
+            'better of the round\'s before and after), median shown; '
+            'probes counted at least %s kmallocs, %s kfrees per run of %s '
+            'ops' % (
+                c['name'], fmt(p['before']['ns_per_op'], '%.0f'),
+                fmt(p['on']['ns_per_op'], '%.0f'),
+                fmt(p['after']['ns_per_op'], '%.0f'), p['on']['rounds'],
+                ' '.join('%.2f' % v for v in c['round_ratios']) or '-',
+                fmt(c['counted_kmallocs'], '%d'),
+                fmt(c['counted_kfrees'], '%d'), c['ops']))
 
 
 def fmt(v, spec='%.2f'):
@@ -655,11 +793,51 @@ def markdown(doc):
                 'pages end %s.' % (fmt(rp['ratio_time']),
                                    fmt(rp['ratio_pages']),
                                    fmt(rp['ratio_pages_end'])), '']
+    for p in pols:
+        ws = (doc.get('whatif') or {}).get(p)
+        if not ws:
+            continue
+        out += ['## Live what-if probes, %s' % policy_title(doc, p), '',
+                'The cost of jmod\'s probes on the kmem:kmalloc and '
+                'kmem:kfree tracepoints (debugfs `whatif` started, '
+                '`jmodctl whatif --live`) per kmalloc: kmalloc back-end runs '
+                'on one CPU (%d vCPUs, boot %s), each case every round '
+                'with the probes off (before), on, and off again (after), '
+                'back to back; medians over the rounds.  **on / off** is '
+                'the median over the rounds of the on time divided by %s, '
+                'so drift between the phases can only raise it; after / '
+                'before (medians) shows that drift.  A run with the probes '
+                'on must count at least its own kmallocs and kfrees in '
+                '`whatif.json` (the fewest counted in one run shown), else '
+                'it is an error.  '
+                'No target: issue 17 asks for the figure.' % (
+                    ws['vcpus'], ws['boot'], ws['off']), '',
+                '| case | rounds | before ns/op | on ns/op | after ns/op '
+                '| on / off | after / before | counted kmallocs / kfrees '
+                '| ops per run | errors |',
+                '|---|---|---|---|---|---|---|---|---|---|']
+        for c in ws['cases']:
+            ph = c['phases']
+            out.append('| %s (%s) | %d | %s | %s | %s | %s | %s | %s / %s '
+                       '| %s | %d |' % (
+                           c['label'], c['name'], ph['on']['rounds'],
+                           fmt(ph['before']['ns_per_op'], '%.0f'),
+                           fmt(ph['on']['ns_per_op'], '%.0f'),
+                           fmt(ph['after']['ns_per_op'], '%.0f'),
+                           fmt(c['ratio']), fmt(c['drift']),
+                           fmt(c['counted_kmallocs'], '%d'),
+                           fmt(c['counted_kfrees'], '%d'), c['ops'],
+                           sum(ph[x]['errors'] for x in WHATIF_PHASES)))
+        out.append('')
     errs = [(c['name'], be, c['policy']) for c in doc['cases']
             for be, v in c['backends'].items() if v['errors'] or v['failed']]
     for p, rp in (doc.get('replay') or {}).items():
         errs += [('replay', be, p) for be, v in rp['backends'].items()
                  if v['errors']]
+    for p, ws in (doc.get('whatif') or {}).items():
+        errs += [(c['name'], 'kmalloc, whatif %s' % ph, p)
+                 for c in ws['cases'] for ph in WHATIF_PHASES
+                 if c['phases'][ph]['errors']]
     if errs:
         out += ['**Errors or failed allocations:** ' +
                 ', '.join('%s/%s (%s)' % e for e in errs), '']
@@ -824,8 +1002,10 @@ def main():
         sys.exit('report: no results in %s/smp*.jsonl' % args.raw)
     cases = case_list(aggregate(rows))
     replay = replay_summaries(rows)
+    whatif = whatif_summaries(rows)
     main_smp = int(meta.get('main_smp', 2))
-    pols = order_policies([c['policy'] for c in cases] + list(replay or []))
+    pols = order_policies([c['policy'] for c in cases] + list(replay or []) +
+                          list(whatif or []))
     boots = {}
     for r in rows:
         if r.get('name') != 'meta':
@@ -847,10 +1027,12 @@ def main():
         'boots': boots,
         'policy_assumed': any('policy' not in r for r in rows
                               if r.get('name') != 'meta'),
-        'targets': {p: targets(cases, main_smp, p, (replay or {}).get(p))
+        'targets': {p: targets(cases, main_smp, p, (replay or {}).get(p),
+                               (whatif or {}).get(p))
                     for p in pols},
         'cases': cases,
         'replay': replay,
+        'whatif': whatif,
         'guest': [r for r in rows if r.get('name') == 'meta'],
     }
     os.makedirs(args.out, exist_ok=True)

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kernel=6.1 smps="1 2 4" main_smp=2 scale=1 rounds=3 driver='' module=''
 trace=$top/bench/traces/debian61-workload.ops raw=$top/build/bench out=$top/bench
-report_only=0 copies=200 noinit=1
+report_only=0 copies=200 noinit=1 groups='scaling main prof whatif replay'
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 usage() {
@@ -32,6 +32,11 @@ tools/bench/jmod-bench in the guest, then build the report.
   --noinit 0|1        1 (default): one more boot with init_on_alloc=0
                       running the main set and the replay; the other
                       boots run with init_on_alloc=1 (Debian's default)
+  --groups "LIST"     the jmod-bench groups to run (default "scaling
+                      main prof whatif replay", all of them; prof and
+                      whatif on --main-smp only); a boot with none of
+                      them is skipped.  The report of a subset has no
+                      data for the other groups' targets
   --raw DIR           raw guest output (default build/bench)
   --out DIR           results.json, RESULTS.md, results.png (default bench)
   --report-only       do not boot, rebuild the report from --raw
@@ -50,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--trace) trace=$2; shift ;;
 	--copies) copies=$2; shift ;;
 	--noinit) noinit=$2; shift ;;
+	--groups) groups=$2; shift ;;
 	--raw) raw=$2; shift ;;
 	--out) out=$2; shift ;;
 	--report-only) report_only=1 ;;
@@ -59,6 +65,14 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+for g in $groups; do
+	case $g in
+	scaling|main|prof|whatif|replay) ;;
+	*) echo "bench: unknown group $g in --groups" >&2; exit 2 ;;
+	esac
+done
+want() { case " $groups " in *" $1 "*) return 0 ;; esac; return 1; }
+
 mkdir -p "$raw" "$out"
 start=$(date +%s)
 if [ "$report_only" = 0 ]; then
@@ -67,7 +81,7 @@ if [ "$report_only" = 0 ]; then
 	rm -f "$raw"/smp*.jsonl "$raw"/meta.env
 	files=(--file "$driver:/bin/jmod-bench")
 	have_trace=0
-	if [ -f "$trace" ]; then
+	if [ -f "$trace" ] && want replay; then
 		files+=(--file "$trace:/trace.ops")
 		have_trace=1
 	fi
@@ -82,21 +96,30 @@ if [ "$report_only" = 0 ]; then
 		common="--scale $scale --rounds $rounds --tag vcpus=$smp --tag boot=$tag"
 		replay="jmod-bench --group replay --replay /trace.ops --repeat $rounds --copies $copies $common --tag set=replay"
 		{
-			echo "set -e"
 			if [ "$boot" = noinit ]; then
-				echo "jmod-bench --group main $common --tag set=main"
+				want main && echo "jmod-bench --group main $common --tag set=main"
 				[ "$have_trace" = 1 ] && echo "$replay"
 			else
-				echo "jmod-bench --group scaling --threads $smp $common --tag set=scaling"
-				[ "$smp" -gt 1 ] &&
-					echo "jmod-bench --group scaling --threads 1 $common --tag set=scaling"
+				if want scaling; then
+					echo "jmod-bench --group scaling --threads $smp $common --tag set=scaling"
+					[ "$smp" -gt 1 ] &&
+						echo "jmod-bench --group scaling --threads 1 $common --tag set=scaling"
+				fi
 				if [ "$smp" = "$main_smp" ]; then
-					echo "jmod-bench --group main $common --tag set=main"
-					echo "jmod-bench --group prof $common --tag set=prof"
+					want main && echo "jmod-bench --group main $common --tag set=main"
+					want prof && echo "jmod-bench --group prof $common --tag set=prof"
+					# the live what-if probes off / on / off (kmalloc)
+					want whatif && echo "jmod-bench --group whatif $common --tag set=whatif"
 					[ "$have_trace" = 1 ] && echo "$replay"
 				fi
 			fi
-		} >"$job"
+		} >"$job.cmds"
+		if [ ! -s "$job.cmds" ]; then
+			rm -f "$job.cmds"
+			continue
+		fi
+		{ echo "set -e"; cat "$job.cmds"; } >"$job"
+		rm -f "$job.cmds"
 		out_name=smp$smp
 		[ "$boot" = noinit ] && out_name=smp$smp-noinit
 		"$here/vm.sh" --kernel "$kernel" --smp "$smp" --module "$module" \
@@ -112,6 +135,7 @@ if [ "$report_only" = 0 ]; then
 		printf 'srcversion=%s\n' "$(modinfo -F srcversion "$module")"
 		printf 'scale=%s\nrounds=%s\nsmp=%s\nmain_smp=%s\n' "$scale" "$rounds" "$smps" "$main_smp"
 		printf 'copies=%s\nnoinit=%s\n' "$copies" "$noinit"
+		printf 'groups=%s\n' "$groups"
 		printf 'seconds=%s\n' $(($(date +%s) - start))
 		printf 'trace=%s\n' "$( [ -f "$trace" ] && realpath --relative-to="$top" "$trace")"
 	} >"$raw/meta.env"
