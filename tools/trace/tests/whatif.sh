@@ -4,8 +4,10 @@
 # Host test of `jmodctl whatif` (offline; no module, no root): every
 # fixture of tools/trace/fixtures/ (real guests, each format) and the
 # workload trace of bench/traces/ checked figure by figure against an
-# independent oracle (whatif_oracle.py), stdin and gzip, CSV and text,
-# and the inputs that must be refused.  TAP on stdout.
+# independent oracle (whatif_oracle.py), by function, site and module and
+# with --module on the module call sites the fixtures hold (jmalloc.ko's
+# kmalloc back end, known requests), stdin and gzip, CSV and text, and
+# the inputs that must be refused.  TAP on stdout.
 set -uo pipefail
 
 usage() {
@@ -72,6 +74,63 @@ for by in site module; do
 	ok $rc "--by $by matches the oracle"
 done
 
+# Module call sites (tools/trace/formats-job.sh: jmalloc.ko loaded, its
+# kmalloc back end replaying 12 requests each of 24, 100, 640 and 3000 B
+# from obj_alloc() in test/chardev.c).  The tracefs formats tag them
+# "call_site=obj_alloc+0x149/0x1e0 [jmalloc]"; trace-cmd report and perf
+# script print "call_site=obj_alloc+0x149" with no tag.
+tagged=() calls=()
+for t in "$fixtures"/*.gz; do
+	# (grep -c reads to the end: no SIGPIPE for zcat under pipefail)
+	[ "$(zcat "$t" | grep -cE 'call_site=[^ ]+ \[jmalloc\]')" -gt 0 ] && tagged+=("$t")
+	[ "$(zcat "$t" | grep -c 'call_site=obj_alloc+')" -gt 0 ] && calls+=("$t")
+done
+tracefs=("$fixtures"/tracefs-*.gz) all=("$fixtures"/*.gz)
+rc=0
+[ "${#tagged[@]}" = "${#tracefs[@]}" ] && [ "${#calls[@]}" = "${#all[@]}" ] || rc=1
+ok $rc "the module's calls in every fixture (${#calls[@]} of ${#all[@]}), tagged [jmalloc] in every tracefs one (${#tagged[@]} of ${#tracefs[@]})"
+for t in "${tagged[@]}"; do
+	name=$(basename "$t")
+	rc=0
+	"$jmodctl" whatif --json --by module "$t" >"$tmp/j" &&
+		python3 "$oracle" "$t" "$tmp/j" module || rc=1
+	# the module rows add up to the total; jmalloc is one of them
+	python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+keys = ("objects", "requested_bytes", "kmalloc_bytes", "jmod_bytes")
+assert all(sum(s[k] for s in j["sites"]) == j["total"][k] for k in keys)
+assert all(s["site"] == s["module"] for s in j["sites"])
+assert [s for s in j["sites"] if s["site"] == "jmalloc" and s["objects"] >= 48]
+' "$tmp/j" || rc=1
+	ok $rc "$name: --by module matches the oracle, jmalloc and vmlinux rows add up to the total"
+	for by in function site; do
+		rc=0
+		"$jmodctl" whatif --json --by $by --module jmalloc "$t" >"$tmp/j" &&
+			python3 "$oracle" "$t" "$tmp/j" $by jmalloc || rc=1
+		[ "$(json_of "$tmp/j" "sorted(set(s['module'] for s in j['sites']))")" = "['jmalloc']" ] || rc=1
+		ok $rc "$name: --module jmalloc --by $by matches the oracle (only jmalloc rows, the rest filtered)"
+	done
+done
+# the known requests, in every format: 24 B -> kmalloc 32, jmod 32;
+# 100 -> 128, 112; 640 -> 1024, 640; 3000 -> 4096, 3072; all live at once.
+# Module jmalloc where the line tags it.
+for t in "${calls[@]}"; do
+	name=$(basename "$t") in=''
+	want='48 45168 63360 46272 63360 46272'
+	[[ " ${tagged[*]} " = *" $t "* ]] && want="jmalloc $want" in=' in jmalloc'
+	rc=0
+	"$jmodctl" whatif --json "$t" >"$tmp/j" || rc=1
+	got=$(json_of "$tmp/j" "' '.join(str(s[k]) for s in j['sites'] if s['site'] == 'obj_alloc' for k in ('module', 'objects', 'requested_bytes', 'kmalloc_bytes', 'jmod_bytes', 'peak_live_kmalloc_bytes', 'peak_live_jmod_bytes'))")
+	[ "${want#jmalloc }" != "$want" ] || got=${got#* }
+	[ "$got" = "$want" ] || { echo "# obj_alloc: $got, want $want"; rc=1; }
+	ok $rc "$name: obj_alloc$in: 48 objects, requested 45168, kmalloc 63360, jmod 46272 B, all live at the peak"
+done
+rc=0
+"$jmodctl" whatif --by site --module jmalloc "$f61" >"$tmp/txt" || rc=1
+grep -qE '^obj_alloc\+0x[0-9a-f]+ +jmalloc +48 ' "$tmp/txt" || rc=1
+[ "$(grep -vE '^(site|total|#) ' "$tmp/txt" | grep -vc ' jmalloc ')" = 0 ] || rc=1
+ok $rc "text: --by site --module jmalloc: obj_alloc+OFF with 48 objects, only jmalloc rows"
+
 # the events, requests and bytes of the trace, counted by awk
 rc=0
 "$jmodctl" whatif --json "$f61" >"$tmp/j" || rc=1
@@ -128,9 +187,10 @@ head -n1 "$tmp/csv" | grep -qx 'site,module,objects,requested_bytes,kmalloc_byte
 ok $rc "--csv: header, one row per site, total"
 rc=0
 "$jmodctl" whatif --top 3 "$f61" >"$tmp/txt" || rc=1
-grep -q '^total ' "$tmp/txt" && grep -q 'more sites' "$tmp/txt" &&
-	[ "$(grep -c 'vmlinux' "$tmp/txt")" = 3 ] || rc=1
-ok $rc "text: --top 3 rows, the rest counted, a total line"
+more=$(($(json_of "$tmp/j" "len(j['sites'])") - 3))
+grep -q '^total ' "$tmp/txt" && grep -qx "($more more sites)" "$tmp/txt" &&
+	[ "$(grep -cE ' (vmlinux|jmalloc) ' "$tmp/txt")" = 3 ] || rc=1
+ok $rc "text: --top 3 rows, the rest counted ($more more sites), a total line"
 rc=0
 "$jmodctl" whatif --json --module nosuch "$f61" >"$tmp/j9" || rc=1
 [ "$(json_of "$tmp/j9" "j['total']['objects']")" = 0 ] &&

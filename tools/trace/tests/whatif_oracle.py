@@ -8,6 +8,11 @@ doubling; pages above the largest large class), follows pointers from
 kmalloc to kfree, and compares every figure of every site and the total
 with the JSON jmodctl printed.  Exit 0 if all agree, 1 (with the first
 differences) if not.
+
+Usage: whatif_oracle.py TRACE JSON [function|site|module [MODULE]]
+  MODULE: the JSON is of `--module MODULE`: only allocations from call
+  sites in MODULE (" [MODULE]" after call_site=, vmlinux without) are
+  objects, the others are counted as "filtered".
 """
 import gzip
 import json
@@ -38,9 +43,9 @@ def ptr_of(text):
     return int(text, 16)
 
 
-def fold(path, large_max, by):
+def fold(path, large_max, by, only=None):
     opener = gzip.open if open(path, 'rb').read(2) == b'\x1f\x8b' else open
-    sites, live, events = {}, {}, 0
+    sites, live, events, filtered = {}, {}, 0, 0
     total = dict.fromkeys(KEYS + ('lk', 'lj'), 0)
 
     def add(fig, req, km, jm):
@@ -78,6 +83,9 @@ def fold(path, large_max, by):
             site = fields['call_site'].split('/')[0]
             mod = MODULE.search(m.group(2))
             module = mod.group(1) if mod else 'vmlinux'
+            if only is not None and module != only:
+                filtered += 1
+                continue
             name = {'site': site, 'module': module}.get(by, site.split('+')[0])
             key = (name, module)
             req, km = int(fields['bytes_req']), int(fields['bytes_alloc'])
@@ -86,19 +94,22 @@ def fold(path, large_max, by):
             live[ptr] = (key, km, jm)
             add(sites[key], req, km, jm)
             add(total, req, km, jm)
-    return events, sites, total
+    return events, sites, total, filtered
 
 
 def main():
     path, got_path = sys.argv[1], sys.argv[2]
     by = sys.argv[3] if len(sys.argv) > 3 else 'function'
+    only = sys.argv[4] if len(sys.argv) > 4 else None
     got = json.load(open(got_path))
     bad = []
     if got.get('schema') != 1:
         bad.append('schema %r' % got.get('schema'))
-    events, sites, total = fold(path, got['jmod_large_max'], by)
+    events, sites, total, filtered = fold(path, got['jmod_large_max'], by, only)
     if got['events'] != events:
         bad.append('events: got %d, want %d' % (got['events'], events))
+    if got.get('filtered') != filtered:
+        bad.append('filtered: got %r, want %d' % (got.get('filtered'), filtered))
     for k in KEYS:
         if got['total'][k] != total[k]:
             bad.append('total %s: got %d, want %d' % (k, got['total'][k], total[k]))
@@ -114,8 +125,9 @@ def main():
         bad.append('sites not sorted by bytes saved')
     for line in bad[:10]:
         print('#   ' + line)
-    print('# %d events, %d sites, kmalloc %d B, jmod %d B' %
-          (events, len(sites), total['kmalloc_bytes'], total['jmod_bytes']))
+    print('# %d events, %d sites, kmalloc %d B, jmod %d B%s' %
+          (events, len(sites), total['kmalloc_bytes'], total['jmod_bytes'],
+           '' if only is None else ', %d left out (not in %s)' % (filtered, only)))
     return 1 if bad else 0
 
 
