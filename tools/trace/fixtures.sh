@@ -16,13 +16,18 @@ Usage: tools/trace/fixtures.sh [LINE...]      (default: 6.1 6.12)
 
 Writes tools/trace/fixtures/{tracefs-LINE.trace,tracefs-LINE.trace_pipe,
 trace-cmd-LINE.report,perf-LINE.script}.gz (the last two only when
-trace-cmd / perf are installed on the host).  Needs
+trace-cmd / perf are installed on the host) and the function lists of
+the same boot for `jmodctl whatif --functions`,
+tools/trace/fixtures/functions/{kallsyms-LINE,trace-cmd-LINE.funcs}.gz
+(/proc/kallsyms and `trace-cmd report -f`, trimmed to the module's lines
+and the vmlinux lines named as a call site or a module function).  Needs
 `make kernels KERNELS="LINE..." tools` first: every format then also
 holds kmalloc and kfree events with call sites in module jmalloc (the
 module's kmalloc back end, driven by `jmodctl replay -b kmalloc`), and
 a format whose file has none (or, for tracefs, an untagged one) is
-reported as an error (exit 1).  trace-cmd report and perf script print
-a module's call site as FUNC+0xOFF with no " [module]" tag.
+reported as an error (exit 1), and so is a function list without the
+module's lines.  trace-cmd report and perf script print a module's call
+site as FUNC+0xOFF with no " [module]" tag.
 EOT
 }
 case ${1:-} in
@@ -31,7 +36,7 @@ esac
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/tools/trace/fixtures
 work=$top/build/fixtures
-mkdir -p "$out" "$work"
+mkdir -p "$out/functions" "$work"
 
 jmodctl=$top/build/tools/jmodctl
 [ -x "$jmodctl" ] || { echo "fixtures: no $jmodctl (make tools)" >&2; exit 2; }
@@ -85,6 +90,17 @@ for line in "${@:-6.1 6.12}"; do
 			IFS=: read -r name file tagged <<<"$f"
 			extract "$name" "$work/$k.out" "$out/$file.gz" || continue
 			check "$out/$file.gz" "$syms" "$tagged"
+		done
+		for f in KALLSYMS:kallsyms-$k TCFUNCS:trace-cmd-$k.funcs; do
+			IFS=: read -r name file <<<"$f"
+			file=$out/functions/$file.gz
+			extract "$name" "$work/$k.out" "$file" || continue
+			n=$(zcat "$file" | grep -cE '[[:space:]]\[jmalloc\]$' || true)
+			echo "  $file: $(zcat "$file" | wc -l) lines, $n of module jmalloc"
+			if [ "$n" = 0 ]; then
+				echo "fixtures: error: $file: no line of module jmalloc" >&2
+				rc=1
+			fi
 		done
 	done
 done

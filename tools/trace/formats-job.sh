@@ -16,10 +16,16 @@
 #   MODSYMS    the module's function names (/proc/kallsyms), for the
 #              host to find its call sites in the formats that print
 #              no [module] tag
+#   KALLSYMS   the function list for `jmodctl whatif --functions`, in
+#              /proc/kallsyms layout, trimmed: every line of the module
+#              and the vmlinux lines of the names that are a call site
+#              in a recording or a function of the module
+#   TCFUNCS    the same names from `trace-cmd report -f` (its layout:
+#              "ADDR NAME [MODULE]"), when trace-cmd ran
 # Options: --help.
 case ${1:-} in
 -h|--help)
-	sed -n '3,20s/^# \{0,1\}//p' "$0"
+	sed -n '3,26s/^# \{0,1\}//p' "$0"
 	exit 0 ;;
 esac
 T=/sys/kernel/tracing
@@ -109,6 +115,8 @@ if [ -x /bin/trace-cmd ]; then
 		>/dev/null 2>&1
 	/bin/trace-cmd report -i /tmp/tc.dat >/tmp/tc.txt 2>/dev/null &&
 		send TRACECMD /tmp/tc.txt
+	/bin/trace-cmd report -f -i /tmp/tc.dat >/tmp/tcfuncs.txt 2>/dev/null ||
+		rm -f /tmp/tcfuncs.txt
 fi
 if [ -x /bin/perf ]; then
 	echo "# perf record"
@@ -122,5 +130,28 @@ if [ "$mod" = 1 ]; then
 	sed -n 's/^[0-9a-f]* [tT] \([^ 	]*\)[ 	]*\[jmalloc\]$/\1/p' /proc/kallsyms |
 		sort -u >/tmp/modsyms.txt
 	send MODSYMS /tmp/modsyms.txt
+fi
+# The names worth a line in the trimmed function lists: the call sites'
+# functions of every recording and the module's functions (a name in both
+# vmlinux and the module is what --functions must call ambiguous).
+cat /tmp/trace.txt /tmp/pipe.txt /tmp/tc.txt /tmp/p.txt 2>/dev/null |
+	grep -o 'call_site=[^ +/]*' | cut -d= -f2 >/tmp/names.txt
+[ "$mod" = 1 ] &&
+	sed -n 's/^[0-9a-f]* [tT] \([^ 	]*\)[ 	]*\[jmalloc\]$/\1/p' \
+		/proc/kallsyms >>/tmp/names.txt
+# (and "=", no symbol's name: never an empty file for awk's NR == FNR)
+echo '=' >>/tmp/names.txt
+sort -u /tmp/names.txt -o /tmp/names.txt
+# trim FIELD FILE: the lines of FILE whose FIELD-th field is a name of
+# /tmp/names.txt, and every line of the module
+trim() {
+	awk -v f="$1" 'NR == FNR { want[$1] = 1; next }
+		($f in want) || /\[jmalloc\]$/' /tmp/names.txt "$2"
+}
+trim 3 /proc/kallsyms >/tmp/kallsyms.txt
+send KALLSYMS /tmp/kallsyms.txt
+if [ -s /tmp/tcfuncs.txt ]; then
+	trim 2 /tmp/tcfuncs.txt >/tmp/tcfuncs-trim.txt
+	send TCFUNCS /tmp/tcfuncs-trim.txt
 fi
 echo "# kernel $(uname -r)"

@@ -6,8 +6,10 @@
 # workload trace of bench/traces/ checked figure by figure against an
 # independent oracle (whatif_oracle.py), by function, site and module and
 # with --module on the module call sites the fixtures hold (jmalloc.ko's
-# kmalloc back end, known requests), stdin and gzip, CSV and text, and
-# the inputs that must be refused.  TAP on stdout.
+# kmalloc back end, known requests), with --functions (the function lists
+# of the same boots, tools/trace/fixtures/functions/) on the formats that
+# print no [module] tag, stdin and gzip, CSV and text, and the inputs
+# that must be refused.  TAP on stdout.
 set -uo pipefail
 
 usage() {
@@ -131,6 +133,127 @@ grep -qE '^obj_alloc\+0x[0-9a-f]+ +jmalloc +48 ' "$tmp/txt" || rc=1
 [ "$(grep -vE '^(site|total|#) ' "$tmp/txt" | grep -vc ' jmalloc ')" = 0 ] || rc=1
 ok $rc "text: --by site --module jmalloc: obj_alloc+OFF with 48 objects, only jmalloc rows"
 
+# --functions: the function list of the same boot (/proc/kallsyms or
+# `trace-cmd report -f`, trimmed by tools/trace/fixtures.sh) puts the
+# untagged module call sites of trace-cmd report and perf script where
+# tracefs's tags put them.
+funcs=$fixtures/functions
+# jmalloc_rows JSON: the jmalloc rows, every figure, sorted
+jmalloc_rows() {
+	json_of "$1" "sorted((s['site'], s['module']) + tuple(s[k] for k in ('objects', 'requested_bytes', 'kmalloc_bytes', 'jmod_bytes', 'peak_live_kmalloc_bytes', 'peak_live_jmod_bytes')) for s in j['sites'] if s['module'] == 'jmalloc')"
+}
+rc=0
+for t in "${calls[@]}"; do
+	[[ " ${tagged[*]} " = *" $t "* ]] && continue
+	"$jmodctl" whatif --json --by module "$t" >"$tmp/j" || rc=1
+	[ "$(jmalloc_rows "$tmp/j")" = "[]" ] || rc=1
+done
+ok $rc "without --functions, trace-cmd report and perf script have no jmalloc row (the untagged sites are vmlinux)"
+for line in 6.1 6.12 7.3; do
+	ref=$fixtures/tracefs-$line.trace.gz
+	"$jmodctl" whatif --json --by module "$ref" >"$tmp/ref-module" &&
+		"$jmodctl" whatif --json --module jmalloc "$ref" >"$tmp/ref-function" ||
+		echo "# $ref: whatif failed"
+	for pair in trace-cmd-$line.report:trace-cmd-$line.funcs \
+		    trace-cmd-$line.report:kallsyms-$line perf-$line.script:kallsyms-$line; do
+		t=$fixtures/${pair%%:*}.gz list=$funcs/${pair#*:}.gz
+		name="$(basename "$t") --functions $(basename "$list")"
+		rc=0
+		"$jmodctl" whatif --json --by module --functions "$list" "$t" >"$tmp/j" &&
+			python3 "$oracle" --functions "$list" "$t" "$tmp/j" module || rc=1
+		got=$(jmalloc_rows "$tmp/j") want=$(jmalloc_rows "$tmp/ref-module")
+		if [ "$got" = "[]" ] || [ "$got" != "$want" ]; then
+			echo "# jmalloc: $got, tracefs: $want"
+			rc=1
+		fi
+		[ "$(json_of "$tmp/j" "j['ambiguous_events']")" = 0 ] || rc=1
+		ok $rc "$name: --by module matches the oracle, the jmalloc row is tracefs-$line.trace's"
+		rc=0
+		"$jmodctl" whatif --json --module jmalloc --functions "$list" "$t" >"$tmp/j" &&
+			python3 "$oracle" --functions "$list" "$t" "$tmp/j" function jmalloc || rc=1
+		got=$(jmalloc_rows "$tmp/j") want=$(jmalloc_rows "$tmp/ref-function")
+		[ "$got" = "$want" ] || { echo "# jmalloc: $got, tracefs: $want"; rc=1; }
+		[ "$(json_of "$tmp/j" "j['total']")" = "$(json_of "$tmp/ref-function" "j['total']")" ] || rc=1
+		ok $rc "$name: --module jmalloc matches the oracle, its rows and total are tracefs-$line.trace's"
+	done
+done
+
+# the names in vmlinux and a module, or in two modules, counted by awk
+rc=0
+for list in "$funcs"/*.gz; do
+	# kallsyms: "ADDR T NAME [MOD]" (text types only); trace-cmd: "ADDR NAME [MOD]"
+	want=$(zcat "$list" | awk 'NF == 2 || (NF == 3 && $3 ~ /^\[/) { n = $2; m = NF == 3 ? $3 : "" }
+		NF == 4 || (NF == 3 && $3 !~ /^\[/) { if ($2 !~ /^[tTwW]$/) next; n = $3; m = NF == 4 ? $4 : "" }
+		!((n, m) in seen) { seen[n, m] = 1; if (++mods[n] == 2) amb++ }
+		END { print amb + 0 }')
+	"$jmodctl" whatif --functions "$list" "$fixtures/trace-cmd-6.1.report.gz" >"$tmp/txt" || rc=1
+	got=$(sed -n 's/^# --functions: .*), \([0-9]*\) names ambiguous;.*/\1/p' "$tmp/txt")
+	if [ -z "$want" ] || [ "$got" != "$want" ]; then
+		echo "# $list: $got ambiguous names, awk: $want"
+		rc=1
+	fi
+done
+ok $rc "every function list: the names ambiguous as awk counts them"
+
+# a tag wins: a list that has the module's functions in module "other"
+list=$funcs/kallsyms-6.1.gz
+zcat "$list" | sed 's/\[jmalloc\]$/[other]/' >"$tmp/other"
+rc=0
+"$jmodctl" whatif --json --by module "$f61" >"$tmp/j" &&
+	"$jmodctl" whatif --json --by module --functions "$tmp/other" "$f61" >"$tmp/j2" &&
+	python3 "$oracle" --functions "$tmp/other" "$f61" "$tmp/j2" module || rc=1
+[ "$(json_of "$tmp/j2" "j['sites']")" = "$(json_of "$tmp/j" "j['sites']")" ] || rc=1
+[ "$(json_of "$tmp/j2" "[s['site'] for s in j['sites']]")" = "['jmalloc', 'vmlinux']" ] || rc=1
+ok $rc "tracefs-6.1.trace: a [jmalloc] tag wins over a list that says module other"
+rc=0
+t=$fixtures/trace-cmd-6.1.report.gz
+"$jmodctl" whatif --json --by module --functions "$list" "$t" >"$tmp/j" &&
+	"$jmodctl" whatif --json --by module --functions "$tmp/other" "$t" >"$tmp/j2" &&
+	python3 "$oracle" --functions "$tmp/other" "$t" "$tmp/j2" module || rc=1
+[ "$(jmalloc_rows "$tmp/j" | sed 's/jmalloc/other/g')" = "$(json_of "$tmp/j2" "sorted((s['site'], s['module']) + tuple(s[k] for k in ('objects', 'requested_bytes', 'kmalloc_bytes', 'jmod_bytes', 'peak_live_kmalloc_bytes', 'peak_live_jmod_bytes')) for s in j['sites'] if s['module'] == 'other')")" ] || rc=1
+ok $rc "trace-cmd-6.1.report: the same list moves the untagged sites to module other"
+
+# ambiguous names: left as parsed (vmlinux), counted
+t=$fixtures/trace-cmd-6.1.report.gz
+zcat "$t" | sed 's/call_site=obj_alloc+/call_site=irq_thread+/' >"$tmp/irq"
+rc=0
+# irq_thread: test/selftest.c's and kernel/irq/manage.c's, both in the list
+[ "$(zcat "$list" | grep -cE ' t irq_thread($|	\[jmalloc\]$)')" = 2 ] || { echo "# irq_thread not in vmlinux and jmalloc"; rc=1; }
+"$jmodctl" whatif --json --by module --functions "$list" "$tmp/irq" >"$tmp/j" &&
+	python3 "$oracle" --functions "$list" "$tmp/irq" "$tmp/j" module || rc=1
+[ "$(json_of "$tmp/j" "j['ambiguous_events'], [(s['site'], s['objects']) for s in j['sites'] if s['site'] == 'jmalloc']")" = "48 [('jmalloc', 7)]" ] || rc=1
+"$jmodctl" whatif --json --functions "$list" "$tmp/irq" >"$tmp/j" || rc=1
+[ "$(json_of "$tmp/j" "[(s['module'], s['objects']) for s in j['sites'] if s['site'] == 'irq_thread']")" = "[('vmlinux', 48)]" ] || rc=1
+"$jmodctl" whatif --functions "$list" "$tmp/irq" >"$tmp/txt" || rc=1
+grep -q '^# --functions: .* 7 put in a module by name, 48 of an ambiguous name left as parsed$' "$tmp/txt" || rc=1
+ok $rc "a name in vmlinux and jmalloc (irq_thread): its 48 kmallocs left in vmlinux, ambiguous_events 48 (JSON and text)"
+rc=0
+{ zcat "$list"; printf 'ffffffffc1000000 t obj_alloc\t[other]\n'; } >"$tmp/two"
+"$jmodctl" whatif --json --by module --functions "$tmp/two" "$t" >"$tmp/j" &&
+	python3 "$oracle" --functions "$tmp/two" "$t" "$tmp/j" module || rc=1
+[ "$(json_of "$tmp/j" "j['ambiguous_events'], [(s['site'], s['objects']) for s in j['sites'] if s['site'] == 'jmalloc']")" = "48 [('jmalloc', 7)]" ] || rc=1
+ok $rc "a name in two modules (obj_alloc in jmalloc and other): ambiguous, left as parsed, counted"
+rc=0
+{ zcat "$list"; zcat "$list" | grep '	\[jmalloc\]$'; } >"$tmp/twice"
+"$jmodctl" whatif --json --by module --functions "$tmp/twice" "$t" >"$tmp/j2" &&
+	"$jmodctl" whatif --json --by module --functions "$list" "$t" >"$tmp/j" || rc=1
+[ "$(json_of "$tmp/j2" "j['ambiguous_events']")" = 0 ] && cmp -s "$tmp/j" "$tmp/j2" || rc=1
+ok $rc "a name listed twice in the same module is not ambiguous"
+
+# the list as a user without root reads it (addresses 0), plain, stdin
+rc=0
+zcat "$list" | sed 's/^[0-9a-f]\{16\} /0000000000000000 /' >"$tmp/zero"
+zcat "$list" >"$tmp/plain-list"
+"$jmodctl" whatif --json --functions "$tmp/zero" "$t" >"$tmp/j2" || rc=1
+"$jmodctl" whatif --json --functions "$tmp/plain-list" "$t" >"$tmp/j3" || rc=1
+"$jmodctl" whatif --json --functions - "$t" <"$list" >"$tmp/j4" || rc=1
+"$jmodctl" whatif --json --functions "$list" "$t" >"$tmp/j" || rc=1
+cmp -s "$tmp/j" "$tmp/j2" && cmp -s "$tmp/j" "$tmp/j3" && cmp -s "$tmp/j" "$tmp/j4" || rc=1
+ok $rc "--functions: zeroed addresses (no root), plain, gzip'ed and stdin give the same JSON"
+rc=0
+[ "$(json_of "$tmp/j" "list(j)")" = "['schema', 'by', 'format', 'jmod_large_max', 'total', 'sites', 'lines', 'events', 'header_lines', 'other_events', 'unparsed_lines', 'failed_allocs', 'null_frees', 'untracked_frees', 'reused_pointers', 'filtered', 'live_at_end', 'ambiguous_events']" ] || rc=1
+ok $rc "JSON: the keys of schema 1, ambiguous_events added last"
+
 # the events, requests and bytes of the trace, counted by awk
 rc=0
 "$jmodctl" whatif --json "$f61" >"$tmp/j" || rc=1
@@ -214,6 +337,27 @@ expect_exit 2 "no TRACE: exit 2" "no TRACE" "$jmodctl" whatif
 expect_exit 2 "bad --by: exit 2" "bad value" "$jmodctl" whatif --by x "$f61"
 expect_exit 2 "bad --chunk-order: exit 2" "bad value|wants" \
 	"$jmodctl" whatif --chunk-order 3 "$f61"
+notlist='line [0-9]+ is not a function list line: want /proc/kallsyms or .trace-cmd report -f.'
+expect_exit 2 "--functions a trace: exit 2, names the layouts" "$notlist" \
+	"$jmodctl" whatif --functions "$t" "$t"
+expect_exit 2 "--functions an empty file: exit 2" "no function in it" \
+	"$jmodctl" whatif --functions "$tmp/empty" "$t"
+zcat "$list" | grep -v ' [tTwW] ' >"$tmp/data"
+expect_exit 2 "--functions with data symbols only: exit 2" "no function in it" \
+	"$jmodctl" whatif --functions "$tmp/data" "$t"
+{ zcat "$list"; zcat "$funcs/trace-cmd-6.1.funcs.gz"; } >"$tmp/mixed"
+expect_exit 2 "--functions mixing the layouts: exit 2 at the first other line" \
+	"line $(($(zcat "$list" | wc -l) + 1)) is not" \
+	"$jmodctl" whatif --functions "$tmp/mixed" "$t"
+head -c 3000 "$list" >"$tmp/trunc-list.gz"
+expect_exit 2 "--functions truncated gzip: exit 2" "unexpected end|corrupt|error" \
+	"$jmodctl" whatif --functions "$tmp/trunc-list.gz" "$t"
+expect_exit 2 "--functions garbage: exit 2" "not a function list line" \
+	"$jmodctl" whatif --functions "$tmp/garbage" "$t"
+expect_exit 2 "--functions missing file: exit 2" "functions $tmp/none: No such file" \
+	"$jmodctl" whatif --functions "$tmp/none" "$t"
+expect_exit 2 "--functions a directory: exit 2" "functions $tmp: Is a directory" \
+	"$jmodctl" whatif --functions "$tmp" "$t"
 expect_exit 0 "--help: exit 0" "" "$jmodctl" whatif --help
 
 echo "1..$n"
