@@ -14,6 +14,11 @@
  * live at its end is closed before the next one.  A file with no
  * kmalloc event is refused (exit 2); lines that are not events of the
  * known formats are counted and shown, never dropped silently.
+ *
+ * trace-cmd report and perf script print a module's call site with no
+ * " [module]" tag: --functions FILE (/proc/kallsyms or `trace-cmd report
+ * -f` of the traced kernel, read first, by the same reader) gives those
+ * events their module by function name (kt_funcs in kmemtrace.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -44,10 +49,14 @@ struct whatif_opts {
 	__u64 top;			/* 0: every site */
 	__u64 chunk_order;
 	const char *plot;
+	const char *functions;
 	bool live;
 };
 
-enum { OPT_CSV = OPT_LONG, OPT_BY, OPT_MODULE, OPT_CHUNK, OPT_PLOT };
+enum {
+	OPT_CSV = OPT_LONG, OPT_BY, OPT_MODULE, OPT_CHUNK, OPT_PLOT,
+	OPT_FUNCTIONS,
+};
 
 static struct whatif_opts whatif_o = {
 	.out = OUT_TEXT, .by = KT_BY_FUNCTION,
@@ -55,11 +64,14 @@ static struct whatif_opts whatif_o = {
 };
 
 static const struct cmd_opt whatif_opts[] = {
-	OPT('j', "json", NULL, "JSON: {\"schema\": 1, \"total\": {...}, \"sites\": [...], ...}"),
+	OPT('j', "json", NULL, "JSON: {\"schema\": 1, \"total\": {...}, \"sites\": [...],\n\"unparsed_lines\": N, ..., \"ambiguous_events\": N}"),
 	OPT(OPT_CSV, "csv", NULL, "CSV, one row per site, then the total"),
 	OPT(OPT_BY, "by", "KEY", "group by function (default), site (function+offset)\nor module"),
 	OPT_STR(OPT_MODULE, "module", "M", "only call sites in module M (vmlinux: the core)",
 		&whatif_o.module),
+	OPT_STR(OPT_FUNCTIONS, "functions", "FILE",
+		"the module of a call site printed with no [module]\ntag (trace-cmd report, perf script), by function\nname: FILE is /proc/kallsyms or `trace-cmd report -f`\nof the traced kernel (plain or gzip'ed); a tag wins; a\nname in vmlinux and a module, or in two modules, is\nleft as parsed and counted (ambiguous_events)",
+		&whatif_o.functions),
 	OPT_NUM('n', "top", "N", "only the N sites that save the most (text, CSV,\nplot; 0: all)",
 		&whatif_o.top, 0, 1000000),
 	OPT_NUM(OPT_CHUNK, "chunk-order", "N", "jmod's chunk_order (default %llu, %llu..10): the\nlargest large class, above it whole pages",
@@ -98,12 +110,14 @@ static int whatif_set(void *ctx, int key, const char *arg)
 }
 
 /*
- * Feed one trace to @st.  Return: 0, -EINVAL when it holds no kmalloc
- * event, -ENOMEM, or -errno of the read.
+ * Read @path (plain or gzip'ed, "-" for stdin) line by line into @fn
+ * with @arg; a line longer than WHATIF_LINE_MAX goes to @fn once, as
+ * NULL.  Return: 0, the first non-zero @fn returned, -EILSEQ (a
+ * truncated or corrupt gzip, reported), -ENOMEM, or -errno of the read.
  */
-static int whatif_read(const char *path, struct kt_stats *st)
+static int whatif_lines(const char *path,
+			int (*fn)(void *arg, const char *line), void *arg)
 {
-	uint64_t allocs = st->alloc_events;
 	char *line = malloc(WHATIF_LINE_MAX);
 	bool cut = false;
 	int ret = 0;
@@ -127,12 +141,11 @@ static int whatif_read(const char *path, struct kt_stats *st)
 			continue;
 		}
 		if (!whole && !gzeof(gz)) {
-			st->lines++;
-			st->unparsed_lines++;
 			cut = true;
-			continue;
+			ret = fn(arg, NULL);
+		} else {
+			ret = fn(arg, line);
 		}
-		ret = kt_feed(st, line);
 		if (ret)
 			break;
 	}
@@ -150,10 +163,76 @@ static int whatif_read(const char *path, struct kt_stats *st)
 	}
 	gzclose(gz);
 	free(line);
+	return ret;
+}
+
+/* a trace line into the fold; an over-long one is one unparsed line */
+static int trace_line(void *arg, const char *line)
+{
+	struct kt_stats *st = arg;
+
+	if (line)
+		return kt_feed(st, line);
+	st->lines++;
+	st->unparsed_lines++;
+	return 0;
+}
+
+/*
+ * Feed one trace to @st.  Return: 0, -EINVAL when it holds no kmalloc
+ * event, -EILSEQ, -ENOMEM, or -errno of the read.
+ */
+static int whatif_read(const char *path, struct kt_stats *st)
+{
+	uint64_t allocs = st->alloc_events;
+	int ret = whatif_lines(path, trace_line, st);
+
 	if (!ret && st->alloc_events == allocs)
 		ret = -EINVAL;
 	kt_end_trace(st);
 	return ret;
+}
+
+struct funcs_read {
+	struct kt_funcs *fx;
+	unsigned long long lineno;
+};
+
+static int funcs_line(void *arg, const char *line)
+{
+	struct funcs_read *r = arg;
+
+	r->lineno++;
+	return line ? kt_funcs_line(r->fx, line) : -EINVAL;
+}
+
+/* --functions FILE into @fx; 0 or an exit status (2: not a list) */
+static int whatif_functions(const char *path, struct kt_funcs *fx)
+{
+	struct funcs_read r = { .fx = fx };
+	int ret = whatif_lines(path, funcs_line, &r);
+
+	if (ret == -EINVAL) {
+		err("whatif: --functions %s: line %llu is not a function list line: want %s (\"ADDR TYPE NAME [MODULE]\" or \"ADDR NAME [MODULE]\")",
+		    path, r.lineno, KT_FUNCS_HELP);
+		return EXIT_USAGE;
+	}
+	if (ret == -ENOMEM) {
+		err("whatif: %s", strerror(ENOMEM));
+		return EXIT_FAILURE;
+	}
+	if (ret == -EILSEQ)
+		return EXIT_USAGE;
+	if (ret) {
+		err("whatif: --functions %s: %s", path, strerror(-ret));
+		return EXIT_USAGE;
+	}
+	if (!fx->nr) {
+		err("whatif: --functions %s: no function in it: not a function list (%s)",
+		    path, KT_FUNCS_HELP);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* "512", "1.5K", "12.3M": table cells */
@@ -225,6 +304,15 @@ static void print_lines(FILE *f, const struct kt_stats *st)
 		(unsigned long long)st->reused_ptrs,
 		(unsigned long long)st->filtered,
 		(unsigned long long)st->live_at_end);
+	if (st->funcs)
+		fprintf(f, "# --functions: %llu functions (%s layout, %u module%s), %llu names ambiguous; kmallocs with no [module] tag: %llu put in a module by name, %llu of an ambiguous name left as parsed\n",
+			(unsigned long long)st->funcs->nr,
+			kt_funcs_layout_name(st->funcs),
+			st->funcs->nr_modules,
+			st->funcs->nr_modules == 1 ? "" : "s",
+			(unsigned long long)st->funcs->ambiguous,
+			(unsigned long long)st->funcs_placed,
+			(unsigned long long)st->ambiguous_events);
 }
 
 static void whatif_print_text(const struct kt_stats *st,
@@ -305,12 +393,13 @@ static void json_counts(const struct kt_stats *st)
 		"lines", "events", "header_lines", "other_events",
 		"unparsed_lines", "failed_allocs", "null_frees",
 		"untracked_frees", "reused_pointers", "filtered", "live_at_end",
+		"ambiguous_events",
 	};
 	const uint64_t v[ARRAY_SIZE(names)] = {
 		st->lines, kt_nr_events(st), st->header_lines,
 		st->other_events, st->unparsed_lines, st->failed_allocs,
 		st->null_frees, st->untracked_frees, st->reused_ptrs,
-		st->filtered, st->live_at_end,
+		st->filtered, st->live_at_end, st->ambiguous_events,
 	};
 	unsigned int i;
 
@@ -582,11 +671,16 @@ static int whatif_main(void *ctx, int argc, char **argv)
 {
 	const struct cmd *c = &cmd_whatif;
 	struct whatif_opts *o = ctx;
+	struct kt_funcs fx = { 0 };
 	__u64 secs = 10;
 	struct kt_stats st;
-	int ret;
+	int i, ret;
 
 	if (o->live) {
+		if (o->functions) {
+			err("whatif: --functions is for TRACE files (--live knows each site's module)");
+			return EXIT_USAGE;
+		}
 		if (argc > 1) {
 			err("whatif: --live takes no TRACE, at most SECONDS (see %s whatif --help)",
 			    prog);
@@ -598,11 +692,27 @@ static int whatif_main(void *ctx, int argc, char **argv)
 		err("whatif: no TRACE (a file, or - for stdin; or --live)");
 		return EXIT_USAGE;
 	}
+	if (o->functions) {
+		for (i = 0; !strcmp(o->functions, "-") && i < argc; i++) {
+			if (!strcmp(argv[i], "-")) {
+				err("whatif: --functions - and TRACE -: stdin is one of them only");
+				return EXIT_USAGE;
+			}
+		}
+		ret = whatif_functions(o->functions, &fx);
+		if (ret) {
+			kt_funcs_free(&fx);
+			return ret;
+		}
+	}
 	if (kt_init(&st, o->by, WHATIF_PAGE << o->chunk_order, WHATIF_PAGE)) {
 		err("whatif: %s", strerror(ENOMEM));
+		kt_funcs_free(&fx);
 		return EXIT_FAILURE;
 	}
 	st.only_module = o->module;
+	if (o->functions)
+		st.funcs = &fx;
 	if (o->live) {
 		free(st.sites);
 		st.sites = NULL;
@@ -628,12 +738,14 @@ static int whatif_main(void *ctx, int argc, char **argv)
 		ret = fflush(stdout) ? EXIT_FAILURE : 0;
 	}
 	kt_free(&st);
+	kt_funcs_free(&fx);
 	return ret;
 }
 
 JMODCTL_CMD(whatif,
 	    "[--json|--csv] [--by function|site|module] [--module M] [-n N]\n"
-	    "       [--chunk-order N] [--plot FILE.svg] TRACE... | --live [SECONDS]",
+	    "       [--functions FILE] [--chunk-order N] [--plot FILE.svg]\n"
+	    "       TRACE... | --live [SECONDS]",
 	    "per call site: kmalloc's bytes against jmod's (trace or live)",
 	    "Per call site, what kmalloc spent in a kmem trace and what jmod would\n"
 	    "have spent on the same requests.  Offline it needs no module and no\n"
@@ -643,6 +755,11 @@ JMODCTL_CMD(whatif,
 	    "e.g. (as root, on the machine to study):\n"
 	    "  cd /sys/kernel/tracing; echo 1 >events/kmem/kmalloc/enable\n"
 	    "  echo 1 >events/kmem/kfree/enable; cat trace_pipe >/tmp/kmem.trace\n"
+	    "trace-cmd report and perf script print no [module] tag after a\n"
+	    "module's call site: keep the function list of the same boot too,\n"
+	    "`trace-cmd report -f >funcs` or `cp /proc/kallsyms funcs` (no root\n"
+	    "needed), and give it as --functions funcs, or those sites count as\n"
+	    "vmlinux.\n"
 	    "With --live, jmod (loaded) keeps the same figures for the running\n"
 	    "kernel (debugfs whatif, whatif.json).\n"
 	    "Figures per site: objects, requested_bytes, kmalloc_bytes (bytes_alloc\n"
@@ -651,7 +768,8 @@ JMODCTL_CMD(whatif,
 	    "kfree; frees of objects allocated before the trace are ignored, a\n"
 	    "pointer reused without a traced free closes the old object).\n"
 	    "Exit status: 0 done, 1 I/O or memory error, 2 usage error, a TRACE with\n"
-	    "no kmalloc event, or a truncated or corrupt gzip'ed TRACE; 3-5 as for\n"
-	    "every command with --live.\n",
+	    "no kmalloc event, a truncated or corrupt gzip'ed TRACE, or a --functions\n"
+	    "FILE that cannot be read or is no function list; 3-5 as for every\n"
+	    "command with --live.\n",
 	    whatif_main, CMD_OPTS(whatif_opts, whatif_set, &whatif_o),
 	    .max_args = 1000000);

@@ -21,7 +21,12 @@
  *   perf:      COMM PID [CPU] TS: kmem:kmalloc: call_site=F+0x5c ...
  * with the kmalloc fields ptr=, bytes_req=, bytes_alloc=, gfp_flags=
  * (and node=, accounted=, ignored) and the kfree fields call_site=, ptr=.
- * A module's symbol carries a " [module]" tag after the call site.
+ * A module's symbol carries a " [module]" tag after the call site
+ * (tracefs; trace-cmd report and perf script print none): an
+ * allocation without one is looked up by function name in the optional
+ * function list (struct kt_funcs, from /proc/kallsyms or `trace-cmd
+ * report -f`), a name it holds in one module only moves the event
+ * there, before the --module filter and the grouping.
  * Every line is accounted exactly once: event, header, other event or
  * unparsed.
  */
@@ -191,12 +196,15 @@ static bool parse_fields(const char *p, struct kt_event *ev, unsigned int *seen)
 
 		if (!eq) {
 			/* trace-cmd's "(sym+off)" before a raw call_site */
-			if (n > 2 && p[0] == '(' && p[n - 1] == ')')
+			if (n > 2 && p[0] == '(' && p[n - 1] == ')') {
 				copy_tok(paren, p + 1, n - 2);
-			else if ((*seen & F_SITE) && p[0] == '[' && p[n - 1] == ']')
+			} else if ((*seen & F_SITE) && p[0] == '[' &&
+				   p[n - 1] == ']') {
 				copy_tok(ev->module, p + 1, n - 2);
-			else
+				ev->tagged = true;
+			} else {
 				return false;
+			}
 			p += n;
 			continue;
 		}
@@ -506,6 +514,23 @@ static int account_alloc(struct kt_stats *st, const struct kt_event *ev)
 	return 0;
 }
 
+/* an untagged allocation: its module from the function list, if it says */
+static void place(struct kt_stats *st, struct kt_event *ev)
+{
+	const char *m = kt_funcs_module(st->funcs, ev->func);
+
+	if (!m)
+		return;
+	if (!*m) {
+		st->ambiguous_events++;
+		return;
+	}
+	if (!strcmp(m, "vmlinux"))
+		return;
+	snprintf(ev->module, sizeof(ev->module), "%s", m);
+	st->funcs_placed++;
+}
+
 /**
  * kt_feed - account one line of a trace
  * @st: the fold, from kt_init()
@@ -535,6 +560,8 @@ int kt_feed(struct kt_stats *st, const char *line)
 	st->events[ev.format]++;
 	if (ev.kind == KT_ALLOC) {
 		st->alloc_events++;
+		if (st->funcs && !ev.tagged)
+			place(st, &ev);
 		return account_alloc(st, &ev);
 	}
 	if (!ev.ptr) {
@@ -615,4 +642,217 @@ static int cmp_saved(const void *a, const void *b)
 void kt_sort(struct kt_stats *st)
 {
 	qsort(st->sites, st->nr_sites, sizeof(*st->sites), cmp_saved);
+}
+
+/* One name of a function list */
+struct kt_func {
+	char *name;		/* NULL: empty slot */
+	unsigned int module;	/* 0: vmlinux, else kt_funcs.modules[] + 1 */
+	bool ambiguous;		/* in two of vmlinux and the modules */
+};
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static struct kt_func *func_slot(struct kt_func *tab, uint64_t cap,
+				 const char *name)
+{
+	uint64_t mask = cap - 1, j;
+
+	for (j = hash_name(name) & mask; tab[j].name; j = (j + 1) & mask)
+		if (!strcmp(tab[j].name, name))
+			break;
+	return &tab[j];
+}
+
+static int grow_funcs(struct kt_funcs *fx)
+{
+	uint64_t cap = fx->cap ? 2 * fx->cap : 1 << 12, i;
+	struct kt_func *tab = calloc(cap, sizeof(*tab));
+
+	if (!tab)
+		return -ENOMEM;
+	for (i = 0; i < fx->cap; i++)
+		if (fx->tab[i].name)
+			*func_slot(tab, cap, fx->tab[i].name) = fx->tab[i];
+	free(fx->tab);
+	fx->tab = tab;
+	fx->cap = cap;
+	return 0;
+}
+
+/* the index + 1 of module @s (@n bytes) in fx->modules, added if new */
+static int module_index(struct kt_funcs *fx, const char *s, size_t n)
+{
+	unsigned int i;
+	char *m;
+
+	/* a list holds a module's lines together: the last one first */
+	for (i = fx->nr_modules; i > 0; i--)
+		if (strlen(fx->modules[i - 1]) == n &&
+		    !memcmp(fx->modules[i - 1], s, n))
+			return i;
+	if (fx->nr_modules == fx->modules_cap) {
+		unsigned int cap = fx->modules_cap ? 2 * fx->modules_cap : 16;
+		char **v = realloc(fx->modules, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		fx->modules = v;
+		fx->modules_cap = cap;
+	}
+	m = strndup(s, n);
+	if (!m)
+		return -ENOMEM;
+	fx->modules[fx->nr_modules++] = m;
+	return fx->nr_modules;
+}
+
+/* an address as kallsyms and trace-cmd print it: 16 (or 8) hex digits */
+static bool is_addr(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != 16 && n != 8)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static bool is_tag(const char *s, size_t n)
+{
+	return n > 2 && s[0] == '[' && s[n - 1] == ']';
+}
+
+/**
+ * kt_funcs_line - add one line of a function list
+ * @fx: the table (zeroed before the first line)
+ * @line: "ADDR T NAME" or "ADDR T NAME\t[MOD]" (/proc/kallsyms; only
+ *	the text types t, T, w and W are functions), or "ADDR NAME" or
+ *	"ADDR NAME [MOD]" (trace-cmd report -f); a blank line is skipped
+ *
+ * Every line must be in the layout of the first one.
+ * Return: 0, -EINVAL (a line in neither layout) or -ENOMEM.
+ */
+int kt_funcs_line(struct kt_funcs *fx, const char *line)
+{
+	enum kt_funcs_layout layout;
+	const char *tok[5], *name, *mod = NULL;
+	size_t len[5], name_n, mod_n = 0;
+	unsigned int nt = 0, module = 0;
+	const char *p = skip_blank(line);
+	char buf[KT_NAME_MAX];
+	struct kt_func *f;
+	int i;
+
+	for (; *p && nt < ARRAY_SIZE(tok); p = skip_blank(p + len[nt++])) {
+		tok[nt] = p;
+		len[nt] = tok_len(p);
+	}
+	if (!nt)
+		return 0;
+	if (*p || nt < 2 || !is_addr(tok[0], len[0]))
+		return -EINVAL;
+	if (nt == 2 || (nt == 3 && is_tag(tok[2], len[2]))) {
+		layout = KT_FUNCS_TRACE_CMD;
+		name = tok[1];
+		name_n = len[1];
+		if (nt == 3) {
+			mod = tok[2];
+			mod_n = len[2];
+		}
+	} else if (len[1] == 1 && isalpha((unsigned char)*tok[1]) &&
+		   (nt == 3 || (nt == 4 && is_tag(tok[3], len[3])))) {
+		layout = KT_FUNCS_KALLSYMS;
+		name = tok[2];
+		name_n = len[2];
+		if (nt == 4) {
+			mod = tok[3];
+			mod_n = len[3];
+		}
+	} else {
+		return -EINVAL;
+	}
+	if (is_tag(name, name_n))
+		return -EINVAL;
+	if (fx->layout == KT_FUNCS_NONE)
+		fx->layout = layout;
+	else if (fx->layout != layout)
+		return -EINVAL;
+	if (layout == KT_FUNCS_KALLSYMS && !strchr("tTwW", *tok[1]))
+		return 0;
+	if (mod) {
+		i = module_index(fx, mod + 1, mod_n - 2);
+		if (i < 0)
+			return i;
+		module = i;
+	}
+	/* as the trace's call_site= is cut (copy_tok()) */
+	copy_tok(buf, name, name_n);
+	if (2 * (fx->nr + 1) > fx->cap && grow_funcs(fx))
+		return -ENOMEM;
+	f = func_slot(fx->tab, fx->cap, buf);
+	if (f->name) {
+		if (f->module != module && !f->ambiguous) {
+			f->ambiguous = true;
+			fx->ambiguous++;
+		}
+		return 0;
+	}
+	f->name = strdup(buf);
+	if (!f->name)
+		return -ENOMEM;
+	f->module = module;
+	fx->nr++;
+	return 0;
+}
+
+/**
+ * kt_funcs_module - the module a function list puts @func in
+ * @fx: the table
+ * @func: the function of a call site
+ *
+ * Return: NULL if @fx has no such name, "" if it is ambiguous, else
+ * "vmlinux" or the module's name.
+ */
+const char *kt_funcs_module(const struct kt_funcs *fx, const char *func)
+{
+	const struct kt_func *f;
+
+	if (!fx->cap)
+		return NULL;
+	f = func_slot(fx->tab, fx->cap, func);
+	if (!f->name)
+		return NULL;
+	if (f->ambiguous)
+		return "";
+	return f->module ? fx->modules[f->module - 1] : "vmlinux";
+}
+
+const char *kt_funcs_layout_name(const struct kt_funcs *fx)
+{
+	return fx->layout == KT_FUNCS_KALLSYMS ? "/proc/kallsyms" :
+	       fx->layout == KT_FUNCS_TRACE_CMD ? "trace-cmd report -f" :
+	       "none";
+}
+
+void kt_funcs_free(struct kt_funcs *fx)
+{
+	uint64_t i;
+
+	for (i = 0; i < fx->cap; i++)
+		free(fx->tab[i].name);
+	for (i = 0; i < fx->nr_modules; i++)
+		free(fx->modules[i]);
+	free(fx->tab);
+	free(fx->modules);
+	memset(fx, 0, sizeof(*fx));
 }

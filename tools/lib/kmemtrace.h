@@ -49,6 +49,7 @@ struct kt_event {
 	char func[KT_NAME_MAX];		/* "__alloc_skb" */
 	char site[KT_NAME_MAX];		/* "__alloc_skb+0x5c" */
 	char module[KT_NAME_MAX];	/* "[e1000]" tag, else "vmlinux" */
+	bool tagged;			/* the line carried the tag */
 };
 
 enum kt_group {
@@ -76,10 +77,36 @@ struct kt_site {
 };
 
 struct kt_obj;
+struct kt_func;
+
+enum kt_funcs_layout {
+	KT_FUNCS_NONE,
+	KT_FUNCS_KALLSYMS,	/* /proc/kallsyms */
+	KT_FUNCS_TRACE_CMD,	/* trace-cmd report -f */
+};
+
+/*
+ * A function -> module table (jmodctl whatif --functions) from a
+ * function list in /proc/kallsyms layout ("ADDR T NAME\t[MOD]") or
+ * `trace-cmd report -f` layout ("ADDR NAME [MOD]"); no tag: vmlinux.
+ * A name defined in two of them (vmlinux and a module, or two modules)
+ * is ambiguous.
+ */
+struct kt_funcs {
+	struct kt_func *tab;		/* open addressing */
+	uint64_t nr, cap;
+	char **modules;			/* the modules named, index + 1 */
+	unsigned int nr_modules, modules_cap;
+	uint64_t ambiguous;		/* names in two of them */
+	enum kt_funcs_layout layout;	/* of the first line */
+};
+
+#define KT_FUNCS_HELP "/proc/kallsyms or `trace-cmd report -f`"
 
 struct kt_stats {
 	enum kt_group by;
 	const char *only_module;	/* NULL: every module */
+	const struct kt_funcs *funcs;	/* NULL: tags only */
 	uint64_t jmod_large_max;	/* largest large class */
 	uint64_t page_size;
 
@@ -106,6 +133,9 @@ struct kt_stats {
 	uint64_t filtered;		/* --module left them out */
 	uint64_t alloc_events;		/* kmalloc and kmalloc_node */
 	uint64_t live_at_end;		/* closed by kt_end_trace() */
+	/* allocations with no tag, looked up in @funcs */
+	uint64_t funcs_placed;		/* in a module by the table */
+	uint64_t ambiguous_events;	/* ambiguous name: left as parsed */
 };
 
 const char *kt_format_name(enum kt_format fmt);
@@ -121,5 +151,12 @@ uint64_t kt_nr_events(const struct kt_stats *st);
 enum kt_format kt_main_format(const struct kt_stats *st);
 /* kt_sort - sites by bytes saved (kmalloc - jmod), most first; ends feeding */
 void kt_sort(struct kt_stats *st);
+
+/* kt_funcs_line - add one line of a function list: 0, -EINVAL, -ENOMEM */
+int kt_funcs_line(struct kt_funcs *fx, const char *line);
+/* the module of @func: NULL if not listed, "" if ambiguous */
+const char *kt_funcs_module(const struct kt_funcs *fx, const char *func);
+const char *kt_funcs_layout_name(const struct kt_funcs *fx);
+void kt_funcs_free(struct kt_funcs *fx);
 
 #endif /* _JMOD_KMEMTRACE_H */

@@ -42,6 +42,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf 'a 0 64\nf 0\n' >"$tmp/ops.trace"
 printf 'not a trace\n' >"$tmp/empty.trace"
+printf 'ffffffff81000000 T _text\n' >"$tmp/funcs"
 
 n=0 passed=0 failed=0
 result() { # OK NAME WHY
@@ -218,6 +219,12 @@ usage2 whatif --live 0
 usage2 whatif --live 86401
 usage2 whatif --live 1 2
 usage2 whatif --plot
+usage2 whatif --functions
+usage2 whatif --functions /nonexistent "$tmp/ops.trace"
+usage2 whatif --functions "$tmp/empty.trace" "$tmp/ops.trace"
+usage2 whatif --functions "$tmp/ops.trace" "$tmp/ops.trace"
+usage2 whatif --functions "$tmp/funcs" --live 1
+expect 2 'functions - and TRACE -' whatif --functions - -
 expect 2 'no kmalloc event' whatif "$tmp/empty.trace"
 expect 1 'whatif: /nonexistent' whatif /nonexistent
 nodev whatif --live
