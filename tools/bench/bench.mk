@@ -34,6 +34,8 @@
 #   BENCH_COPIES=200 (interleaved copies of the trace in the replay)
 #   BENCH_NOINIT=1 (a second boot per kernel with init_on_alloc=0: the
 #   main set and the replay without the kernel's zeroing; 0: skip it)
+#   BENCH_GROUPS="scaling main prof whatif replay" (jmod-bench groups to
+#   run; a subset's report has no data for the other groups' targets)
 
 BENCH_KERNELS ?= 6.1 6.12 7.3
 BENCH_SMP ?= 1 2 4
@@ -43,6 +45,7 @@ BENCH_ROUNDS ?= 3
 BENCH_TRACE ?= $(CURDIR)/bench/traces/debian61-workload.ops
 BENCH_COPIES ?= 200
 BENCH_NOINIT ?= 1
+BENCH_GROUPS ?= scaling main prof whatif replay
 BENCH_OUT := $(CURDIR)/bench
 BENCH_DRIVER := $(BUILD)/bench/jmod-bench
 
@@ -76,6 +79,7 @@ bench: bench-deps $(BENCH_DRIVER) \
 			--main-smp $(BENCH_MAIN_SMP) --scale $(BENCH_SCALE) \
 			--rounds $(BENCH_ROUNDS) --trace $(BENCH_TRACE) \
 			--copies $(BENCH_COPIES) --noinit $(BENCH_NOINIT) \
+			--groups "$(BENCH_GROUPS)" \
 			--raw $(BUILD)/bench/$$k --out $(BENCH_OUT)/$$k; \
 	done
 	python3 tools/bench/report.py --combine $(BENCH_OUT) \
