@@ -73,6 +73,7 @@ MOD_H := $(wildcard *.h test/*.h) $(shell find include -name '*.h' 2>/dev/null)
 MOD_SRC := Kbuild dkms.conf $(MOD_C) $(MOD_H)
 # Userspace C: checked by checkpatch without --strict.
 USER_C := $(wildcard selftests/*.c selftests/*.h tools/jmodctl/*.c tools/jmodctl/*.h \
+		    tools/jmodctl/tests/*.c \
 		    tools/bench/*.c tools/bench/*.h \
 		    tools/lib/*.c tools/lib/*.h)
 

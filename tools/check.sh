@@ -215,6 +215,7 @@ step sparse "${MAKE[@]}" sparse SPARSE_LINE="$LINE"
 step selftests "${MAKE[@]}" selftests
 step tools tools_step
 step jmodctl-args tools/jmodctl/tests/run.sh "$top/build/tools/jmodctl"
+step jmodctl-plot tools/jmodctl/tests/plot.sh
 step whatif-offline tools/trace/tests/whatif.sh "$top/build/tools/jmodctl"
 step trace2ops trace2ops_step
 step dkms "${MAKE[@]}" dkms DKMS_LINE="$LINE"

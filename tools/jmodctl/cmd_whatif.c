@@ -34,6 +34,7 @@
 #include "jmodctl.h"
 #include "json.h"
 #include "kmemtrace.h"
+#include "plot.h"
 
 #define WHATIF_SCHEMA		1
 #define WHATIF_PAGE		4096ULL
@@ -77,7 +78,7 @@ static const struct cmd_opt whatif_opts[] = {
 	OPT_NUM(OPT_CHUNK, "chunk-order", "N", "jmod's chunk_order (default %llu, %llu..10): the\nlargest large class, above it whole pages",
 		&whatif_o.chunk_order, JMOD_CHUNK_ORDER_MIN, JMOD_CHUNK_ORDER_MAX,
 		WHATIF_CHUNK_ORDER, JMOD_CHUNK_ORDER_MIN),
-	OPT_STR(OPT_PLOT, "plot", "FILE.svg", "also draw the top sites, kmalloc against jmod",
+	OPT_STR(OPT_PLOT, "plot", "FILE.png|svg", "also draw the top sites, kmalloc against jmod",
 		&whatif_o.plot),
 	OPT_FLAG('l', "live", "live on this kernel: jmod's probes on the kmem\ntracepoints for SECONDS (default 10), then print",
 		 &whatif_o.live),
@@ -467,85 +468,40 @@ static void whatif_print_csv(const struct kt_stats *st,
 	print_lines(stderr, st);
 }
 
-/* XML text: symbols are plain, but a module name is the user's */
-static void svg_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 /*
- * An SVG bar chart of the top sites: kmalloc bytes against jmod bytes,
- * one pair of bars a site, scaled to the largest.  0 or -errno.
+ * A chart of the top sites, PNG or SVG by @path's extension (plot.c):
+ * kmalloc bytes against jmod bytes, one pair of bars a site, scaled to
+ * the largest.  0 or -errno.
  */
 static int whatif_plot(const struct kt_stats *st, const char *path,
 		       unsigned int top)
 {
-	const unsigned int label_w = 330, bar_w = 520, row_h = 34, head = 60;
 	unsigned int i, n = top && top < st->nr_sites ? top : st->nr_sites;
-	uint64_t max = 1;
-	char b[2][24];
-	FILE *f;
+	char title[128], footer[80], b[2][24];
+	struct plot_bar bars[40];
 
-	if (n > 40)
-		n = 40;
-	for (i = 0; i < n; i++) {
-		const struct kt_figures *fg = &st->sites[i].f;
-
-		if (fg->kmalloc_bytes > max)
-			max = fg->kmalloc_bytes;
-		if (fg->jmod_bytes > max)
-			max = fg->jmod_bytes;
-	}
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" font-family=\"sans-serif\" font-size=\"12\">\n",
-		label_w + bar_w + 120, head + n * row_h + 40);
-	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-	fprintf(f, "<text x=\"10\" y=\"22\" font-size=\"15\">Bytes per call site: kmalloc (traced bytes_alloc) against jmod (its classes), top %u by bytes saved</text>\n",
-		n);
-	fprintf(f, "<rect x=\"10\" y=\"34\" width=\"12\" height=\"12\" fill=\"#4878a8\"/><text x=\"28\" y=\"45\">kmalloc</text>\n");
-	fprintf(f, "<rect x=\"100\" y=\"34\" width=\"12\" height=\"12\" fill=\"#e08030\"/><text x=\"118\" y=\"45\">jmod</text>\n");
+	if (n > ARRAY_SIZE(bars))
+		n = ARRAY_SIZE(bars);
 	for (i = 0; i < n; i++) {
 		const struct kt_site *s = &st->sites[i];
-		unsigned int y = head + i * row_h;
-		unsigned int wk = s->f.kmalloc_bytes * bar_w / max;
-		unsigned int wj = s->f.jmod_bytes * bar_w / max;
 
-		fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">",
-			label_w - 6, y + 18);
-		svg_text(f, s->name);
-		if (strcmp(s->module, "vmlinux")) {
-			fputs(" [", f);
-			svg_text(f, s->module);
-			fputc(']', f);
-		}
-		fputs("</text>\n", f);
-		fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"13\" fill=\"#4878a8\"/><text x=\"%u\" y=\"%u\">%s</text>\n",
-			label_w, y + 2, wk, label_w + wk + 4, y + 13,
-			short_size(s->f.kmalloc_bytes, b[0], sizeof(b[0])));
-		fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"13\" fill=\"#e08030\"/><text x=\"%u\" y=\"%u\">%s</text>\n",
-			label_w, y + 16, wj, label_w + wj + 4, y + 27,
-			short_size(s->f.jmod_bytes, b[1], sizeof(b[1])));
+		bars[i] = (struct plot_bar){
+			.label = s->name,
+			.tag = strcmp(s->module, "vmlinux") ? s->module : NULL,
+			.a = s->f.kmalloc_bytes, .b = s->f.jmod_bytes,
+		};
 	}
-	fprintf(f, "<text x=\"10\" y=\"%u\">total: kmalloc %s, jmod %s</text>\n</svg>\n",
-		head + n * row_h + 24,
-		short_size(st->total.kmalloc_bytes, b[0], sizeof(b[0])),
-		short_size(st->total.jmod_bytes, b[1], sizeof(b[1])));
-	if (ferror(f)) {
-		fclose(f);
-		return -EIO;
-	}
-	return fclose(f) ? -errno : 0;
+	snprintf(title, sizeof(title),
+		 "Bytes per call site: kmalloc (traced bytes_alloc) against jmod (its classes), top %u by bytes saved",
+		 n);
+	snprintf(footer, sizeof(footer), "total: kmalloc %s, jmod %s",
+		 short_size(st->total.kmalloc_bytes, b[0], sizeof(b[0])),
+		 short_size(st->total.jmod_bytes, b[1], sizeof(b[1])));
+	return plot_write(path, &(struct plot){
+		.title = title, .name_a = "kmalloc", .name_b = "jmod",
+		.bars = bars, .nr_bars = n, .footer = footer,
+		.fmt = short_size,
+	});
 }
 
 /* --module for the live rows (offline, kt_feed() filters) */
@@ -705,6 +661,11 @@ static int whatif_main(void *ctx, int argc, char **argv)
 			return ret;
 		}
 	}
+	if (o->plot && plot_format(o->plot) < 0) {
+		err("whatif: --plot %s: not a .png or .svg file", o->plot);
+		kt_funcs_free(&fx);
+		return EXIT_USAGE;
+	}
 	if (kt_init(&st, o->by, WHATIF_PAGE << o->chunk_order, WHATIF_PAGE)) {
 		err("whatif: %s", strerror(ENOMEM));
 		kt_funcs_free(&fx);
@@ -744,7 +705,7 @@ static int whatif_main(void *ctx, int argc, char **argv)
 
 JMODCTL_CMD(whatif,
 	    "[--json|--csv] [--by function|site|module] [--module M] [-n N]\n"
-	    "       [--functions FILE] [--chunk-order N] [--plot FILE.svg]\n"
+	    "       [--functions FILE] [--chunk-order N] [--plot FILE.png|svg]\n"
 	    "       TRACE... | --live [SECONDS]",
 	    "per call site: kmalloc's bytes against jmod's (trace or live)",
 	    "Per call site, what kmalloc spent in a kmem trace and what jmod would\n"

@@ -358,6 +358,36 @@ expect_exit 2 "--functions missing file: exit 2" "functions $tmp/none: No such f
 	"$jmodctl" whatif --functions "$tmp/none" "$t"
 expect_exit 2 "--functions a directory: exit 2" "functions $tmp: Is a directory" \
 	"$jmodctl" whatif --functions "$tmp" "$t"
+
+# --plot: the top sites drawn as PNG or SVG (plot.c; tools/jmodctl/tests/
+# plot.sh checks the pixels), chosen by the extension
+rc=0
+"$jmodctl" whatif --top 5 --plot "$tmp/p.png" "$f61" >/dev/null &&
+	python3 -c 'import struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"\x89PNG\r\n\x1a\n"
+w, h = struct.unpack(">II", b[16:24])
+i, data = 8, b""
+while i < len(b):
+	n, = struct.unpack(">I", b[i:i + 4]); kind = b[i + 4:i + 8]
+	if kind == b"IDAT":
+		data += b[i + 8:i + 8 + n]
+	i += 12 + n
+assert len(zlib.decompress(data)) == h * (1 + 3 * w)
+' "$tmp/p.png" || rc=1
+ok $rc "--plot FILE.png: a PNG whose image data inflates to its IHDR size"
+rc=0
+"$jmodctl" whatif --top 5 --plot "$tmp/p.svg" "$f61" >/dev/null &&
+	python3 -c 'import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+assert len([e for e in r.iter() if e.tag.endswith("rect")]) == 3 + 2 * 5
+' "$tmp/p.svg" || rc=1
+ok $rc "--plot FILE.svg: SVG with two bars for each of the top 5 sites"
+expect_exit 2 "--plot FILE.jpg: exit 2, nothing written" "not a .png or .svg" \
+	"$jmodctl" whatif --plot "$tmp/p.jpg" "$f61"
+rc=0
+[ ! -e "$tmp/p.jpg" ] || rc=1
+ok $rc "--plot FILE.jpg wrote no file"
 expect_exit 0 "--help: exit 0" "" "$jmodctl" whatif --help
 
 echo "1..$n"
