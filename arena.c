@@ -5,10 +5,10 @@
  * One arena per possible CPU.  An arena owns chunks taken with
  * alloc_pages_node() on the CPU's node; a chunk is naturally aligned
  * because the buddy allocator hands out naturally aligned blocks.  Chunks
- * grow with their arena, as jemalloc grows its extents: a new chunk is as
- * large as the arena already is (so the arena doubles), at least
- * 64 KiB (JMOD_CHUNK_GROW_MIN) and the run it is made for, at most
- * PAGE_SIZE << chunk_order (2 MiB by default).  A cold arena serving a
+ * grow with their arena, as jemalloc grows its extents: a new chunk is
+ * half as large as the arena already is (so the arena grows by a third to
+ * a half), at least 64 KiB (JMOD_CHUNK_GROW_MIN) and the run it is made
+ * for, at most PAGE_SIZE << chunk_order (2 MiB by default).  A cold arena serving a
  * few 16-32 KiB objects so holds 64 KiB, not 2 MiB; a busy one reaches
  * full-size chunks after a few.  Each chunk is a sequence of runs:
  * a large allocation is one run of exactly its class size (so 20 KiB costs
@@ -63,6 +63,7 @@
 #include <linux/kernel.h>
 #include <linux/kmemleak.h>
 #include <linux/list.h>
+#include <linux/log2.h>
 #include <linux/lockdep.h>
 #include <linux/rcupdate.h>
 #include <linux/shrinker.h>
@@ -310,16 +311,22 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 /*
  * The order of a new chunk for a run of @need pages (its length or its
  * alignment, whichever is larger: runs are aligned within their chunk):
- * as large as the arena already is, at least JMOD_CHUNK_GROW_MIN, at
- * most chunk_pages.  A racy read of the arena's size is fine: it only
- * sizes the chunk.
+ * half the arena's size rounded down to a power of two, at least the run
+ * and JMOD_CHUNK_GROW_MIN, at most chunk_pages.  The arena so grows by a
+ * third to a half at each step: what its newest chunk leaves unused is
+ * at most about a third of it, where doubling left up to half (these are
+ * pages taken from the page allocator, not jemalloc's virtual memory).
+ * A racy read of the arena's size is fine: it only sizes the chunk.
  */
 static unsigned int chunk_order_for(struct jmod_arena *a, unsigned int need)
 {
-	unsigned long want = max3(READ_ONCE(a->nr_pages), (unsigned long)need,
-				  1UL << JMOD_CHUNK_GROW_MIN_ORDER);
+	unsigned long half = READ_ONCE(a->nr_pages) / 2;
+	unsigned int order = max_t(unsigned int, order_base_2(need),
+				   JMOD_CHUNK_GROW_MIN_ORDER);
 
-	return min_t(unsigned int, order_base_2(want), jmod_chunk_order);
+	if (half && ilog2(half) > order)
+		order = ilog2(half);
+	return min_t(unsigned int, order, jmod_chunk_order);
 }
 
 /* Key range of a chunk in jmod_chunks: one slot per 64 KiB. */

@@ -717,12 +717,13 @@ static long make_retained_chunk(char *msg)
 }
 
 /*
- * === chunk_growth: an arena's chunks double with it ===
+ * === chunk_growth: an arena's chunks grow with it ===
  * From an empty arena (purged, this CPU only), 16 KiB runs: each new
- * chunk is as large as the arena was, at least 64 KiB, at most the chunk
- * size: 16, 16, 32, 64, ... pages.
+ * chunk is half the arena's size rounded down to a power of two, at
+ * least 64 KiB, at most the chunk size: 16, 16, 16, 16, 32, 32, 64, ...
+ * pages.
  */
-#define GROWTH_OBJS	160	/* 160 x 4 pages: chunks up to 512 pages */
+#define GROWTH_OBJS	160	/* 160 x 4 pages: 11 chunks, up to 256 pages */
 
 static int st_chunk_growth(u32 arg, char *msg)
 {
@@ -747,7 +748,8 @@ static int st_chunk_growth(u32 arg, char *msg)
 		now = chunk_pages_now() - before;
 		if (now == total)
 			continue;
-		want = clamp(total, 16L, 1L << jmod_chunk_order);
+		want = total / 2 ? rounddown_pow_of_two(total / 2) : 0;
+		want = clamp(want, 16L, 1L << jmod_chunk_order);
 		if (now - total != want)
 			err = fail(msg, "arena of %ld pages took a chunk of %ld, not %ld",
 				   total, now - total, want);
@@ -830,7 +832,7 @@ out:
  * once every run is back, the arena must keep one of them (the spare)
  * and give the others back at once, without waiting for the decay.
  */
-#define SPARE_OBJS	40	/* 40 x 4 pages: chunks of 16, 16, 32, 64, 128 */
+#define SPARE_OBJS	40	/* 40 x 4 pages: chunks of 16, 16, 16, 16, 32, 32, 64 */
 
 static int st_spare(u32 arg, char *msg)
 {
