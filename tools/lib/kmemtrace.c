@@ -747,7 +747,7 @@ int kt_funcs_line(struct kt_funcs *fx, const char *line)
 	enum kt_funcs_layout layout;
 	const char *tok[5], *name, *mod = NULL;
 	size_t len[5], name_n, mod_n = 0;
-	unsigned int nt = 0, module = 0;
+	unsigned int nt = 0, module = 0, at;
 	const char *p = skip_blank(line);
 	char buf[KT_NAME_MAX];
 	struct kt_func *f;
@@ -761,25 +761,22 @@ int kt_funcs_line(struct kt_funcs *fx, const char *line)
 		return 0;
 	if (*p || nt < 2 || !is_addr(tok[0], len[0]))
 		return -EINVAL;
+	/* the name's token: after the address, or after address and type */
 	if (nt == 2 || (nt == 3 && is_tag(tok[2], len[2]))) {
 		layout = KT_FUNCS_TRACE_CMD;
-		name = tok[1];
-		name_n = len[1];
-		if (nt == 3) {
-			mod = tok[2];
-			mod_n = len[2];
-		}
+		at = 1;
 	} else if (len[1] == 1 && isalpha((unsigned char)*tok[1]) &&
 		   (nt == 3 || (nt == 4 && is_tag(tok[3], len[3])))) {
 		layout = KT_FUNCS_KALLSYMS;
-		name = tok[2];
-		name_n = len[2];
-		if (nt == 4) {
-			mod = tok[3];
-			mod_n = len[3];
-		}
+		at = 2;
 	} else {
 		return -EINVAL;
+	}
+	name = tok[at];
+	name_n = len[at];
+	if (nt == at + 2) {
+		mod = tok[at + 1];
+		mod_n = len[at + 1];
 	}
 	if (is_tag(name, name_n))
 		return -EINVAL;

@@ -38,18 +38,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 drv=$tmp/plot_test
 
-n=0 passed=0 failed=0
-result() { # OK NAME WHY
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2: $3"
-		sed 's/^/#   /' "$tmp/err" | head -n 8
-	fi
-}
+TAP_ERR_LINES=8
+# shellcheck source=tools/jmodctl/tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # draw NAME FILE ARGS...: plot_test FILE ARGS... prints 0 and exits 0,
 # then plot_check.py passes on FILE with the same ARGS
@@ -95,7 +86,7 @@ refused() {
 if ! "${CC:-cc}" -Wall -Wextra -Werror -O2 -I"$src" -o "$drv" \
 	"$dir/plot_test.c" "$src/plot.c" 2>"$tmp/err"; then
 	result 1 "plot_test builds with -Wall -Wextra -Werror" "cc failed"
-	echo "$passed passed, $failed failed"
+	tap_summary
 	exit 1
 fi
 result 0 "plot_test builds with -Wall -Wextra -Werror"
@@ -188,5 +179,5 @@ refused "x.svgz: -EINVAL" 22 "$tmp/x.svgz"
 refused "png in a missing directory: -ENOENT" 2 "$tmp/nodir/x.png"
 refused "svg in a missing directory: -ENOENT" 2 "$tmp/nodir/x.svg"
 
-echo "$passed passed, $failed failed"
+tap_summary
 [ "$failed" = 0 ]

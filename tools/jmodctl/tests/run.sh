@@ -44,18 +44,8 @@ printf 'a 0 64\nf 0\n' >"$tmp/ops.trace"
 printf 'not a trace\n' >"$tmp/empty.trace"
 printf 'ffffffff81000000 T _text\n' >"$tmp/funcs"
 
-n=0 passed=0 failed=0
-result() { # OK NAME WHY
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		passed=$((passed + 1))
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2: $3"
-		sed 's/^/#   /' "$tmp/err" | head -n 5
-	fi
-}
+# shellcheck source=tools/jmodctl/tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # expect CODE PATTERN ARGS...: exit status CODE and PATTERN (grep -E) in
 # stderr (CODE 1, 2, 3) or stdout (CODE 0)
@@ -230,5 +220,5 @@ expect 1 'whatif: /nonexistent' whatif /nonexistent
 nodev whatif --live
 nodev whatif --live 1
 
-echo "$passed passed, $failed failed"
+tap_summary
 [ "$failed" = 0 ]
