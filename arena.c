@@ -5,10 +5,10 @@
  * One arena per possible CPU.  An arena owns chunks taken with
  * alloc_pages_node() on the CPU's node; a chunk is naturally aligned
  * because the buddy allocator hands out naturally aligned blocks.  Chunks
- * grow with their arena, as jemalloc grows its extents: a new chunk is
- * half as large as the arena already is (so the arena grows by a third to
- * a half), at least 64 KiB (JMOD_CHUNK_GROW_MIN) and the run it is made
- * for, at most PAGE_SIZE << chunk_order (2 MiB by default).  A cold arena serving a
+ * grow with their arena, as jemalloc grows its extents: a new chunk is as
+ * large as the arena already is (so the arena doubles), at least
+ * 64 KiB (JMOD_CHUNK_GROW_MIN) and the run it is made for, at most
+ * PAGE_SIZE << chunk_order (2 MiB by default).  A cold arena serving a
  * few 16-32 KiB objects so holds 64 KiB, not 2 MiB; a busy one reaches
  * full-size chunks after a few.  Each chunk is a sequence of runs:
  * a large allocation is one run of exactly its class size (so 20 KiB costs
@@ -25,9 +25,7 @@
  * A chunk that becomes wholly free is retained for reuse and released to
  * the buddy allocator by deferred work once it has been free for decay_ms,
  * at once by the shrinker under memory pressure, by a forced purge, or at
- * unload.  An arena retains one such chunk (JMOD_ARENA_SPARE, jemalloc's
- * spare): one more wholly free chunk kicks the work to release the oldest
- * at once, whatever its age.
+ * unload.
  *
  * Pointer -> owner: jmod_chunks, an xarray keyed by pfn >>
  * JMOD_CHUNK_GROW_MIN's order (a chunk fills one slot per 64 KiB of it),
@@ -63,7 +61,6 @@
 #include <linux/kernel.h>
 #include <linux/kmemleak.h>
 #include <linux/list.h>
-#include <linux/log2.h>
 #include <linux/lockdep.h>
 #include <linux/rcupdate.h>
 #include <linux/shrinker.h>
@@ -140,13 +137,6 @@ struct jmod_arena {
 
 unsigned int jmod_chunk_order = 9;
 unsigned int jmod_decay_ms = 10000;
-
-/*
- * Wholly free chunks an arena keeps for decay_ms (jemalloc's arena spare):
- * one absorbs a working set that crosses a chunk boundary back and forth;
- * a second one is only memory kept from the page allocator.
- */
-#define JMOD_ARENA_SPARE	1
 
 static unsigned int chunk_pages;	/* 1 << jmod_chunk_order, the largest */
 /* The smallest chunk, and the xarray's key granule: 64 KiB */
@@ -293,14 +283,8 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 		a->nr_retained++;
 		a->retained_pages += c->npages;
 		list_add_tail(&c->retained, &a->retained);
-		/*
-		 * Beyond the spare, the chunk goes back now (the work frees
-		 * it: not under this lock); the spare waits for decay_ms.
-		 * A read first: no atomic on the shared work item when queued.
-		 */
-		if (a->nr_retained > JMOD_ARENA_SPARE)
-			mod_delayed_work(jmod_unbound_wq, &jmod_decay_work, 0);
-		else if (!delayed_work_pending(&jmod_decay_work))
+		/* a read first: no atomic on the shared work item when queued */
+		if (!delayed_work_pending(&jmod_decay_work))
 			queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
 					   msecs_to_jiffies(READ_ONCE(jmod_decay_ms)));
 	}
@@ -311,22 +295,16 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 /*
  * The order of a new chunk for a run of @need pages (its length or its
  * alignment, whichever is larger: runs are aligned within their chunk):
- * half the arena's size rounded down to a power of two, at least the run
- * and JMOD_CHUNK_GROW_MIN, at most chunk_pages.  The arena so grows by a
- * third to a half at each step: what its newest chunk leaves unused is
- * at most about a third of it, where doubling left up to half (these are
- * pages taken from the page allocator, not jemalloc's virtual memory).
- * A racy read of the arena's size is fine: it only sizes the chunk.
+ * as large as the arena already is, at least JMOD_CHUNK_GROW_MIN, at
+ * most chunk_pages.  A racy read of the arena's size is fine: it only
+ * sizes the chunk.
  */
 static unsigned int chunk_order_for(struct jmod_arena *a, unsigned int need)
 {
-	unsigned long half = READ_ONCE(a->nr_pages) / 2;
-	unsigned int order = max_t(unsigned int, order_base_2(need),
-				   JMOD_CHUNK_GROW_MIN_ORDER);
+	unsigned long want = max3(READ_ONCE(a->nr_pages), (unsigned long)need,
+				  1UL << JMOD_CHUNK_GROW_MIN_ORDER);
 
-	if (half && ilog2(half) > order)
-		order = ilog2(half);
-	return min_t(unsigned int, order, jmod_chunk_order);
+	return min_t(unsigned int, order_base_2(want), jmod_chunk_order);
 }
 
 /* Key range of a chunk in jmod_chunks: one slot per 64 KiB. */
@@ -849,8 +827,7 @@ out:
  * to the earliest expiry of a retained chunk left behind (0: none).
  */
 static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
-				   unsigned long keep, unsigned long max_pages,
-				   unsigned long *next)
+				   unsigned long max_pages, unsigned long *next)
 {
 	struct jmod_chunk *c, *tmp;
 	unsigned long flags, freed = 0;
@@ -865,8 +842,7 @@ static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
 	list_for_each_entry_safe(c, tmp, &a->retained, retained) {
 		unsigned long expiry = c->free_since + min_age;
 
-		if (freed >= max_pages ||
-		    (a->nr_retained <= keep && time_before(jiffies, expiry))) {
+		if (freed >= max_pages || time_before(jiffies, expiry)) {
 			if (!*next || time_before(expiry, *next))
 				*next = expiry ?: 1;
 			break;
@@ -887,8 +863,8 @@ static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
 	return freed;
 }
 
-static unsigned long release_all(unsigned long min_age, unsigned long keep,
-				 unsigned long max_pages, unsigned long *next)
+static unsigned long release_all(unsigned long min_age, unsigned long max_pages,
+				 unsigned long *next)
 {
 	unsigned long freed = 0;
 	unsigned int cpu;
@@ -896,7 +872,7 @@ static unsigned long release_all(unsigned long min_age, unsigned long keep,
 	for_each_possible_cpu(cpu) {
 		if (freed >= max_pages)
 			break;
-		freed += arena_release(jmod_arenas[cpu], min_age, keep,
+		freed += arena_release(jmod_arenas[cpu], min_age,
 				       max_pages - freed, next);
 	}
 	return freed;
@@ -906,8 +882,8 @@ static void jmod_decay_fn(struct work_struct *work)
 {
 	unsigned long next = 0;
 
-	release_all(msecs_to_jiffies(READ_ONCE(jmod_decay_ms)), JMOD_ARENA_SPARE,
-		    ULONG_MAX, &next);
+	release_all(msecs_to_jiffies(READ_ONCE(jmod_decay_ms)), ULONG_MAX,
+		    &next);
 	if (next)
 		queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
 				   time_after(next, jiffies) ? next - jiffies : 1);
@@ -924,7 +900,7 @@ unsigned long jmod_arena_purge(unsigned long max_pages)
 {
 	unsigned long next = 0;
 
-	return release_all(0, 0, max_pages, &next);
+	return release_all(0, max_pages, &next);
 }
 
 /* Release every retained chunk and wait until its pages are back. */
