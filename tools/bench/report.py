@@ -507,6 +507,23 @@ def replay_summary(rs):
     return out
 
 
+def one_boot_per_policy(keys, what):
+    """The (policy, boot) pairs of @keys to report, one per policy in
+    policy order: the default boot's where a policy ran in two boots (the
+    others named on stderr)."""
+    chosen = {}
+    for pol, boot in sorted(keys, key=lambda k: (policy_rank(k[0]),
+                                                 boot_rank(k[1]))):
+        if pol in chosen:
+            sys.stderr.write('report: %s under %s in boots %s and %s: '
+                             'only %s reported\n' % (
+                                 what, pol, chosen[pol], boot,
+                                 chosen[pol]))
+            continue
+        chosen[pol] = boot
+    return list(chosen.items())
+
+
 def replay_summaries(rows):
     """{policy: summary} (the default boot's if a policy has two)."""
     groups = {}
@@ -515,17 +532,8 @@ def replay_summaries(rows):
             groups.setdefault((row_policy(r), row_boot(r)), []).append(r)
     if not groups:
         return None
-    out = {}
-    for pol, boot in sorted(groups, key=lambda k: (policy_rank(k[0]),
-                                                   boot_rank(k[1]))):
-        if pol in out:
-            sys.stderr.write('report: replay under %s in boots %s and %s: '
-                             'only %s reported\n' % (
-                                 pol, out[pol]['boot'], boot,
-                                 out[pol]['boot']))
-            continue
-        out[pol] = replay_summary(groups[(pol, boot)])
-    return out
+    return {pol: replay_summary(groups[(pol, boot)])
+            for pol, boot in one_boot_per_policy(groups, 'replay')}
 
 
 def whatif_label(r):
@@ -591,14 +599,7 @@ def whatif_summaries(rows):
     if not groups:
         return None
     out = {}
-    for pol, boot in sorted(groups, key=lambda k: (policy_rank(k[0]),
-                                                   boot_rank(k[1]))):
-        if pol in out:
-            sys.stderr.write('report: whatif under %s in boots %s and %s: '
-                             'only %s reported\n' % (
-                                 pol, out[pol]['boot'], boot,
-                                 out[pol]['boot']))
-            continue
+    for pol, boot in one_boot_per_policy(groups, 'whatif'):
         by = groups[(pol, boot)]
         r0 = next(iter(by.values()))[0]
         out[pol] = {'policy': pol, 'boot': boot,
