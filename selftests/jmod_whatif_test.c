@@ -160,13 +160,26 @@ static int trace_clear(void)
  * kmem:kmalloc and kmem:kfree into an empty 8 MiB-per-CPU buffer (1), or
  * off with the buffer back to its size before (0), so the test leaves
  * no ring-buffer pages behind (the runner compares MemFree).
+ *
+ * With record-cmd off (restored after): enabling an event otherwise
+ * starts the comm recorder, whose sched_switch probe patches the
+ * tracepoint in __schedule() while the other vCPU runs it; under QEMU
+ * TCG on 7.3-rt that once hit the patch's int3 (an Oops in __schedule
+ * from ksoftirqd).  The trace then names tasks "<...>", which whatif
+ * reads the same.
  */
 static int trace_kmem(int on)
 {
+	static char record_cmd[8];
 	char *text;
 	int ret = 0;
 
 	if (on) {
+		text = jm_read_file_path(TRACEFS "/options/record-cmd", NULL);
+		snprintf(record_cmd, sizeof(record_cmd), "%c",
+			 text && *text == '0' ? '0' : '1');
+		free(text);
+		ret |= jm_write_path(TRACEFS "/options/record-cmd", "0");
 		ret |= jm_write_path(TRACEFS "/tracing_on", "0");
 		/* "1408", or "7 (expanded: 1408)" before first use */
 		text = trace_buf_kb ? NULL :
@@ -181,6 +194,8 @@ static int trace_kmem(int on)
 	ret |= jm_write_path(TRACEFS "/events/kmem/kmalloc/enable", on ? "1" : "0");
 	ret |= jm_write_path(TRACEFS "/events/kmem/kfree/enable", on ? "1" : "0");
 	ret |= jm_write_path(TRACEFS "/tracing_on", on ? "1" : "0");
+	if (!on && record_cmd[0])
+		ret |= jm_write_path(TRACEFS "/options/record-cmd", record_cmd);
 	return ret;
 }
 
