@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * plot.c: the bar chart of plot.h as SVG or PNG, libc only.
+ * plot.c: the bar chart of plot.h as SVG or PNG.
  *
  *   struct plot --plot_layout()--> bar lengths, label strings
  *     --plot_svg()--> SVG text
  *     --plot_raster()--> RGB canvas --png_filter()--> scanlines
- *       --deflate_fixed()--> zlib stream --png_write()--> PNG chunks
+ *       --compress2()--> zlib stream --png_write()--> PNG chunks
  *
- * The PNG's deflate is LZ77 over a few fixed distances (the byte before,
- * the pixel before, the row before: enough for flat bars and filtered
- * rows) with the fixed Huffman codes of RFC 1951, in one block; the
- * zlib wrapper (RFC 1950) ends with the Adler-32 of the scanlines, each
- * PNG chunk with its CRC-32.
+ * The PNG's compression and chunk CRC-32s are zlib's (compress2(),
+ * crc32()), the library jmodctl already reads gzip'ed traces with.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #include "plot.h"
 
@@ -397,171 +395,7 @@ static int plot_raster(const struct plot *p, const struct layout *l,
 	return 0;
 }
 
-/* ---- PNG: scanlines, deflate, chunks ---- */
-
-struct obuf {
-	uint8_t *p;
-	size_t len, cap;
-	bool oom;
-	uint32_t acc;		/* bits not yet in p, LSB first */
-	unsigned int nbits;
-};
-
-static void ob_byte(struct obuf *o, uint8_t v)
-{
-	if (o->len == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 1 << 16;
-		uint8_t *p = o->oom ? NULL : realloc(o->p, cap);
-
-		if (!p) {
-			o->oom = true;
-			return;
-		}
-		o->p = p;
-		o->cap = cap;
-	}
-	o->p[o->len++] = v;
-}
-
-/* @n (<= 16) bits of @v, LSB first (deflate's order for data) */
-static void ob_bits(struct obuf *o, uint32_t v, unsigned int n)
-{
-	o->acc |= v << o->nbits;
-	o->nbits += n;
-	while (o->nbits >= 8) {
-		ob_byte(o, o->acc);
-		o->acc >>= 8;
-		o->nbits -= 8;
-	}
-}
-
-/* a Huffman code of @n bits: its MSB goes first */
-static void ob_code(struct obuf *o, uint32_t code, unsigned int n)
-{
-	uint32_t r = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		r |= (code >> i & 1) << (n - 1 - i);
-	ob_bits(o, r, n);
-}
-
-/* literal/length symbol @s with the fixed codes (RFC 1951 3.2.6) */
-static void ob_sym(struct obuf *o, unsigned int s)
-{
-	if (s < 144)
-		ob_code(o, 0x30 + s, 8);
-	else if (s < 256)
-		ob_code(o, 0x190 + s - 144, 9);
-	else if (s < 280)
-		ob_code(o, s - 256, 7);
-	else
-		ob_code(o, 0xc0 + s - 280, 8);
-}
-
-static const uint16_t len_base[29] = {
-	3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-	35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
-};
-
-static const uint8_t len_extra[29] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-	3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-};
-
-static const uint16_t dist_base[30] = {
-	1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
-	257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-	8193, 12289, 16385, 24577,
-};
-
-static const uint8_t dist_extra[30] = {
-	0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
-	7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-};
-
-#define MATCH_MIN	3
-#define MATCH_MAX	258
-#define DIST_MAX	32768
-
-static void ob_match(struct obuf *o, unsigned int len, unsigned int dist)
-{
-	unsigned int i = 28;
-
-	while (len_base[i] > len)
-		i--;
-	ob_sym(o, 257 + i);
-	ob_bits(o, len - len_base[i], len_extra[i]);
-	i = 29;
-	while (dist_base[i] > dist)
-		i--;
-	ob_code(o, i, 5);
-	ob_bits(o, dist - dist_base[i], dist_extra[i]);
-}
-
-static uint32_t adler32(const uint8_t *p, size_t n)
-{
-	uint32_t a = 1, b = 0;
-
-	while (n) {
-		size_t k = n < 5552 ? n : 5552;	/* no overflow before % */
-
-		n -= k;
-		while (k--) {
-			a += *p++;
-			b += a;
-		}
-		a %= 65521;
-		b %= 65521;
-	}
-	return b << 16 | a;
-}
-
-/*
- * A zlib stream of @src: one final block of fixed codes; at each byte
- * the longest match at distance 1, 3 (a pixel) or @row, else a literal.
- */
-static void deflate_fixed(const uint8_t *src, size_t n, size_t row,
-			  struct obuf *o)
-{
-	const size_t dists[3] = { 1, 3, row };
-	uint32_t adler = adler32(src, n);
-	size_t i = 0, d, k;
-
-	ob_byte(o, 0x78);	/* CM 8, a 32 KiB window */
-	ob_byte(o, 0x01);	/* FCHECK: 0x7801 % 31 == 0 */
-	ob_bits(o, 1, 1);	/* BFINAL */
-	ob_bits(o, 1, 2);	/* BTYPE 01: the fixed codes */
-	while (i < n) {
-		size_t best = 0, best_d = 0;
-
-		for (d = 0; d < 3; d++) {
-			size_t dist = dists[d], max = n - i;
-
-			if (dist > i || dist > DIST_MAX)
-				continue;
-			if (max > MATCH_MAX)
-				max = MATCH_MAX;
-			for (k = 0; k < max && src[i + k] == src[i + k - dist];)
-				k++;
-			if (k > best) {
-				best = k;
-				best_d = dist;
-			}
-		}
-		if (best >= MATCH_MIN) {
-			ob_match(o, best, best_d);
-			i += best;
-		} else {
-			ob_sym(o, src[i++]);
-		}
-	}
-	ob_sym(o, 256);		/* end of block */
-	if (o->nbits)
-		ob_bits(o, 0, 8 - o->nbits);
-	for (k = 0; k < 4; k++)
-		ob_byte(o, adler >> (24 - 8 * k));
-}
+/* ---- PNG: scanlines, zlib, chunks ---- */
 
 /*
  * The scanlines: each row behind its filter byte, the filter (None, Sub
@@ -608,18 +442,6 @@ static uint8_t *png_filter(const struct canvas *c, size_t *n)
 	return out;
 }
 
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
-{
-	unsigned int k;
-
-	while (n--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = crc >> 1 ^ (0xedb88320 & -(crc & 1));
-	}
-	return crc;
-}
-
 static void put_be32(uint8_t *p, uint32_t v)
 {
 	p[0] = v >> 24;
@@ -640,8 +462,9 @@ static void png_chunk(FILE *f, const char *type, const uint8_t *data,
 	fwrite(type, 1, 4, f);
 	if (n)
 		fwrite(data, 1, n, f);
-	crc = crc32_update(0xffffffff, (const uint8_t *)type, 4);
-	crc = crc32_update(crc, data, n) ^ 0xffffffff;
+	crc = crc32(crc32(0, Z_NULL, 0), (const Bytef *)type, 4);
+	if (n)
+		crc = crc32(crc, data, n);
 	put_be32(b, crc);
 	fwrite(b, 1, 4, f);
 }
@@ -649,9 +472,8 @@ static void png_chunk(FILE *f, const char *type, const uint8_t *data,
 static int png_write(const char *path, const struct canvas *c)
 {
 	static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-	struct obuf z = { 0 };
-	uint8_t ihdr[13];
-	uint8_t *lines;
+	uint8_t ihdr[13], *lines, *z;
+	uLongf zlen;
 	size_t n;
 	FILE *f;
 	int ret;
@@ -659,12 +481,14 @@ static int png_write(const char *path, const struct canvas *c)
 	lines = png_filter(c, &n);
 	if (!lines)
 		return -ENOMEM;
-	deflate_fixed(lines, n, (size_t)c->w * 3 + 1, &z);
-	free(lines);
-	if (z.oom) {
-		free(z.p);
+	zlen = compressBound(n);
+	z = malloc(zlen);
+	if (!z || compress2(z, &zlen, lines, n, Z_BEST_COMPRESSION) != Z_OK) {
+		free(lines);
+		free(z);
 		return -ENOMEM;
 	}
+	free(lines);
 	put_be32(ihdr, c->w);
 	put_be32(ihdr + 4, c->h);
 	ihdr[8] = 8;		/* bits a sample */
@@ -675,14 +499,14 @@ static int png_write(const char *path, const struct canvas *c)
 	f = fopen(path, "wb");
 	if (!f) {
 		ret = -errno;
-		free(z.p);
+		free(z);
 		return ret;
 	}
 	fwrite(sig, 1, sizeof(sig), f);
 	png_chunk(f, "IHDR", ihdr, sizeof(ihdr));
-	png_chunk(f, "IDAT", z.p, z.len);
+	png_chunk(f, "IDAT", z, zlen);
 	png_chunk(f, "IEND", NULL, 0);
-	free(z.p);
+	free(z);
 	if (ferror(f)) {
 		fclose(f);
 		return -EIO;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * plot.h: a bar chart of two figures a site (jmodctl whatif --plot),
- * written as SVG or PNG with nothing but libc (plot.c).
+ * written as SVG or PNG (plot.c; zlib compresses the PNG).
  *
  * Layout (pixels, the same in both formats): a title, a legend (a square
  * and a name for each of the two figures), then one row a bar: its label

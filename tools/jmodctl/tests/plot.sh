@@ -84,7 +84,7 @@ refused() {
 
 : >"$tmp/err"
 if ! "${CC:-cc}" -Wall -Wextra -Werror -O2 -I"$src" -o "$drv" \
-	"$dir/plot_test.c" "$src/plot.c" 2>"$tmp/err"; then
+	"$dir/plot_test.c" "$src/plot.c" -lz 2>"$tmp/err"; then
 	result 1 "plot_test builds with -Wall -Wextra -Werror" "cc failed"
 	tap_summary
 	exit 1
