@@ -562,16 +562,8 @@ static void whatif_group(void)
 	size_t k;
 	int ph;
 
+	/* every phase warms up first (whatif_run()): no group warm-up */
 	whatif_take();
-	/* one run of each untimed first: "before" pays no first-run cost */
-	for (k = 0; k < ARRAY_SIZE(cases); k++) {
-		struct jmod_bench b;
-
-		if (!whatif_case(&cases[k]))
-			continue;
-		bench_init(&cases[k], JMOD_BACKEND_KMALLOC, 1, &b);
-		check("whatif warm-up", jmod_dev_bench(fd, &b));
-	}
 	for (round_no = 0; round_no < rounds; round_no++) {
 		for (k = 0; k < ARRAY_SIZE(cases); k++) {
 			if (!whatif_case(&cases[k]))
