@@ -136,9 +136,7 @@ fi
 # vmlinux and the module is what --functions must call ambiguous).
 cat /tmp/trace.txt /tmp/pipe.txt /tmp/tc.txt /tmp/p.txt 2>/dev/null |
 	grep -o 'call_site=[^ +/]*' | cut -d= -f2 >/tmp/names.txt
-[ "$mod" = 1 ] &&
-	sed -n 's/^[0-9a-f]* [tT] \([^ 	]*\)[ 	]*\[jmalloc\]$/\1/p' \
-		/proc/kallsyms >>/tmp/names.txt
+[ "$mod" = 1 ] && cat /tmp/modsyms.txt >>/tmp/names.txt
 # (and "=", no symbol's name: never an empty file for awk's NR == FNR)
 echo '=' >>/tmp/names.txt
 sort -u /tmp/names.txt -o /tmp/names.txt
