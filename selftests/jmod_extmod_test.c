@@ -40,7 +40,7 @@ static int open_ext_ko(struct __test_metadata *_metadata, bool debugfs)
 	int fd, dev = jm_open();
 
 	if (dev < 0)
-		SKIP(return -1, "%s: %s (jmalloc.ko not loaded?)", JMOD_DEVICE,
+		SKIP(return -1, "%s: %s (" JMOD_MODULE_NAME ".ko not loaded?)", JMOD_DEVICE,
 		     strerror(-dev));
 	close(dev);
 	if (debugfs && !jm_debugfs_present())

@@ -21,6 +21,7 @@
 
 #include "kselftest.h"
 #include "jmod_dev.h"
+#include "jmod_fs.h"
 #include "jmod_selftest.h"
 
 static bool wanted(const char *name, int argc, char **argv)
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
 	fd = jmod_dev_open();
 	if (fd < 0) {
 		if (jmod_dev_missing(-fd))
-			ksft_exit_skip("%s: %s (is jmalloc.ko loaded?)\n",
+			ksft_exit_skip("%s: %s (is " JMOD_MODULE_NAME ".ko loaded?)\n",
 				       JMOD_DEVICE, strerror(-fd));
 		ksft_exit_fail_msg("open %s: %s\n", JMOD_DEVICE,
 				   strerror(-fd));

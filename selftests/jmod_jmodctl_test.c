@@ -162,7 +162,7 @@ FIXTURE_SETUP(cli)
 	fd = jm_open();
 	if (fd < 0) {
 		if (jm_dev_missing(-fd))
-			SKIP(return, "%s: %s (is jmalloc.ko loaded?)",
+			SKIP(return, "%s: %s (is " JMOD_MODULE_NAME ".ko loaded?)",
 			     JMOD_DEVICE, strerror(-fd));
 		ASSERT_LE(0, fd);
 	}
@@ -813,7 +813,7 @@ TEST_F_TIMEOUT(cli, prof, 120)
 		EXPECT_RUN(r, 1);
 		EXPECT_NE(NULL, strstr(r.err, "no heap profiler"));
 		result_free(&r);
-		SKIP(return, "this jmalloc.ko has no profiler (no prof.json)");
+		SKIP(return, "this " JMOD_MODULE_NAME ".ko has no profiler (no prof.json)");
 	}
 	ASSERT_TRUE(read_line(JM_PROF_PARAM, old, sizeof(old)));
 

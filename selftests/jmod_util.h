@@ -21,6 +21,7 @@
 
 #include "jmod_classes.h"
 #include "jmod_dev.h"
+#include "jmod_fs.h"
 
 #define KiB			(1ULL << 10)
 #define MiB			(1ULL << 20)
@@ -68,7 +69,7 @@ static inline bool jm_setup_dev(struct __test_metadata *_metadata, int *fd,
 	*fd = jm_open();
 	if (*fd < 0) {
 		if (jm_dev_missing(-*fd))
-			SKIP(return false, "%s: %s (is jmalloc.ko loaded?)",
+			SKIP(return false, "%s: %s (is " JMOD_MODULE_NAME ".ko loaded?)",
 			     JMOD_DEVICE, strerror(-*fd));
 		ASSERT_LE(0, *fd)
 			TH_LOG("open %s: %s", JMOD_DEVICE, strerror(-*fd));

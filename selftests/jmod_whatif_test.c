@@ -115,7 +115,7 @@ static void check_known(struct __test_metadata *_metadata,
 {
 	const struct json *s = known_row(j);
 
-	ASSERT_NE(NULL, s) TH_LOG("%s: no jmalloc row of %u x %u B", how,
+	ASSERT_NE(NULL, s) TH_LOG("%s: no " JMOD_MODULE_NAME " row of %u x %u B", how,
 				  NR_OBJS, OBJ_SIZE);
 	EXPECT_EQ(NR_OBJS, jm_num(s, "objects"));
 	/*
@@ -128,7 +128,7 @@ static void check_known(struct __test_metadata *_metadata,
 	EXPECT_EQ(jm_num(s, "kmalloc_bytes"),
 		  jm_num(s, "peak_live_kmalloc_bytes"));
 	EXPECT_EQ(NR_OBJS * OBJ_SIZE, jm_num(s, "peak_live_jmod_bytes"));
-	TH_LOG("%s: %s [jmalloc]: %llu objects, kmalloc %llu B, jmod %llu B",
+	TH_LOG("%s: %s [" JMOD_MODULE_NAME "]: %llu objects, kmalloc %llu B, jmod %llu B",
 	       how, json_get_type(s, "site", JSON_STRING)->str,
 	       jm_num(s, "objects"), jm_num(s, "kmalloc_bytes"),
 	       jm_num(s, "jmod_bytes"));

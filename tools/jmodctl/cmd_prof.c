@@ -58,7 +58,7 @@ static bool prof_available(void)
 	need_debugfs();
 	if (!stat(JMOD_DEBUGFS "/prof.json", &st))
 		return true;
-	err("this jmalloc.ko has no heap profiler (%s/prof.json missing)",
+	err("this " JMOD_MODULE_NAME ".ko has no heap profiler (%s/prof.json missing)",
 	    JMOD_DEBUGFS);
 	return false;
 }
@@ -69,7 +69,7 @@ static int prof_set_rate(__u64 rate)
 	int e;
 
 	if (!module_loaded()) {
-		err("jmod not loaded: %s missing (insmod jmalloc.ko)",
+		err("jmod not loaded: %s missing (insmod " JMOD_MODULE_NAME ".ko)",
 		    MODULE_DIR);
 		return EXIT_NODEV;
 	}

@@ -78,7 +78,7 @@ int print_tool_version(void)
 		return fflush(stdout) ? EXIT_FAILURE : 0;
 	}
 	module_version(ver, sizeof(ver));
-	printf("module: jmalloc %s", ver[0] ? ver : "(no version)");
+	printf("module: " JMOD_MODULE_NAME " %s", ver[0] ? ver : "(no version)");
 	fd = jmod_dev_open();
 	if (fd >= 0 && !jmod_dev_version(fd, &v))
 		printf(" (ABI %u)", v.abi);

@@ -339,7 +339,7 @@ int open_dev(void)
 			err("jmod not loaded: %s: %s (%s exists but the device node is missing: is devtmpfs mounted?)",
 			    JMOD_DEVICE, strerror(e), MODULE_DIR);
 		else
-			err("jmod not loaded: %s: %s (insmod jmalloc.ko)",
+			err("jmod not loaded: %s: %s (insmod " JMOD_MODULE_NAME ".ko)",
 			    JMOD_DEVICE, strerror(e));
 		exit(EXIT_NODEV);
 	}
@@ -402,7 +402,7 @@ void need_debugfs(void)
 		return;
 	e = errno;
 	if (!module_loaded()) {
-		err("jmod not loaded: %s missing (insmod jmalloc.ko)",
+		err("jmod not loaded: %s missing (insmod " JMOD_MODULE_NAME ".ko)",
 		    MODULE_DIR);
 		exit(EXIT_NODEV);
 	}
@@ -416,7 +416,7 @@ void need_debugfs(void)
 		    DEBUGFS_DIR, DEBUGFS_DIR);
 		exit(EXIT_NODEBUGFS);
 	}
-	err("%s: %s (jmalloc is loaded but has no debugfs directory)",
+	err("%s: %s (" JMOD_MODULE_NAME " is loaded but has no debugfs directory)",
 	    JMOD_DEBUGFS, strerror(e));
 	exit(EXIT_FAILURE);
 }

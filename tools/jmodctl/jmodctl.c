@@ -49,7 +49,7 @@ static void main_usage(FILE *f)
 	fprintf(f,
 		"\n'%s help COMMAND' or '%s COMMAND --help' for details.\n"
 		"'%s --version': the tool's version (and the module's, if loaded).\n"
-		"Needs root and the jmalloc module (%s, %s).\n"
+		"Needs root and the " JMOD_MODULE_NAME " module (%s, %s).\n"
 		"\n"
 		"Short options mean one thing in every command: -a all rows,\n"
 		"-b back end(s), -c CPU mask, -C chunk, -d delay, -D distribution,\n"
