@@ -20,8 +20,13 @@
  * Memory, in pages taken from the page allocator, the same way for every
  * backend: free pages (per-CPU page lists included, per-CPU counter
  * deltas folded in: jmod_bench_pages()) are read before the run, every
- * 4096 ops and after every batch, and after the run; the largest drop is
- * the footprint at the peak of the live set.  Slab pages plus jmod's own
+ * 4096 ops, after every batch, right after the allocation at which the
+ * dry run saw the live set peak, and after the run; the largest drop is
+ * the footprint at the peak of the live set.  The peak's own sample
+ * matters where a backend gives pages back at once (kmalloc's large
+ * objects): between periodic samples its peak would go unseen, while a
+ * backend that keeps its pages shows its peak at any later sample, which
+ * would flatter the first.  Slab pages plus jmod's own
  * chunk and huge pages are read alongside as a cross-check.  The timed
  * loop calls nothing per object but the backend's alloc and free: the
  * object-level figure (live usable bytes at the peak, from the size
@@ -86,6 +91,11 @@ struct bench_thread {
 	u64 sample_mask;		/* sample the pages when !(ops & mask) */
 	u64 ns, ops, failed, requested, usable;
 	u64 live, live_req, peak, peak_req, mapped_peak;
+	/*
+	 * allocations so far, and the one after which the dry run's live set
+	 * peaked: the timed run samples the pages right there
+	 */
+	u64 nallocs, peak_at;
 	s64 pages_peak, slab_peak;	/* drop of free pages, slab growth */
 };
 
@@ -222,18 +232,23 @@ static size_t bench_size(struct bench_thread *t)
 /*
  * The dry run (t->dry) keeps the object-level figures from the size
  * alone (the backend's usable_for(), e.g. kmalloc_size_roundup()) and
- * allocates nothing; the timed run only allocates and frees.  The one
- * branch on t->dry per op is the same for every backend.
+ * allocates nothing, and notes after which allocation the live set
+ * peaked; the timed run only allocates and frees, and samples the pages
+ * after that allocation (one sample per run).  The one branch on t->dry
+ * per op is the same for every backend.
  */
 static void *bench_alloc(struct bench_thread *t, size_t size)
 {
 	void *p;
 	u64 u;
 
+	t->nallocs++;
 	if (!t->dry) {
 		p = t->run->be->alloc(size, GFP_KERNEL | __GFP_NOWARN);
 		if (unlikely(!p))
 			t->failed++;
+		else if (unlikely(t->nallocs == t->peak_at))
+			bench_sample(t);	/* the live set's peak */
 		return p;
 	}
 	u = t->run->be->usable_for(size);
@@ -244,6 +259,7 @@ static void *bench_alloc(struct bench_thread *t, size_t size)
 	if (t->live > t->peak) {
 		t->peak = t->live;
 		t->peak_req = t->live_req;
+		t->peak_at = t->nallocs;
 	}
 	return t;	/* not NULL: the slot counts as live */
 }
@@ -461,6 +477,7 @@ static void bench_dry_run(struct bench_thread *t, unsigned int idx)
 	bench_workload(t);
 	t->dry = false;
 	t->ops = 0;
+	t->nallocs = 0;
 	t->live = 0;
 	t->live_req = 0;
 	prandom_seed_state(&t->rs, t->run->a->seed + idx);
