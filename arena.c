@@ -5,10 +5,10 @@
  * One arena per possible CPU.  An arena owns chunks taken with
  * alloc_pages_node() on the CPU's node; a chunk is naturally aligned
  * because the buddy allocator hands out naturally aligned blocks.  Chunks
- * grow with their arena, as jemalloc grows its extents: a new chunk is as
- * large as the arena already is (so the arena doubles), at least
- * 64 KiB (JMOD_CHUNK_GROW_MIN) and the run it is made for, at most
- * PAGE_SIZE << chunk_order (2 MiB by default).  A cold arena serving a
+ * grow with their arena, as jemalloc grows its extents: a new chunk is
+ * half as large as the arena already is (so the arena grows by a third to
+ * a half), at least 64 KiB (JMOD_CHUNK_GROW_MIN) and the run it is made
+ * for, at most PAGE_SIZE << chunk_order (2 MiB by default).  A cold arena serving a
  * few 16-32 KiB objects so holds 64 KiB, not 2 MiB; a busy one reaches
  * full-size chunks after a few.  Each chunk is a sequence of runs:
  * a large allocation is one run of exactly its class size (so 20 KiB costs
@@ -25,13 +25,18 @@
  * A chunk that becomes wholly free is retained for reuse and released to
  * the buddy allocator by deferred work once it has been free for decay_ms,
  * at once by the shrinker under memory pressure, by a forced purge, or at
- * unload.
+ * unload.  An arena retains one such chunk (JMOD_ARENA_SPARE, jemalloc's
+ * spare): when a second one becomes wholly free, the older of the two
+ * goes back at once, by the free that emptied it, after it drops the
+ * arena lock.
  *
  * Pointer -> owner: jmod_chunks, an xarray keyed by pfn >>
  * JMOD_CHUNK_GROW_MIN's order (a chunk fills one slot per 64 KiB of it),
- * maps a pointer to its chunk in O(1); lookups run under RCU and chunk
- * metadata and pages are freed after a grace period, so a lookup racing
- * with a release never touches freed memory.
+ * maps a pointer to its chunk in O(1); lookups run under RCU.  A released
+ * chunk leaves the xarray first; its metadata is freed after a grace
+ * period, so a lookup racing with a release never reads freed memory.
+ * Its pages go back at once: lookups read only the metadata (the page
+ * map), and a wholly free chunk has no run anyone may still use.
  *
  * Lookups (jmod_large_free_lookup() for a free the tcache will take,
  * jmod_large_lookup() for usable_size, realloc and the other frees) read
@@ -61,6 +66,7 @@
 #include <linux/kernel.h>
 #include <linux/kmemleak.h>
 #include <linux/list.h>
+#include <linux/log2.h>
 #include <linux/lockdep.h>
 #include <linux/rcupdate.h>
 #include <linux/shrinker.h>
@@ -137,6 +143,13 @@ struct jmod_arena {
 
 unsigned int jmod_chunk_order = 9;
 unsigned int jmod_decay_ms = 10000;
+
+/*
+ * Wholly free chunks an arena keeps for decay_ms (jemalloc's arena spare):
+ * one absorbs a working set that crosses a chunk boundary back and forth;
+ * a second one would only be memory kept from the page allocator.
+ */
+#define JMOD_ARENA_SPARE	1
 
 static unsigned int chunk_pages;	/* 1 << jmod_chunk_order, the largest */
 /* The smallest chunk, and the xarray's key granule: 64 KiB */
@@ -255,10 +268,30 @@ static void *arena_take(struct jmod_arena *a, unsigned int n,
 	return NULL;
 }
 
-/* Free the run starting at page @i: coalesce with free neighbours. */
-static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
-		      unsigned int i, unsigned int n)
+/* Take wholly free chunk @c off its arena: it is about to be released. */
+static void arena_detach(struct jmod_arena *a, struct jmod_chunk *c)
 {
+	lockdep_assert_held(&a->lock);
+	free_remove(a, c, 0);
+	list_del(&c->retained);
+	list_del(&c->link);
+	a->nr_chunks--;
+	a->nr_pages -= c->npages;
+	a->nr_retained--;
+	a->retained_pages -= c->npages;
+}
+
+/*
+ * Free the run starting at page @i: coalesce with free neighbours.  When
+ * that leaves the arena more wholly free chunks than JMOD_ARENA_SPARE,
+ * the oldest is detached and returned: the caller releases it with
+ * chunk_destroy() once it has dropped the lock.
+ */
+static struct jmod_chunk *arena_put(struct jmod_arena *a,
+				    struct jmod_chunk *c, unsigned int i,
+				    unsigned int n)
+{
+	struct jmod_chunk *old;
 	unsigned int start = i, len = n;
 
 	lockdep_assert_held(&a->lock);
@@ -283,11 +316,18 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 		a->nr_retained++;
 		a->retained_pages += c->npages;
 		list_add_tail(&c->retained, &a->retained);
+		if (a->nr_retained > JMOD_ARENA_SPARE) {
+			old = list_first_entry(&a->retained, struct jmod_chunk,
+					       retained);
+			arena_detach(a, old);
+			return old;
+		}
 		/* a read first: no atomic on the shared work item when queued */
 		if (!delayed_work_pending(&jmod_decay_work))
 			queue_delayed_work(jmod_unbound_wq, &jmod_decay_work,
 					   msecs_to_jiffies(READ_ONCE(jmod_decay_ms)));
 	}
+	return NULL;
 }
 
 /* === Chunks === */
@@ -295,16 +335,22 @@ static void arena_put(struct jmod_arena *a, struct jmod_chunk *c,
 /*
  * The order of a new chunk for a run of @need pages (its length or its
  * alignment, whichever is larger: runs are aligned within their chunk):
- * as large as the arena already is, at least JMOD_CHUNK_GROW_MIN, at
- * most chunk_pages.  A racy read of the arena's size is fine: it only
- * sizes the chunk.
+ * half the arena's size rounded down to a power of two, at least the run
+ * and JMOD_CHUNK_GROW_MIN, at most chunk_pages.  The arena so grows by a
+ * third to a half at each step: what its newest chunk leaves unused is
+ * at most about a third of it, where doubling left up to half (these are
+ * pages taken from the page allocator, not jemalloc's virtual memory).
+ * A racy read of the arena's size is fine: it only sizes the chunk.
  */
 static unsigned int chunk_order_for(struct jmod_arena *a, unsigned int need)
 {
-	unsigned long want = max3(READ_ONCE(a->nr_pages), (unsigned long)need,
-				  1UL << JMOD_CHUNK_GROW_MIN_ORDER);
+	unsigned long half = READ_ONCE(a->nr_pages) / 2;
+	unsigned int order = max_t(unsigned int, order_base_2(need),
+				   JMOD_CHUNK_GROW_MIN_ORDER);
 
-	return min_t(unsigned int, order_base_2(want), jmod_chunk_order);
+	if (half && ilog2(half) > order)
+		order = ilog2(half);
+	return min_t(unsigned int, order, jmod_chunk_order);
 }
 
 /* Key range of a chunk in jmod_chunks: one slot per 64 KiB. */
@@ -328,16 +374,27 @@ static void chunk_unpublish(struct page *page, unsigned long nkeys)
 	xa_unlock_irqrestore(&jmod_chunks, flags);
 }
 
-static void chunk_free_rcu(struct rcu_head *rcu)
+static void chunk_meta_free_rcu(struct rcu_head *rcu)
 {
 	struct jmod_chunk *c = container_of(rcu, struct jmod_chunk, rcu);
 
-	this_cpu_sub(jmod_stats->chunk_pages, c->npages);
 	this_cpu_sub(jmod_stats->meta_bytes,
 		     ksize(c) + (c->dbg ? ksize(c->dbg) : 0));
-	__free_pages(c->page, c->order);
 	kfree(c->dbg);
 	kfree(c);
+}
+
+/*
+ * Release a chunk whose first @nkeys keys are in jmod_chunks: out of the
+ * xarray, pages back now, metadata after a grace period (lookups that
+ * found it before may still read its map, never its pages).
+ */
+static void chunk_release(struct jmod_chunk *c, unsigned long nkeys)
+{
+	chunk_unpublish(c->page, nkeys);
+	__free_pages(c->page, c->order);
+	this_cpu_sub(jmod_stats->chunk_pages, c->npages);
+	call_rcu(&c->rcu, chunk_meta_free_rcu);
 }
 
 static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp,
@@ -387,11 +444,9 @@ static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp,
 	if (err) {
 		/*
 		 * A lookup may have found the keys stored so far (its map
-		 * says every page is in no run): free after a grace period,
-		 * as any chunk.
+		 * says every page is in no run): released as any chunk.
 		 */
-		chunk_unpublish(page, k);
-		call_rcu(&c->rcu, chunk_free_rcu);
+		chunk_release(c, k);
 		return NULL;
 	}
 	return c;
@@ -400,8 +455,7 @@ static struct jmod_chunk *chunk_create(struct jmod_arena *a, gfp_t gfp,
 /* The chunk is already off its arena's lists. */
 static void chunk_destroy(struct jmod_chunk *c)
 {
-	chunk_unpublish(c->page, chunk_nkeys(c->order));
-	call_rcu(&c->rcu, chunk_free_rcu);
+	chunk_release(c, chunk_nkeys(c->order));
 }
 
 static void arena_add_chunk(struct jmod_arena *a, struct jmod_chunk *c)
@@ -606,7 +660,7 @@ enum jmod_owner jmod_large_free(const void *p, unsigned long caller,
 				bool cached)
 {
 	enum jmod_owner ret = JMOD_OWNER_RUN;
-	struct jmod_chunk *c;
+	struct jmod_chunk *c, *spill = NULL;
 	struct jmod_arena *a;
 	unsigned long flags;
 	unsigned int i, cls = 0;
@@ -627,7 +681,7 @@ enum jmod_owner jmod_large_free(const void *p, unsigned long caller,
 			jmod_debug_free((void *)p,
 					(size_t)c->map[i].npages << PAGE_SHIFT,
 					cls, &c->dbg[i], caller);
-		arena_put(a, c, i, c->map[i].npages);
+		spill = arena_put(a, c, i, c->map[i].npages);
 	} else if (c->dbg) {
 		report_bad_run(c, p, i, caller);
 		ret = JMOD_OWNER_REPORTED;
@@ -636,6 +690,8 @@ enum jmod_owner jmod_large_free(const void *p, unsigned long caller,
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
 	rcu_read_unlock();
+	if (spill)
+		chunk_destroy(spill);
 	if (ret == JMOD_OWNER_RUN)
 		this_cpu_inc(jmod_stats->ndalloc[cls]);
 	return ret;
@@ -791,7 +847,8 @@ enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls)
 		c->map[i].cls = new_cls;
 		/* the tail is an allocated run of its own, put it back */
 		set_ends(c, i + want, n - want, JMOD_PG_HEAD, JMOD_PG_TAIL);
-		arena_put(a, c, i + want, n - want);
+		/* the run stays: its chunk is not wholly free */
+		WARN_ON_ONCE(arena_put(a, c, i + want, n - want));
 		ret = JMOD_OWNER_RUN;
 	} else if (want > n && i + want <= c->npages &&
 		   c->map[i + n].state == JMOD_PG_FREE &&
@@ -847,13 +904,8 @@ static unsigned long arena_release(struct jmod_arena *a, unsigned long min_age,
 				*next = expiry ?: 1;
 			break;
 		}
-		free_remove(a, c, 0);
-		list_del(&c->retained);
-		list_move(&c->link, &dead);
-		a->nr_chunks--;
-		a->nr_pages -= c->npages;
-		a->nr_retained--;
-		a->retained_pages -= c->npages;
+		arena_detach(a, c);
+		list_add(&c->link, &dead);
 		freed += c->npages;
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
@@ -903,7 +955,7 @@ unsigned long jmod_arena_purge(unsigned long max_pages)
 	return release_all(0, max_pages, &next);
 }
 
-/* Release every retained chunk and wait until its pages are back. */
+/* Release every retained chunk and wait until its metadata is freed. */
 void jmod_arena_purge_all(void)
 {
 	jmod_arena_purge(ULONG_MAX);

@@ -717,12 +717,13 @@ static long make_retained_chunk(char *msg)
 }
 
 /*
- * === chunk_growth: an arena's chunks double with it ===
+ * === chunk_growth: an arena's chunks grow with it ===
  * From an empty arena (purged, this CPU only), 16 KiB runs: each new
- * chunk is as large as the arena was, at least 64 KiB, at most the chunk
- * size: 16, 16, 32, 64, ... pages.
+ * chunk is half the arena's size rounded down to a power of two, at
+ * least 64 KiB, at most the chunk size: 16, 16, 16, 16, 32, 32, 64, ...
+ * pages.
  */
-#define GROWTH_OBJS	160	/* 160 x 4 pages: chunks up to 512 pages */
+#define GROWTH_OBJS	160	/* 160 x 4 pages: 11 chunks, up to 256 pages */
 
 static int st_chunk_growth(u32 arg, char *msg)
 {
@@ -747,7 +748,8 @@ static int st_chunk_growth(u32 arg, char *msg)
 		now = chunk_pages_now() - before;
 		if (now == total)
 			continue;
-		want = clamp(total, 16L, 1L << jmod_chunk_order);
+		want = total / 2 ? rounddown_pow_of_two(total / 2) : 0;
+		want = clamp(want, 16L, 1L << jmod_chunk_order);
 		if (now - total != want)
 			err = fail(msg, "arena of %ld pages took a chunk of %ld, not %ld",
 				   total, now - total, want);
@@ -819,6 +821,70 @@ static int st_purge(u32 arg, char *msg)
 	else
 		snprintf(msg, MSG_LEN, "forced purge released the retained chunk");
 out:
+	WRITE_ONCE(jmod_decay_ms, saved);
+	jmod_arena_decay_kick();
+	return err;
+}
+
+/*
+ * === spare: an arena keeps one wholly free chunk, not more ===
+ * With a decay of an hour, 16 KiB runs on this CPU open several chunks;
+ * once every run is back, the arena must keep one of them (the spare)
+ * and give the others back at once, without waiting for the decay.
+ */
+#define SPARE_OBJS	40	/* 40 x 4 pages: chunks of 16, 16, 16, 16, 32, 32, 64 */
+
+static int st_spare(u32 arg, char *msg)
+{
+	unsigned int saved = READ_ONCE(jmod_decay_ms), i, waited = 0, cpu;
+	struct jmod_arena_info info;
+	long before, opened = 0;
+	void **objs;
+	int err = 0;
+
+	objs = kcalloc(SPARE_OBJS, sizeof(*objs), GFP_KERNEL);
+	if (!objs)
+		return -ENOMEM;
+	WRITE_ONCE(jmod_decay_ms, 3600 * 1000);
+	jmod_arena_decay_kick();
+	jmod_purge();
+	migrate_disable();
+	cpu = smp_processor_id();
+	before = chunk_pages_now();
+	for (i = 0; i < SPARE_OBJS; i++) {
+		objs[i] = jmod_malloc(JMOD_LARGE_MIN, GFP_KERNEL);
+		if (!objs[i]) {
+			err = fail(msg, "16 KiB allocation %u failed", i);
+			break;
+		}
+	}
+	jmod_arena_info(cpu, &info);
+	opened = info.chunks;
+	migrate_enable();
+	while (i--)
+		jmod_free(objs[i]);
+	kfree(objs);
+	jmod_tcache_drain_all();
+	if (!err && opened < 3)
+		err = fail(msg, "%u runs opened only %ld chunks", SPARE_OBJS,
+			   opened);
+	/* the frees release them; allow for a drain work still running */
+	for (;;) {
+		jmod_arena_info(cpu, &info);
+		if (err || info.retained <= 1 || waited >= 5000)
+			break;
+		msleep(20);
+		waited += 20;
+	}
+	if (!err && (info.retained != 1 || info.chunks != 1))
+		err = fail(msg, "%ld freed: %lu retained, %lu chunks after %u ms",
+			   opened, info.retained, info.chunks, waited);
+	else if (!err)
+		snprintf(msg, MSG_LEN, "%ld chunks freed, 1 kept, %u ms",
+			 opened, waited);
+	jmod_purge();
+	if (!err && chunk_pages_now() != before)
+		err = fail(msg, "purge left %ld chunk pages", chunk_pages_now() - before);
 	WRITE_ONCE(jmod_decay_ms, saved);
 	jmod_arena_decay_kick();
 	return err;
@@ -1826,6 +1892,7 @@ static const struct jmod_selftest_case jmod_cases[] = {
 	{ "decay", st_decay },
 	{ "chunk_growth", st_chunk_growth },
 	{ "purge", st_purge },
+	{ "spare", st_spare },
 	{ "bad_free", st_bad_free },
 	{ "tcache", st_tcache },
 	{ "debug", st_debug },
