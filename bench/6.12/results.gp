@@ -1,7 +1,7 @@
 # gnuplot script written by tools/bench/report.py
 set terminal png size 1400,700 font ",10"
 set output "results.png"
-set title "jmod / kmalloc in the same boot (6.12.117+deb12-amd64, 2 vCPUs, init_on_alloc=1 init_on_free=0; \
+set title "jmod / kmalloc in the same boot (6.12.118+deb12-amd64, 2 vCPUs, init_on_alloc=1 init_on_free=0; \
 below 1 = jmod better)" noenhanced
 set rmargin 10
 set bmargin 9
@@ -13,7 +13,7 @@ set datafile missing "-"
 set xtics rotate by -45 scale 0 font ",9"
 set ylabel "ratio (log scale)"
 set logscale y
-set yrange [0.0480054:40.9875]
+set yrange [0.0583856:109.1]
 set grid ytics
 set key top left
 plot "results.dat" using 2:xtic(1) title "time jmod/kmalloc", \
