@@ -820,7 +820,7 @@ enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls)
 	unsigned int want = jmod_class_size[new_cls] >> PAGE_SHIFT;
 	enum jmod_owner ret = JMOD_OWNER_NONE;
 	unsigned int i, n, old_cls = 0;
-	struct jmod_chunk *c;
+	struct jmod_chunk *c, *spill = NULL;
 	struct jmod_arena *a;
 	unsigned long flags;
 
@@ -847,8 +847,8 @@ enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls)
 		c->map[i].cls = new_cls;
 		/* the tail is an allocated run of its own, put it back */
 		set_ends(c, i + want, n - want, JMOD_PG_HEAD, JMOD_PG_TAIL);
-		/* the run stays: its chunk is not wholly free */
-		WARN_ON_ONCE(arena_put(a, c, i + want, n - want));
+		/* the run stays, so its chunk is not wholly free */
+		spill = arena_put(a, c, i + want, n - want);
 		ret = JMOD_OWNER_RUN;
 	} else if (want > n && i + want <= c->npages &&
 		   c->map[i + n].state == JMOD_PG_FREE &&
@@ -869,6 +869,8 @@ enum jmod_owner jmod_large_resize(void *p, unsigned int new_cls)
 out:
 	spin_unlock_irqrestore(&a->lock, flags);
 	rcu_read_unlock();
+	if (WARN_ON_ONCE(spill))	/* never: the run is still there */
+		chunk_destroy(spill);
 	if (ret == JMOD_OWNER_RUN && old_cls != new_cls) {
 		this_cpu_inc(jmod_stats->ndalloc[old_cls]);
 		this_cpu_inc(jmod_stats->nmalloc[new_cls]);

@@ -868,10 +868,15 @@ static int st_spare(u32 arg, char *msg)
 	if (!err && opened < 3)
 		err = fail(msg, "%u runs opened only %ld chunks", SPARE_OBJS,
 			   opened);
-	/* the frees release them; allow for a drain work still running */
+	/* the frees released the extra chunks at once, not a work item */
+	jmod_arena_info(cpu, &info);
+	if (!err && info.retained > 1)
+		err = fail(msg, "%lu wholly free chunks kept after the frees",
+			   info.retained);
+	/* runs a tcache GC still holds may come back a little later */
 	for (;;) {
 		jmod_arena_info(cpu, &info);
-		if (err || info.retained <= 1 || waited >= 5000)
+		if (err || info.chunks <= 1 || waited >= 5000)
 			break;
 		msleep(20);
 		waited += 20;
