@@ -21,9 +21,10 @@
  *         (the allocator, below: any of it may run under these)
  *
  *   tcache->lock                 local_lock_t, this CPU's bins, task
- *                                context only; fills and flushes call
- *                                the kinds after dropping it, the
- *                                drain work calls them under it
+ *                                context only; fills call the kinds
+ *                                after dropping it (they may sleep),
+ *                                flushes, GC and drain call the kinds'
+ *                                frees under it
  *     arena->lock                spinlock, IRQ-safe (arena.c)
  *       jmod_last_lock           spinlock, IRQ-safe, the last debug
  *                                report (debug.c)
@@ -56,10 +57,14 @@
 #include <linux/bitops.h>
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
+#include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/reciprocal_div.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 
@@ -114,8 +119,87 @@ int jmod_small_slabinfo(unsigned int cls, struct jmod_slabinfo *si);
 void jmod_small_shrink(void);
 unsigned int jmod_small_class_aligned(size_t size, size_t align);
 
-int jmod_small_class_of(const void *p);
-bool jmod_small_offset_ok(unsigned int cls, const void *p);
+/* set at load by small.c for each class, read on every free */
+extern bool jmod_small_plain[JMOD_NR_SMALL];
+extern struct reciprocal_value jmod_small_recip[JMOD_NR_SMALL];
+
+/*
+ * Is @p at the start of an object of class @cls in its slab?  True when
+ * the layout is not plain (SLUB checks those caches itself).  One
+ * multiply and shift: jemalloc's region index by reciprocal.
+ */
+static __always_inline bool jmod_small_offset_ok(unsigned int cls,
+						 const void *p)
+{
+	u32 off, idx;
+
+	if (!jmod_small_plain[cls])
+		return true;
+	off = (unsigned long)p -
+	      (unsigned long)folio_address(virt_to_folio(p));
+	idx = reciprocal_divide(off, jmod_small_recip[cls]);
+	return idx * jmod_class_size[cls] == off;
+}
+
+/* cache -> class, filled at load by small.c (see jmod_small_cache_map()) */
+#define JMOD_CACHE_MAP_BITS	8
+struct jmod_cache_slot {
+	const struct kmem_cache *cache;
+	unsigned int cls;
+};
+
+extern unsigned int jmod_slab_cache_off;	/* 0: not known, use ksize() */
+extern unsigned long jmod_cache_map_mul;
+extern struct jmod_cache_slot jmod_cache_map[1 << JMOD_CACHE_MAP_BITS];
+
+static __always_inline unsigned int jmod_cache_slot_of(const void *cache)
+{
+	return ((unsigned long)cache * jmod_cache_map_mul) >>
+	       (BITS_PER_LONG - JMOD_CACHE_MAP_BITS);
+}
+
+int jmod_small_class_by_size(const void *p);
+
+/*
+ * The class of slab object @p handed out by jmod.  Returns -1 when @p's
+ * cache is not one of jmod's or @p is not an object start: the pointer
+ * cannot be ours.  The cache comes from @p's slab (the word small.c
+ * found at load), its class from a collision-free map: two loads, no
+ * call.  Without that word, from the object size (ksize()).
+ */
+static __always_inline int jmod_small_class_of(const void *p)
+{
+	const struct jmod_cache_slot *e;
+	const struct kmem_cache *s;
+	unsigned int cls;
+
+	if (unlikely(!jmod_slab_cache_off))
+		return jmod_small_class_by_size(p);
+	s = READ_ONCE(*(const struct kmem_cache **)((const char *)virt_to_folio(p) +
+						    jmod_slab_cache_off));
+	e = &jmod_cache_map[jmod_cache_slot_of(s)];
+	if (unlikely(e->cache != s || !s))
+		return -1;
+	cls = e->cls;
+	if (unlikely(!jmod_small_offset_ok(cls, p)))
+		return -1;
+	return cls;
+}
+
+/*
+ * Is @p in the direct map, over memory that has a struct page?  The test
+ * virt_addr_valid() makes, inline for the addresses frees see: a free
+ * checks this before it looks at the folio.  False for anything else
+ * (vmalloc, the kernel image, memory above high_memory): those take the
+ * full checks.
+ */
+static __always_inline bool jmod_direct_mapped(const void *p)
+{
+	unsigned long a = (unsigned long)p;
+
+	return likely(a >= PAGE_OFFSET && a < (unsigned long)high_memory) &&
+	       pfn_valid(PHYS_PFN(__pa(a)));
+}
 
 /* === Large: per-CPU arenas of chunks carved into page runs (arena.c) === */
 
@@ -275,6 +359,142 @@ static __always_inline bool jmod_tcache_serves(unsigned int cls)
 	       in_task();
 }
 
+/*
+ * tcache.c owns these (see its header for the rules); they are here only
+ * so that the API's hit path, jmod_tcache_alloc() and jmod_tcache_free()
+ * below, is inline in jmod.c: a hit makes no call.  A bin is an array
+ * stack: stack[0 .. ncached - 1], the top is the hottest object.
+ */
+struct jmod_tbin {
+	void **stack;
+	u16 ncached;
+	u16 ncached_max;
+	s16 low_water;		/* lowest ncached since the last GC; -1: ran empty */
+	u8 lg_fill_div;		/* fill ncached_max >> lg_fill_div */
+	u8 nclean;		/* stack[0 .. nclean - 1] were zeroed by SLUB */
+	u64 nhits;		/* requests served from the stack */
+	u64 nmisses;		/* ... and not: nrequests = nhits + nmisses */
+	u64 nfills;
+	u64 nflushes;
+};
+
+struct jmod_tcache {
+	local_lock_t lock;		/* this CPU's bins, task context */
+	/*
+	 * Bytes allocated through this CPU's tcache, never reset: a GC step
+	 * runs each time it crosses a multiple of JMOD_TCACHE_GC_BYTES, and
+	 * the idle worker sees a CPU that stopped allocating by its value.
+	 */
+	unsigned long alloc_bytes;
+	unsigned int gc_bin;		/* next bin the GC visits */
+	struct work_struct drain_work;
+	struct work_struct gc_work;
+	void **storage;			/* every bin's stack */
+	struct jmod_tbin bins[];
+};
+
+#define JMOD_TCACHE_GC_SHIFT	16	/* a GC step per 64 KiB allocated */
+
+extern struct jmod_tcache __percpu *jmod_tcache;
+
+void *jmod_tcache_miss(unsigned int cls, gfp_t gfp);
+void jmod_tcache_gc_event(void);
+void jmod_tcache_large_hit(void *p, unsigned int cls, gfp_t gfp);
+void jmod_tcache_flush(unsigned int cls, void *p);
+
+/**
+ * jmod_tcache_alloc() - allocate an object of a cached class
+ * @cls: class below jmod_nr_tbins
+ * @gfp: allocation flags
+ *
+ * A hit pops the top of this CPU's bin under its local lock; a miss
+ * fills the bin from the kind (jmod_tcache_miss()).  The counters of a
+ * hit are two fields of the bin and one of the tcache.
+ *
+ * Context: task context (jmod_tcache_serves()); a fill never sleeps
+ * unless @gfp allows it.
+ * Return: the object or NULL.
+ */
+static __always_inline void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
+{
+	struct jmod_tcache *tc;
+	struct jmod_tbin *tb;
+	unsigned long before;
+	bool gc, clean;
+	void *p;
+
+	local_lock(&jmod_tcache->lock);
+	tc = this_cpu_ptr(jmod_tcache);
+	tb = &tc->bins[cls];
+	if (unlikely(!tb->ncached)) {
+		local_unlock(&jmod_tcache->lock);
+		return jmod_tcache_miss(cls, gfp);
+	}
+	p = tb->stack[--tb->ncached];
+	if (tb->low_water > tb->ncached)
+		tb->low_water = tb->ncached;
+	clean = tb->ncached < tb->nclean;
+	if (clean)
+		tb->nclean = tb->ncached;
+	tb->nhits++;
+	before = tc->alloc_bytes;
+	tc->alloc_bytes = before + jmod_class_size[cls];
+	gc = (before ^ tc->alloc_bytes) >> JMOD_TCACHE_GC_SHIFT;
+	local_unlock(&jmod_tcache->lock);
+
+	if (unlikely(gc))
+		jmod_tcache_gc_event();
+	if (unlikely(cls >= JMOD_NR_SMALL))
+		jmod_tcache_large_hit(p, cls, gfp);
+	/*
+	 * A cached object holds its last owner's bytes: the policy decides,
+	 * unless SLUB zeroed it for the fill that brought it (clean).
+	 */
+	if (!clean && want_init_on_alloc(gfp))
+		memset(p, 0, jmod_class_size[cls]);
+	return p;
+}
+
+/**
+ * jmod_tcache_free() - cache a freed object
+ * @cls: its class, below jmod_nr_tbins
+ * @p: the object
+ *
+ * Refuses @p when it is already the object on top of its bin: the
+ * immediate double free SLUB's hardened freelist catches too (one compare;
+ * an older cached object freed again is not found).  Large runs are
+ * checked before they get here (JMOD_RUN_CACHED, arena.c).  A full bin
+ * flushes its older half (jmod_tcache_flush()).
+ *
+ * Context: task context (jmod_tcache_serves()).
+ * Return: false when refused (nothing changed), true when cached.
+ */
+static __always_inline bool jmod_tcache_free(unsigned int cls, void *p)
+{
+	struct jmod_tbin *tb;
+
+	/*
+	 * As kfree() would: the bytes must not outlive the free.  Before the
+	 * check: a refused @p is a cached object, cleared when first freed.
+	 */
+	if (want_init_on_free())
+		memset(p, 0, jmod_class_size[cls]);
+	local_lock(&jmod_tcache->lock);
+	tb = &this_cpu_ptr(jmod_tcache)->bins[cls];
+	if (unlikely(tb->ncached && tb->stack[tb->ncached - 1] == p)) {
+		local_unlock(&jmod_tcache->lock);
+		return false;
+	}
+	if (likely(tb->ncached < tb->ncached_max)) {
+		tb->stack[tb->ncached++] = p;
+		local_unlock(&jmod_tcache->lock);
+		return true;
+	}
+	local_unlock(&jmod_tcache->lock);
+	jmod_tcache_flush(cls, p);
+	return true;
+}
+
 struct jmod_tbin_stats {
 	u64 nrequests;
 	u64 nhits;
@@ -286,8 +506,6 @@ struct jmod_tbin_stats {
 
 int jmod_tcache_init(void);
 void jmod_tcache_exit(void);
-void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp);
-bool jmod_tcache_free(unsigned int cls, void *p);
 void jmod_tcache_drain_all(void);
 void jmod_tcache_set_enabled(bool on);
 bool jmod_tcache_is_enabled(void);

@@ -368,6 +368,24 @@ static inline void jmod_init_on_free(void *p, size_t usable)
 		memset(p, 0, usable);
 }
 
+/*
+ * A pointer outside the direct map (jmod_direct_mapped()): huge pages
+ * mapped by vmalloc are freed here, a pointer with no struct page is
+ * refused; true when @p is valid and takes the common path.
+ */
+static noinline bool jmod_free_odd(const void *p, unsigned long caller)
+{
+	if (is_vmalloc_addr(p)) {
+		jmod_free_huge(p, caller);
+		return false;
+	}
+	if (!virt_addr_valid(p)) {
+		jmod_report_bad_free("free", caller);
+		return false;
+	}
+	return true;
+}
+
 static __always_inline void __jmod_free(const void *p, unsigned long caller,
 					bool cache)
 {
@@ -383,14 +401,8 @@ static __always_inline void __jmod_free(const void *p, unsigned long caller,
 			     (void *)caller);
 		return;
 	}
-	if (unlikely(is_vmalloc_addr(p))) {
-		jmod_free_huge(p, caller);
+	if (unlikely(!jmod_direct_mapped(p)) && !jmod_free_odd(p, caller))
 		return;
-	}
-	if (unlikely(!virt_addr_valid(p))) {
-		jmod_report_bad_free("free", caller);
-		return;
-	}
 	if (likely(folio_test_slab(virt_to_folio(p)))) {
 		cls = jmod_small_class_of(p);
 		if (unlikely(cls < 0))
@@ -473,9 +485,9 @@ void jmod_free_sized(const void *p, size_t size)
 {
 	/* a slab object: not a sample (those have pages), no debug checks */
 	if (likely(!ZERO_OR_NULL_PTR(p) && size - 1 < JMOD_SMALL_MAX &&
-		   !jmod_debug && !in_nmi() && !is_vmalloc_addr(p) &&
+		   !jmod_debug && !in_nmi() && jmod_direct_mapped(p) &&
 		   folio_test_slab(virt_to_folio(p)) &&
-		   jmod_small_offset_ok(jmod_size_class(size), p))) {
+		   jmod_small_class_of(p) == jmod_size_class(size))) {
 		jmod_free_class(jmod_size_class(size), (void *)p, _RET_IP_,
 				true);
 		return;

@@ -15,7 +15,8 @@
  * whose size is a multiple of the alignment.
  *
  * Data flow: jmod_malloc() -> jmod_small_alloc(class) -> kmem_cache_alloc;
- * jmod_free() -> PageSlab -> ksize() -> class -> offset check ->
+ * jmod_free() -> PageSlab -> the slab's cache (jmod_small_cache_map(),
+ * ksize() when that is not known) -> class -> offset check ->
  * kmem_cache_free.
  *
  * Interior pointers: SLUB lays a plain cache's objects out back to back
@@ -31,6 +32,7 @@
 #define pr_fmt(fmt) "jmod: " fmt
 
 #include <linux/fs.h>
+#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/reciprocal_div.h>
 #include <linux/slab.h>
@@ -40,8 +42,8 @@
 static struct kmem_cache *jmod_small_cache[JMOD_NR_SMALL];
 static char jmod_small_name[JMOD_NR_SMALL][16];
 /* objects back to back from the slab start: the offset check applies */
-static bool jmod_small_plain[JMOD_NR_SMALL];
-static struct reciprocal_value jmod_small_recip[JMOD_NR_SMALL];
+bool jmod_small_plain[JMOD_NR_SMALL];
+struct reciprocal_value jmod_small_recip[JMOD_NR_SMALL];
 
 void *jmod_small_alloc(unsigned int cls, gfp_t gfp)
 {
@@ -154,11 +156,11 @@ int jmod_small_slabinfo(unsigned int cls, struct jmod_slabinfo *si)
 }
 
 /*
- * The class of a slab object handed out by jmod, from the object size of
- * its cache.  Returns -1 when the size is not one of jmod's classes: the
- * pointer cannot be ours.
+ * The class from the object size of @p's cache: the free path when the
+ * slab's cache word is not known.  -1 when the size is not one of jmod's
+ * classes or @p is not an object start.
  */
-int jmod_small_class_of(const void *p)
+int jmod_small_class_by_size(const void *p)
 {
 	size_t size = ksize(p);
 	unsigned int cls;
@@ -174,19 +176,83 @@ int jmod_small_class_of(const void *p)
 }
 
 /*
- * Is @p at the start of an object of class @cls in its slab?  True when
- * the layout is not plain (SLUB checks those caches itself).
+ * Where the folio of a slab object names its cache: SLUB keeps the cache
+ * in struct slab (mm/slab.h, laid over the folio's first words) at an
+ * offset that moved between kernel lines (6.1: the fourth word, 6.12: the
+ * second) and that no header exports.  kfree() reads that word; ksize(),
+ * the public way, costs a chain of calls on every free.  So jmod looks
+ * for the word at load: in the folio of an object of each of its caches,
+ * the words after the flags that hold that cache's address.  It uses an
+ * offset only when it is the one offset that matched for every cache;
+ * otherwise (a layout it cannot confirm) frees ask ksize().  Reading the
+ * word is a plain load from the folio's struct page: it never faults,
+ * and a foreign slab's cache is not in jmod_cache_map, so its objects are
+ * refused (ksize() took any cache whose object size is a class size).
  */
-bool jmod_small_offset_ok(unsigned int cls, const void *p)
+static void jmod_small_find_cache_word(unsigned int cls, unsigned long *match)
 {
-	u32 off, idx;
+	struct kmem_cache *c = jmod_small_cache[cls];
+	unsigned long found = 0;
+	unsigned int w;
+	void *obj = kmem_cache_alloc(c, GFP_KERNEL);
+	const unsigned long *words;
 
-	if (!jmod_small_plain[cls])
-		return true;
-	off = (unsigned long)p -
-	      (unsigned long)folio_address(virt_to_folio(p));
-	idx = reciprocal_divide(off, jmod_small_recip[cls]);
-	return idx * jmod_class_size[cls] == off;
+	if (!obj) {
+		*match = 0;
+		return;
+	}
+	if (folio_test_slab(virt_to_folio(obj))) {
+		words = (const unsigned long *)virt_to_folio(obj);
+		for (w = 1; w < sizeof(struct page) / sizeof(long); w++)
+			if (words[w] == (unsigned long)c)
+				found |= BIT(w);
+	}
+	kmem_cache_free(c, obj);
+	*match &= found;
+}
+
+unsigned int jmod_slab_cache_off;
+unsigned long jmod_cache_map_mul;
+struct jmod_cache_slot jmod_cache_map[1 << JMOD_CACHE_MAP_BITS];
+
+/*
+ * Build jmod_cache_map: a multiplicative hash of the cache's address
+ * whose multiplier puts every jmod cache in a slot of its own (36 caches
+ * in 256 slots: about one multiplier in twelve does).  Then learn the
+ * cache word; with either missing, frees use ksize().
+ */
+static void jmod_small_cache_map(void)
+{
+	unsigned long match = ~1UL;	/* word 0 is the flags */
+	unsigned int try, i, slot;
+
+	for (try = 0; try < 4096; try++) {
+		jmod_cache_map_mul = GOLDEN_RATIO_64 * (2 * try + 1);
+		memset(jmod_cache_map, 0, sizeof(jmod_cache_map));
+		for (i = 0; i < JMOD_NR_SMALL; i++) {
+			slot = jmod_cache_slot_of(jmod_small_cache[i]);
+			if (jmod_cache_map[slot].cache)
+				break;
+			jmod_cache_map[slot].cache = jmod_small_cache[i];
+			jmod_cache_map[slot].cls = i;
+		}
+		if (i == JMOD_NR_SMALL)
+			break;
+	}
+	if (try == 4096) {
+		pr_info("no collision-free cache map: frees use ksize()\n");
+		return;
+	}
+	for (i = 0; i < JMOD_NR_SMALL && match; i++)
+		jmod_small_find_cache_word(i, &match);
+	for (i = 0; i < JMOD_NR_SMALL; i++)
+		kmem_cache_shrink(jmod_small_cache[i]);
+	if (hweight_long(match) != 1) {
+		pr_info("slab cache word not found (candidates %#lx): frees use ksize()\n",
+			match);
+		return;
+	}
+	jmod_slab_cache_off = __ffs(match) * sizeof(long);
 }
 
 /*
@@ -258,6 +324,7 @@ int jmod_small_init(void)
 		}
 		jmod_small_probe(i);
 	}
+	jmod_small_cache_map();
 	return 0;
 }
 

@@ -9,20 +9,25 @@
  * on either path.
  *
  * Data flow:
- *   alloc: pop; on a miss, fill: take (ncached_max >> lg_fill_div)
- *          objects with one kmem_cache_alloc_bulk() and keep them
- *          (large classes: no fill, the arena serves the miss).  The
+ *   alloc: pop (inline in the API, internal.h: a hit makes no call); on a
+ *          miss, fill: take (ncached_max >> lg_fill_div) objects with one
+ *          kmem_cache_alloc_bulk() and keep them (large classes: no
+ *          fill, the arena serves the miss).  A bin that runs empty
+ *          again before the GC visits it doubles its fill at once.  The
  *          fill asks for __GFP_ZERO exactly when the zeroing policy
  *          wants it, and the bin counts the still-zeroed objects at its
  *          bottom (nclean), so a pop of one of those skips the memset.
- *   free:  push; when the bin is full, flush its older half with one
- *          kmem_cache_free_bulk() (large: back to the owning arenas).
- *   GC:    every 64 KiB allocated on a CPU, visit one bin: flush about
- *          3/4 of the objects that stayed below its low-water mark since
- *          the last visit and halve its fill count; a bin that ran empty
- *          doubles it.  A worker does the same, through a work item on
- *          the CPU, for CPUs whose tcache holds objects but which stopped
- *          allocating.
+ *   free:  push (inline too); when the bin is full, flush its older half
+ *          with one kmem_cache_free_bulk() straight from the stack, under
+ *          the lock (large: back to the owning arenas).
+ *   GC:    each time a CPU's allocated bytes cross a multiple of 64 KiB,
+ *          visit one bin: flush about 3/4 of the objects that stayed
+ *          below its low-water mark since the last visit and halve its
+ *          fill count; a bin that ran empty doubles it.  A worker does
+ *          the same, through a work item on the CPU, for CPUs whose
+ *          tcache holds objects but whose byte count stood still.
+ *   stats: a hit counts nhits, a miss nmisses (slow path); requests are
+ *          their sum, derived when read.
  *   drain: a CPU's bins go back when it goes offline (cpuhp teardown),
  *          every CPU's on shrinker scan, purge, tcache=0 and unload: a
  *          work item on each CPU drains that CPU's own bins.
@@ -39,6 +44,9 @@
  * kmem_cache_alloc_bulk() and kmem_cache_free_bulk() need interrupts
  * enabled, so fills and bulk flushes run only when the caller has
  * interrupts on; callers with interrupts off get single-object calls.
+ * Fills allocate with the lock dropped (the allocation may sleep) into
+ * an array on the stack; flushes and GC give objects back under the lock
+ * (the kinds' frees never sleep), so no pointer is copied out.
  * Counters in a bin are written under tc->lock by their CPU and read by
  * anyone without it; "reset" records them as a base (tcache_base) that
  * readers subtract, so no CPU's bin is written by another.
@@ -69,47 +77,22 @@
 #define TCACHE_LARGE_MAX	20
 #define TCACHE_BIN_BYTES	(64 << 10)	/* per bin, see tbin_capacity() */
 #define TCACHE_BIN_MIN		2
-#define TCACHE_GC_BYTES		(64 << 10)
 #define TCACHE_IDLE_GC_MS	1000
 #define TCACHE_LIMIT		(256 << 10)	/* largest tcache_max */
 #define TCACHE_BATCH		(TCACHE_SMALL_MAX / 2)
 
 static_assert(TCACHE_SMALL_MAX <= U8_MAX);	/* jmod_tbin.nclean */
 
-struct jmod_tbin {
-	void **stack;
-	u16 ncached;
-	u16 ncached_max;
-	s16 low_water;		/* lowest ncached since the last GC; -1: ran empty */
-	u8 lg_fill_div;		/* fill ncached_max >> lg_fill_div */
-	u8 nclean;		/* stack[0 .. nclean - 1] were zeroed by SLUB */
-	u64 nrequests;		/* allocation requests */
-	u64 nhits;		/* ... served from the stack */
-	u64 nfills;
-	u64 nflushes;
-};
-
-struct jmod_tcache {
-	local_lock_t lock;		/* this CPU's bins, task context */
-	struct work_struct drain_work;
-	struct work_struct gc_work;
-	unsigned int gc_bytes;		/* allocated since the last GC event */
-	unsigned int gc_bin;		/* next bin the GC visits */
-	unsigned long gc_seq;		/* requests, for idle detection */
-	void **storage;			/* every bin's stack */
-	struct jmod_tbin bins[];
-};
-
 DEFINE_STATIC_KEY_TRUE(jmod_tcache_key);
 unsigned int jmod_nr_tbins;		/* cached classes: 0 .. nr_tbins - 1 */
-static struct jmod_tcache __percpu *jmod_tcache;
+struct jmod_tcache __percpu *jmod_tcache;
 static bool jmod_tcache_enabled = true;
 static bool jmod_tcache_ready;
 static DEFINE_MUTEX(jmod_tcache_mutex);	/* on/off switch */
 static unsigned long jmod_tcache_max = 32 << 10;
 static enum cpuhp_state jmod_tcache_hp;
 static struct workqueue_struct *jmod_tcache_wq;	/* WQ_MEM_RECLAIM: shrinker */
-static unsigned long *idle_seen;	/* worker's view of gc_seq */
+static unsigned long *idle_seen;	/* worker's view of alloc_bytes */
 /* event counters at the last reset, [cpu * jmod_nr_tbins + class] */
 static struct jmod_tbin_stats *tcache_base;
 
@@ -139,47 +122,64 @@ static void tcache_release(unsigned int cls, void **objs, unsigned int n)
 	}
 }
 
-/* Move the @n oldest (bottom) objects of @tb to @out.  tc->lock held. */
-static void tbin_take_bottom(struct jmod_tbin *tb, unsigned int n, void **out)
+/*
+ * Give the @n oldest (bottom) objects of @tb, class @cls, back to their
+ * kind, straight from the stack, and shift the rest down.  tc->lock held:
+ * the kinds' frees never sleep, and no copy of the pointers is needed.
+ */
+static void tbin_release_bottom(unsigned int cls, struct jmod_tbin *tb,
+				unsigned int n)
 {
 	lockdep_assert_held(this_cpu_ptr(&jmod_tcache->lock));
-	memcpy(out, tb->stack, n * sizeof(void *));
+	if (!n)
+		return;
+	tcache_release(cls, tb->stack, n);
 	memmove(tb->stack, tb->stack + n, (tb->ncached - n) * sizeof(void *));
 	tb->ncached -= n;
 	tb->nclean = tb->nclean > n ? tb->nclean - n : 0;
 	if (tb->low_water > tb->ncached)
 		tb->low_water = tb->ncached;
+	tb->nflushes++;
 }
 
 /*
- * One GC visit of @tb, tc->lock held: pick the objects to flush into
- * @out, return how many.  jemalloc's rule: flush 3/4 of the objects that
- * sat below the low-water mark, then halve the fill count; a bin that
- * ran empty since the last visit doubles its fill count instead.
+ * One GC visit of bin @cls, tc->lock held: jemalloc's rule.  Flush 3/4 of
+ * the objects that sat below the low-water mark, then halve the fill
+ * count; a bin that ran empty since the last visit doubles it instead.
  */
-static unsigned int tbin_gc(struct jmod_tbin *tb, void **out)
+static void tbin_gc(unsigned int cls, struct jmod_tbin *tb)
 {
-	unsigned int n = 0;
+	unsigned int n;
 
 	lockdep_assert_held(this_cpu_ptr(&jmod_tcache->lock));
 	if (tb->low_water > 0) {
 		n = tb->low_water - (tb->low_water >> 2);
 		n = min_t(unsigned int, n, TCACHE_BATCH);
-		tbin_take_bottom(tb, n, out);
+		tbin_release_bottom(cls, tb, n);
 		if ((tb->ncached_max >> (tb->lg_fill_div + 1)) >= 1)
 			tb->lg_fill_div++;
 	} else if (tb->low_water < 0 && tb->lg_fill_div > 1) {
 		tb->lg_fill_div--;
 	}
 	tb->low_water = tb->ncached;
-	return n;
 }
 
 /* === Allocation === */
 
-static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
+/*
+ * The fill's pointer array is written by the bulk allocation before it is
+ * read: no need for the compiler's zeroing of it (INIT_STACK_ALL_ZERO),
+ * 800 bytes per fill.
+ */
+#if __has_attribute(__uninitialized__)
+#define tcache_scratch	__attribute__((__uninitialized__))
+#else
+#define tcache_scratch
+#endif
+
+static void *tcache_fill(unsigned int cls, gfp_t gfp)
 {
-	void *objs[TCACHE_BATCH];
+	void *objs[TCACHE_BATCH] tcache_scratch;
 	struct jmod_tcache *tc;
 	struct jmod_tbin *tb;
 	unsigned int want, got, keep;
@@ -229,134 +229,71 @@ static noinline void *tcache_fill(unsigned int cls, gfp_t gfp)
 }
 
 /* 64 KiB allocated on this CPU: one incremental GC step, one bin. */
-static noinline void tcache_gc_event(void)
+void jmod_tcache_gc_event(void)
 {
-	void *objs[TCACHE_BATCH];
 	struct jmod_tcache *tc;
-	unsigned int cls, n;
+	unsigned int cls;
 
 	local_lock(&jmod_tcache->lock);
 	tc = this_cpu_ptr(jmod_tcache);
 	cls = tc->gc_bin;
 	tc->gc_bin = cls + 1 < jmod_nr_tbins ? cls + 1 : 0;
-	n = tbin_gc(&tc->bins[cls], objs);
-	if (n)
-		tc->bins[cls].nflushes++;
+	tbin_gc(cls, &tc->bins[cls]);
 	local_unlock(&jmod_tcache->lock);
-
-	tcache_release(cls, objs, n);
 }
 
-/**
- * jmod_tcache_alloc() - allocate an object of a cached class
- * @cls: class below jmod_nr_tbins
- * @gfp: allocation flags
- *
- * Context: any; a fill never sleeps unless @gfp allows it.
- * Return: the object or NULL.
+/*
+ * jmod_tcache_alloc() found the bin empty: count the miss and the bytes
+ * (as a hit does), then fill.
  */
-void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
+void *jmod_tcache_miss(unsigned int cls, gfp_t gfp)
 {
 	struct jmod_tcache *tc;
 	struct jmod_tbin *tb;
-	bool gc, clean = false;
-	void *p = NULL;
+	unsigned long before;
+	bool gc;
 
 	local_lock(&jmod_tcache->lock);
 	tc = this_cpu_ptr(jmod_tcache);
 	tb = &tc->bins[cls];
-	tb->nrequests++;
-	tc->gc_seq++;
-	if (likely(tb->ncached)) {
-		p = tb->stack[--tb->ncached];
-		if (tb->low_water > tb->ncached)
-			tb->low_water = tb->ncached;
-		if (tb->ncached < tb->nclean) {
-			clean = true;
-			tb->nclean = tb->ncached;
-		}
-		tb->nhits++;
-	}
-	tc->gc_bytes += jmod_class_size[cls];
-	gc = tc->gc_bytes >= TCACHE_GC_BYTES;
-	if (unlikely(gc))
-		tc->gc_bytes = 0;
+	tb->nmisses++;
+	/*
+	 * Empty again since the last fill, with no GC visit in between (that
+	 * resets low_water): the fill was too small for this burst, double
+	 * it now.  The GC visits a bin once per jmod_nr_tbins steps, far
+	 * too rarely to grow a fill that an earlier phase of steady frees
+	 * and allocations shrank to one object.
+	 */
+	if (tb->low_water < 0 && tb->lg_fill_div > 1)
+		tb->lg_fill_div--;
+	before = tc->alloc_bytes;
+	tc->alloc_bytes = before + jmod_class_size[cls];
+	gc = (before ^ tc->alloc_bytes) >> JMOD_TCACHE_GC_SHIFT;
 	local_unlock(&jmod_tcache->lock);
 
-	if (unlikely(gc))
-		tcache_gc_event();
-	if (unlikely(!p))
-		return tcache_fill(cls, gfp);
-	if (cls >= JMOD_NR_SMALL) {
-		jmod_large_uncache(p);
-		kmemleak_alloc(p, jmod_class_size[cls], 1, gfp);	/* live again */
-	}
-	/*
-	 * A cached object holds its last owner's bytes: the policy decides,
-	 * unless SLUB zeroed it for the fill that brought it (clean).
-	 */
-	if (!clean && want_init_on_alloc(gfp))
-		memset(p, 0, jmod_class_size[cls]);
-	return p;
+	if (gc)
+		jmod_tcache_gc_event();
+	return tcache_fill(cls, gfp);
+}
+
+/* A hit on a large class: the run is live again. */
+void jmod_tcache_large_hit(void *p, unsigned int cls, gfp_t gfp)
+{
+	jmod_large_uncache(p);
+	kmemleak_alloc(p, jmod_class_size[cls], 1, gfp);
 }
 
 /* The bin was full: flush its older half, then cache @p. */
-static noinline void tcache_flush(unsigned int cls, void *p)
+void jmod_tcache_flush(unsigned int cls, void *p)
 {
-	void *objs[TCACHE_BATCH];
 	struct jmod_tbin *tb;
-	unsigned int n = 0;
 
 	local_lock(&jmod_tcache->lock);
 	tb = &this_cpu_ptr(jmod_tcache)->bins[cls];
-	if (tb->ncached >= tb->ncached_max) {
-		n = tb->ncached_max / 2;
-		tbin_take_bottom(tb, n, objs);
-		tb->nflushes++;
-	}
+	if (tb->ncached >= tb->ncached_max)
+		tbin_release_bottom(cls, tb, tb->ncached_max / 2);
 	tb->stack[tb->ncached++] = p;
 	local_unlock(&jmod_tcache->lock);
-
-	tcache_release(cls, objs, n);
-}
-
-/**
- * jmod_tcache_free() - cache a freed object
- * @cls: its class, below jmod_nr_tbins
- * @p: the object
- *
- * Refuses @p when it is already the object on top of its bin: the
- * immediate double free SLUB's hardened freelist catches too (one compare;
- * an older cached object freed again is not found).  Large runs are
- * checked before they get here (JMOD_RUN_CACHED, arena.c).
- *
- * Context: any.
- * Return: false when refused (nothing changed), true when cached.
- */
-bool jmod_tcache_free(unsigned int cls, void *p)
-{
-	struct jmod_tbin *tb;
-
-	/*
-	 * As kfree() would: the bytes must not outlive the free.  Before the
-	 * check: a refused @p is a cached object, cleared when first freed.
-	 */
-	if (want_init_on_free())
-		memset(p, 0, jmod_class_size[cls]);
-	local_lock(&jmod_tcache->lock);
-	tb = &this_cpu_ptr(jmod_tcache)->bins[cls];
-	if (unlikely(tb->ncached && tb->stack[tb->ncached - 1] == p)) {
-		local_unlock(&jmod_tcache->lock);
-		return false;
-	}
-	if (likely(tb->ncached < tb->ncached_max)) {
-		tb->stack[tb->ncached++] = p;
-		local_unlock(&jmod_tcache->lock);
-		return true;
-	}
-	local_unlock(&jmod_tcache->lock);
-	tcache_flush(cls, p);
-	return true;
 }
 
 /* === Draining === */
@@ -415,18 +352,14 @@ static int tcache_cpu_dead(unsigned int cpu)
 
 static void tcache_gc_fn(struct work_struct *work)
 {
-	void *objs[TCACHE_BATCH];
 	struct jmod_tcache *tc;
-	unsigned int i, n;
+	unsigned int i;
 
 	for (i = 0; i < jmod_nr_tbins; i++) {
 		local_lock(&jmod_tcache->lock);
 		tc = this_cpu_ptr(jmod_tcache);
-		n = tbin_gc(&tc->bins[i], objs);
-		if (n)
-			tc->bins[i].nflushes++;
+		tbin_gc(i, &tc->bins[i]);
 		local_unlock(&jmod_tcache->lock);
-		tcache_release(i, objs, n);
 	}
 }
 
@@ -448,7 +381,7 @@ static void tcache_idle_fn(struct work_struct *work)
 
 	for_each_online_cpu(cpu) {
 		struct jmod_tcache *tc = per_cpu_ptr(jmod_tcache, cpu);
-		unsigned long seq = READ_ONCE(tc->gc_seq);
+		unsigned long seq = READ_ONCE(tc->alloc_bytes);
 
 		if (seq == idle_seen[cpu] && tcache_cpu_cached(cpu))
 			queue_work_on(cpu, jmod_tcache_wq, &tc->gc_work);
@@ -480,8 +413,11 @@ void jmod_tcache_bin_stats(unsigned int cpu, unsigned int cls,
 	const struct jmod_tbin *tb = &per_cpu_ptr(jmod_tcache, cpu)->bins[cls];
 	const struct jmod_tbin_stats *b = &tcache_base[cpu * jmod_nr_tbins + cls];
 
-	st->nrequests = since_reset(READ_ONCE(tb->nrequests), READ_ONCE(b->nrequests));
-	st->nhits = since_reset(READ_ONCE(tb->nhits), READ_ONCE(b->nhits));
+	u64 hits = READ_ONCE(tb->nhits);
+
+	st->nrequests = since_reset(hits + READ_ONCE(tb->nmisses),
+				    READ_ONCE(b->nrequests));
+	st->nhits = since_reset(hits, READ_ONCE(b->nhits));
 	st->nfills = since_reset(READ_ONCE(tb->nfills), READ_ONCE(b->nfills));
 	st->nflushes = since_reset(READ_ONCE(tb->nflushes), READ_ONCE(b->nflushes));
 	st->ncached = READ_ONCE(tb->ncached);
@@ -510,8 +446,11 @@ void jmod_tcache_stats_reset(void)
 			struct jmod_tbin_stats *b =
 				&tcache_base[cpu * jmod_nr_tbins + i];
 
-			WRITE_ONCE(b->nrequests, READ_ONCE(tb->nrequests));
-			WRITE_ONCE(b->nhits, READ_ONCE(tb->nhits));
+			u64 hits = READ_ONCE(tb->nhits);
+
+			WRITE_ONCE(b->nrequests,
+				   hits + READ_ONCE(tb->nmisses));
+			WRITE_ONCE(b->nhits, hits);
 			WRITE_ONCE(b->nfills, READ_ONCE(tb->nfills));
 			WRITE_ONCE(b->nflushes, READ_ONCE(tb->nflushes));
 		}

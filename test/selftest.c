@@ -912,10 +912,10 @@ static u64 bad_frees(void)
 
 static int st_bad_free(u32 arg, char *msg)
 {
-	unsigned int saved = READ_ONCE(jmod_decay_ms), expect = 7;
+	unsigned int saved = READ_ONCE(jmod_decay_ms), expect = 9;
 	u64 before = bad_frees();
 	unsigned long page;
-	u8 *run, *vm, *huge;
+	u8 *run, *vm, *huge, *foreign;
 	int local, err = 0;
 
 	/* keep the freed run's chunk: its pages must stay jmod's */
@@ -925,10 +925,23 @@ static int st_bad_free(u32 arg, char *msg)
 	/* the largest class: above tcache_max, so double frees are seen */
 	run = jmod_malloc(jmod_large_max, GFP_KERNEL);
 	huge = jmod_malloc(jmod_large_max + PAGE_SIZE, GFP_KERNEL);
-	if (!page || !vm || !run || !huge) {
+	/* a slab object of a class size, from a cache that is not jmod's */
+	foreign = kmalloc(96, GFP_KERNEL);
+	if (!page || !vm || !run || !huge || !foreign) {
 		err = -ENOMEM;
 		goto out;
 	}
+	/*
+	 * Frees find a slab object's cache from its slab (small.c); without
+	 * that word they would fall back to ksize(), which cannot tell a
+	 * kmalloc-96 object from a jmod-96 one.
+	 */
+	if (!jmod_slab_cache_off)
+		err = fail(msg, "the slab's cache word was not found at load");
+	jmod_free(foreign);		/* kmalloc's, not jmod's */
+	jmod_free_sized(foreign, 96);	/* ... with its size */
+	kfree(foreign);			/* still kmalloc's: no harm done */
+	foreign = NULL;
 	jmod_free((void *)page);	/* a page jmod never owned */
 	jmod_free(vm);			/* foreign vmalloc */
 	jmod_free(&local);		/* the stack */
@@ -952,6 +965,7 @@ static int st_bad_free(u32 arg, char *msg)
 out:
 	free_page(page);
 	vfree(vm);
+	kfree(foreign);
 	jmod_free(run);
 	jmod_free(huge);
 	WRITE_ONCE(jmod_decay_ms, saved);
