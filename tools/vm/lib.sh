@@ -315,8 +315,13 @@ vm_boot() {
 		[ -z "$tpid" ] || wait "$tpid" || true
 		VM_SECS=$(($(date +%s) - start))
 		echo "$VM_PROG: $label: QEMU exited with $VM_RC after ${VM_SECS}s" >&2
+		# grep reads the whole channel: grep -q would stop at the
+		# first line, and under pipefail the SIGPIPE that tr then gets
+		# on a channel larger than a pipe (a bench boot's 180 KB)
+		# would read as "no JMOD-RUN: start" and boot a finished run
+		# again.
 		if [ "$VM_RC" = 124 ] || [ "$VM_RC" = 137 ] ||
-		   tr -d '\r' <"$channel" | grep -q '^JMOD-RUN: start' ||
+		   tr -d '\r' <"$channel" | grep '^JMOD-RUN: start' >/dev/null ||
 		   [ "$try" -ge "$tries" ]; then
 			break
 		fi
