@@ -13,7 +13,7 @@ set datafile missing "-"
 set xtics rotate by -45 scale 0 font ",9"
 set ylabel "ratio (log scale)"
 set logscale y
-set yrange [0.0564493:12.2333]
+set yrange [0.0494792:11.7766]
 set grid ytics
 set key top left
 plot "results.dat" using 2:xtic(1) title "time jmod/kmalloc", \
