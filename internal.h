@@ -124,19 +124,19 @@ extern bool jmod_small_plain[JMOD_NR_SMALL];
 extern struct reciprocal_value jmod_small_recip[JMOD_NR_SMALL];
 
 /*
- * Is @p at the start of an object of class @cls in its slab?  True when
+ * Is @p at the start of an object of class @cls in its slab @folio?  True when
  * the layout is not plain (SLUB checks those caches itself).  One
  * multiply and shift: jemalloc's region index by reciprocal.
  */
 static __always_inline bool jmod_small_offset_ok(unsigned int cls,
-						 const void *p)
+						 const void *p,
+						 const struct folio *folio)
 {
 	u32 off, idx;
 
 	if (!jmod_small_plain[cls])
 		return true;
-	off = (unsigned long)p -
-	      (unsigned long)folio_address(virt_to_folio(p));
+	off = (unsigned long)p - (unsigned long)folio_address(folio);
 	idx = reciprocal_divide(off, jmod_small_recip[cls]);
 	return idx * jmod_class_size[cls] == off;
 }
@@ -169,19 +169,20 @@ int jmod_small_class_by_size(const void *p);
  */
 static __always_inline int jmod_small_class_of(const void *p)
 {
+	const struct folio *folio = virt_to_folio(p);
 	const struct jmod_cache_slot *e;
 	const struct kmem_cache *s;
 	unsigned int cls;
 
 	if (unlikely(!jmod_slab_cache_off))
 		return jmod_small_class_by_size(p);
-	s = READ_ONCE(*(const struct kmem_cache **)((const char *)virt_to_folio(p) +
+	s = READ_ONCE(*(const struct kmem_cache **)((const char *)folio +
 						    jmod_slab_cache_off));
 	e = &jmod_cache_map[jmod_cache_slot_of(s)];
 	if (unlikely(e->cache != s || !s))
 		return -1;
 	cls = e->cls;
-	if (unlikely(!jmod_small_offset_ok(cls, p)))
+	if (unlikely(!jmod_small_offset_ok(cls, p, folio)))
 		return -1;
 	return cls;
 }
@@ -397,6 +398,19 @@ struct jmod_tcache {
 
 extern struct jmod_tcache __percpu *jmod_tcache;
 
+/*
+ * Count an allocation of class @cls in @tc's byte count, tc->lock held:
+ * true when it crossed a multiple of 64 KiB, i.e. a GC step is due.
+ */
+static __always_inline bool jmod_tcache_count(struct jmod_tcache *tc,
+					      unsigned int cls)
+{
+	unsigned long before = tc->alloc_bytes;
+
+	tc->alloc_bytes = before + jmod_class_size[cls];
+	return (before ^ tc->alloc_bytes) >> JMOD_TCACHE_GC_SHIFT;
+}
+
 void *jmod_tcache_miss(unsigned int cls, gfp_t gfp);
 void jmod_tcache_gc_event(void);
 void jmod_tcache_large_hit(void *p, unsigned int cls, gfp_t gfp);
@@ -419,7 +433,6 @@ static __always_inline void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 {
 	struct jmod_tcache *tc;
 	struct jmod_tbin *tb;
-	unsigned long before;
 	bool gc, clean;
 	void *p;
 
@@ -437,9 +450,7 @@ static __always_inline void *jmod_tcache_alloc(unsigned int cls, gfp_t gfp)
 	if (clean)
 		tb->nclean = tb->ncached;
 	tb->nhits++;
-	before = tc->alloc_bytes;
-	tc->alloc_bytes = before + jmod_class_size[cls];
-	gc = (before ^ tc->alloc_bytes) >> JMOD_TCACHE_GC_SHIFT;
+	gc = jmod_tcache_count(tc, cls);
 	local_unlock(&jmod_tcache->lock);
 
 	if (unlikely(gc))

@@ -170,7 +170,7 @@ int jmod_small_class_by_size(const void *p)
 	cls = jmod_size_class(size);
 	if (unlikely(jmod_class_size[cls] != size))
 		return -1;
-	if (unlikely(!jmod_small_offset_ok(cls, p)))
+	if (unlikely(!jmod_small_offset_ok(cls, p, virt_to_folio(p))))
 		return -1;
 	return cls;
 }
@@ -189,26 +189,22 @@ int jmod_small_class_by_size(const void *p)
  * and a foreign slab's cache is not in jmod_cache_map, so its objects are
  * refused (ksize() took any cache whose object size is a class size).
  */
-static void jmod_small_find_cache_word(unsigned int cls, unsigned long *match)
+/* words of struct page that held the cache in every slab looked at so far */
+static unsigned long jmod_cache_word_match = ~1UL;	/* word 0: the flags */
+
+/* The words of slab folio @f that hold cache @c's address, as a mask. */
+static unsigned long jmod_small_cache_words(struct folio *f,
+					    const struct kmem_cache *c)
 {
-	struct kmem_cache *c = jmod_small_cache[cls];
+	const unsigned long *words = (const unsigned long *)f;
 	unsigned long found = 0;
 	unsigned int w;
-	void *obj = kmem_cache_alloc(c, GFP_KERNEL);
-	const unsigned long *words;
 
-	if (!obj) {
-		*match = 0;
-		return;
-	}
-	if (folio_test_slab(virt_to_folio(obj))) {
-		words = (const unsigned long *)virt_to_folio(obj);
+	if (folio_test_slab(f))
 		for (w = 1; w < sizeof(struct page) / sizeof(long); w++)
 			if (words[w] == (unsigned long)c)
 				found |= BIT(w);
-	}
-	kmem_cache_free(c, obj);
-	*match &= found;
+	return found;
 }
 
 unsigned int jmod_slab_cache_off;
@@ -218,12 +214,13 @@ struct jmod_cache_slot jmod_cache_map[1 << JMOD_CACHE_MAP_BITS];
 /*
  * Build jmod_cache_map: a multiplicative hash of the cache's address
  * whose multiplier puts every jmod cache in a slot of its own (36 caches
- * in 256 slots: about one multiplier in twelve does).  Then learn the
- * cache word; with either missing, frees use ksize().
+ * in 256 slots: about one multiplier in twelve does), and take the cache
+ * word jmod_small_probe() saw in every cache's slabs; with either
+ * missing, frees use ksize().
  */
 static void jmod_small_cache_map(void)
 {
-	unsigned long match = ~1UL;	/* word 0 is the flags */
+	unsigned long match = jmod_cache_word_match;
 	unsigned int try, i, slot;
 
 	for (try = 0; try < 4096; try++) {
@@ -243,10 +240,6 @@ static void jmod_small_cache_map(void)
 		pr_info("no collision-free cache map: frees use ksize()\n");
 		return;
 	}
-	for (i = 0; i < JMOD_NR_SMALL && match; i++)
-		jmod_small_find_cache_word(i, &match);
-	for (i = 0; i < JMOD_NR_SMALL; i++)
-		kmem_cache_shrink(jmod_small_cache[i]);
 	if (hweight_long(match) != 1) {
 		pr_info("slab cache word not found (candidates %#lx): frees use ksize()\n",
 			match);
@@ -257,7 +250,8 @@ static void jmod_small_cache_map(void)
 
 /*
  * Learn whether SLUB lays @cls out plainly (objects at multiples of the
- * class size from the slab start): look at where a few objects are.
+ * class size from the slab start): look at where a few objects are; and
+ * which words of their slabs' struct page name the cache.
  */
 static void jmod_small_probe(unsigned int cls)
 {
@@ -268,12 +262,17 @@ static void jmod_small_probe(unsigned int cls)
 	jmod_small_recip[cls] = reciprocal_value(size);
 	n = kmem_cache_alloc_bulk(jmod_small_cache[cls], GFP_KERNEL,
 				  ARRAY_SIZE(objs), objs) ? ARRAY_SIZE(objs) : 0;
+	if (!n)
+		jmod_cache_word_match = 0;
 	for (i = 0; i < n; i++) {
+		struct folio *f = virt_to_folio(objs[i]);
 		unsigned long off = (unsigned long)objs[i] -
-			(unsigned long)folio_address(virt_to_folio(objs[i]));
+			(unsigned long)folio_address(f);
 
 		if (off % size)
 			plain = false;
+		jmod_cache_word_match &=
+			jmod_small_cache_words(f, jmod_small_cache[cls]);
 	}
 	if (n)
 		kmem_cache_free_bulk(jmod_small_cache[cls], n, objs);

@@ -250,7 +250,6 @@ void *jmod_tcache_miss(unsigned int cls, gfp_t gfp)
 {
 	struct jmod_tcache *tc;
 	struct jmod_tbin *tb;
-	unsigned long before;
 	bool gc;
 
 	local_lock(&jmod_tcache->lock);
@@ -266,9 +265,7 @@ void *jmod_tcache_miss(unsigned int cls, gfp_t gfp)
 	 */
 	if (tb->low_water < 0 && tb->lg_fill_div > 1)
 		tb->lg_fill_div--;
-	before = tc->alloc_bytes;
-	tc->alloc_bytes = before + jmod_class_size[cls];
-	gc = (before ^ tc->alloc_bytes) >> JMOD_TCACHE_GC_SHIFT;
+	gc = jmod_tcache_count(tc, cls);
 	local_unlock(&jmod_tcache->lock);
 
 	if (gc)
